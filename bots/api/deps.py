@@ -1,0 +1,72 @@
+"""Request dependencies: the container, the service and the bearer-token roles."""
+
+from __future__ import annotations
+
+import hmac
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from bots.container import Container
+from flows.service import SurveyService
+
+_bearer = HTTPBearer(
+    auto_error=False, description="SURVEYBOT_ADMIN_TOKEN or SURVEYBOT_VIEWER_TOKEN"
+)
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    VIEWER = "viewer"
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+def get_service(container: ContainerDep) -> SurveyService:
+    return container.service
+
+
+ServiceDep = Annotated[SurveyService, Depends(get_service)]
+
+
+def _matches(given: str, expected: str | None) -> bool:
+    return expected is not None and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def current_role(
+    container: ContainerDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Role:
+    """401 without a valid token; the token's role otherwise."""
+    settings = container.settings
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        token = credentials.credentials
+        admin = settings.admin_token.get_secret_value() if settings.admin_token else None
+        viewer = settings.viewer_token.get_secret_value() if settings.viewer_token else None
+        if _matches(token, admin):
+            return Role.ADMIN
+        if _matches(token, viewer):
+            return Role.VIEWER
+    raise HTTPException(
+        status.HTTP_401_UNAUTHORIZED,
+        "a valid bearer token is required",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def require_admin(role: Annotated[Role, Depends(current_role)]) -> Role:
+    if role is not Role.ADMIN:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs the admin role")
+    return role
+
+
+AdminDep = Annotated[Role, Depends(require_admin)]
+ViewerDep = Annotated[Role, Depends(current_role)]

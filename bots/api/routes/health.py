@@ -1,0 +1,28 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from bots.api.deps import ContainerDep
+
+router = APIRouter(tags=["health"])
+
+
+def _ping(container: ContainerDep) -> None:
+    with container.db.engine.connect() as connection:
+        connection.execute(sa.text("SELECT 1"))
+
+
+@router.get("/healthz")
+async def healthz(container: ContainerDep) -> Any:
+    """Up, with the database reachable."""
+    try:
+        await container.db.run(_ping, container)
+    except Exception:
+        return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+    return {"status": "ok", "database": container.db.engine.dialect.name}

@@ -1,0 +1,144 @@
+"""Invitations: ask one customer one question on one channel."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Self
+
+from fastapi import APIRouter, HTTPException, Path, status
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from bots.api.deps import AdminDep, ContainerDep, ViewerDep
+from bots.dispatch import deliver
+from flows.service import NewInvitation, NotFound, UnknownFlow
+from scoring.scales import Channel
+from scoring.tables import Invitation
+
+router = APIRouter(prefix="/api/v1/invitations", tags=["invitations"])
+
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_CHAT_ID = re.compile(r"^-?\d{1,20}$")
+SENDABLE = (Channel.SMS, Channel.WHATSAPP, Channel.VOICE, Channel.TELEGRAM)
+
+
+class InvitationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Channel
+    address: str | None = Field(
+        default=None,
+        description="E.164 phone number (sms, whatsapp, voice) or Telegram chat id; "
+        "omit for a Telegram deep link",
+        max_length=64,
+    )
+    flow: str | None = Field(default=None, description="flow id; default: by journey_stage")
+    locale: str | None = Field(default=None, pattern="^(nl|en)$")
+    interaction_id: str | None = Field(default=None, max_length=128)
+    agent: str | None = Field(default=None, max_length=128)
+    team: str | None = Field(default=None, max_length=128)
+    queue: str | None = Field(default=None, max_length=128)
+    journey_stage: str | None = Field(default=None, max_length=64)
+    tags: list[str] = Field(default_factory=list, max_length=20)
+    timezone: str | None = Field(default=None, max_length=64)
+
+    @model_validator(mode="after")
+    def _address_fits_channel(self) -> Self:
+        if self.channel not in SENDABLE:
+            raise ValueError(f"channel must be one of {', '.join(c.value for c in SENDABLE)}")
+        address = (self.address or "").removeprefix("whatsapp:").strip()
+        if self.channel is Channel.TELEGRAM:
+            if address and not _CHAT_ID.fullmatch(address):
+                raise ValueError("a Telegram address is a numeric chat id")
+        elif not _E164.fullmatch(address):
+            raise ValueError("address must be a phone number in E.164 form, e.g. +31612345678")
+        self.address = address or None
+        return self
+
+
+class InvitationOut(BaseModel):
+    id: str
+    flow: str
+    channel: str
+    locale: str
+    status: str
+    status_reason: str | None
+    delivery_status: str | None
+    interaction_id: str | None
+    agent: str | None
+    team: str | None
+    queue: str | None
+    journey_stage: str | None
+    tags: list[str]
+    created_at: datetime
+    sent_at: datetime | None
+    expires_at: datetime | None
+    answered_at: datetime | None
+    deep_link_token: str | None = None
+
+    @classmethod
+    def of(cls, row: Invitation) -> InvitationOut:
+        return cls(
+            id=row.public_id,
+            flow=row.flow_id,
+            channel=row.channel,
+            locale=row.locale,
+            status=row.status,
+            status_reason=row.status_reason,
+            delivery_status=row.delivery_status,
+            interaction_id=row.interaction_id,
+            agent=row.agent,
+            team=row.team,
+            queue=row.queue,
+            journey_stage=row.journey_stage,
+            tags=list(row.tags or []),
+            created_at=row.created_at,
+            sent_at=row.sent_at,
+            expires_at=row.expires_at,
+            answered_at=row.answered_at,
+            deep_link_token=row.deep_link_token,
+        )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=InvitationOut)
+async def create_invitation(
+    body: InvitationIn, container: ContainerDep, _role: AdminDep
+) -> InvitationOut:
+    """Create an invitation and send its question (idempotent on interaction_id)."""
+    if body.channel not in container.senders:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"channel '{body.channel}' is not configured on this server; see the README",
+        )
+    new = NewInvitation(
+        channel=body.channel,
+        address=body.address or "",
+        flow_id=body.flow,
+        locale=body.locale,
+        interaction_id=body.interaction_id,
+        agent=body.agent,
+        team=body.team,
+        queue=body.queue,
+        journey_stage=body.journey_stage,
+        tags=tuple(body.tags),
+        timezone=body.timezone,
+    )
+    try:
+        invitation = await container.db.run(container.service.create_invitation, new)
+    except UnknownFlow as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
+    if body.address is not None:
+        invitation = await deliver(container, invitation.public_id)
+    return InvitationOut.of(invitation)
+
+
+@router.get("/{invitation_id}", response_model=InvitationOut)
+async def get_invitation(
+    invitation_id: Annotated[str, Path(max_length=36)], container: ContainerDep, _role: ViewerDep
+) -> InvitationOut:
+    """One invitation and where it stands."""
+    try:
+        invitation = await container.db.run(container.service.get_invitation, invitation_id)
+    except NotFound:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such invitation") from None
+    return InvitationOut.of(invitation)

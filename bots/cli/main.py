@@ -1,0 +1,186 @@
+"""The `surveybot` command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from bots.cli.telegram import telegram_app
+from bots.settings import ConfigError, Settings, load_settings
+from flows.loader import FlowFileError, load_flow_dir, load_flow_file, load_flows
+from scoring.normalise import normalise, outcome_json
+from scoring.scales import Channel
+
+app = typer.Typer(
+    help="surveybot: one closed question after every customer-service contact.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+flows_app = typer.Typer(help="List and validate flow files.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+app.add_typer(flows_app, name="flows")
+app.add_typer(db_app, name="db")
+app.add_typer(telegram_app, name="telegram")
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Option(help="where to write the settings")] = Path(".env"),
+) -> None:
+    """Write a .env with fresh random secrets (leaves an existing file alone)."""
+    from bots.cli.envfile import write_env_file  # noqa: PLC0415
+
+    if path.exists():
+        typer.echo(f"{path} exists; left as it is")
+        return
+    token = write_env_file(path)
+    typer.echo(f"wrote {path}; your admin token is: {token}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+) -> None:
+    """Migrate the database and serve the web app (webhooks, API, /docs)."""
+    import uvicorn  # noqa: PLC0415
+
+    from bots.app import create_app  # noqa: PLC0415
+    from bots.container import build  # noqa: PLC0415
+
+    settings = settings_or_exit()
+    setup_logging(settings.log_level)
+    try:
+        container = build(settings)
+    except (FlowFileError, ValueError) as exc:
+        fail(f"not starting:\n{exc}")
+    uvicorn.run(create_app(container=container), host=host, port=port, log_level="info")
+
+
+@app.command("try")
+def try_flow(
+    flow: Annotated[str, typer.Argument(help="flow id, e.g. nps, csat, ces")],
+    locale: Annotated[str, typer.Option(help="nl or en")] = "nl",
+    who: Annotated[str, typer.Option(help="the console contact's name")] = "console-user",
+) -> None:
+    """Answer a survey in the terminal, through the same engine and storage as every channel."""
+    from bots.console import run_console_survey  # noqa: PLC0415
+    from bots.container import build  # noqa: PLC0415
+
+    settings = settings_or_exit()
+    try:
+        container = build(settings)
+    except (FlowFileError, ValueError) as exc:
+        fail(str(exc))
+    try:
+        code = run_console_survey(
+            container.service, flow, locale=locale, who=who, inp=sys.stdin, out=sys.stdout
+        )
+    finally:
+        container.close()
+    raise typer.Exit(code)
+
+
+@app.command("normalize")
+def normalize_cmd(
+    text: Annotated[
+        str | None, typer.Argument(help="the answer; omit to read lines from stdin")
+    ] = None,
+    flow: Annotated[str, typer.Option(help="flow id")] = "nps",
+    channel: Annotated[Channel, typer.Option(help="channel the answer came in on")] = Channel.SMS,
+    locale: Annotated[str, typer.Option(help="nl or en")] = "nl",
+) -> None:
+    """Print how an answer normalises, as one JSON line per answer."""
+    settings = settings_or_exit()
+    try:
+        flows = load_flows(settings.flows_dir)
+    except FlowFileError as exc:
+        fail(str(exc))
+    if flow not in flows:
+        fail(f"unknown flow '{flow}'; known flows: {', '.join(sorted(flows))}")
+    scale = flows[flow].scale
+    lines = [text] if text is not None else (line.rstrip("\r\n") for line in sys.stdin)
+    for line in lines:
+        outcome = normalise(line, scale, locale=locale, channel=channel)
+        typer.echo(json.dumps(outcome_json(outcome), ensure_ascii=False))
+
+
+@flows_app.command("list")
+def flows_list() -> None:
+    """The flows this installation knows (bundled plus SURVEYBOT_FLOWS_DIR)."""
+    settings = settings_or_exit()
+    try:
+        flows = load_flows(settings.flows_dir)
+    except FlowFileError as exc:
+        fail(str(exc))
+    for flow in flows.values():
+        scale = flow.scale
+        follow = (
+            f" follow-up {flow.follow_up.when_min}-{flow.follow_up.when_max}"
+            if flow.follow_up
+            else ""
+        )
+        typer.echo(
+            f"{flow.id:<12} {flow.metric.value:<7} {scale.min}-{scale.max} "
+            f"{scale.direction.value:<17}{follow}  {flow.name.en}"
+        )
+
+
+@flows_app.command("validate")
+def flows_validate(
+    path: Annotated[Path, typer.Argument(help="a flow file or a directory of them")],
+) -> None:
+    """Check flow files; every problem names the file, the field and what is wrong."""
+    try:
+        loaded = load_flow_dir(path) if path.is_dir() else {"": load_flow_file(path)}
+    except FlowFileError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"ok: {len(loaded)} flow file(s) valid")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the migrations to SURVEYBOT_DATABASE_URL."""
+    from scoring.db import make_engine  # noqa: PLC0415
+    from scoring.migrate import current_revision, upgrade  # noqa: PLC0415
+
+    engine = make_engine(settings_or_exit().database_url)
+    upgrade(engine)
+    typer.echo(f"database at revision {current_revision(engine)}")
+    engine.dispose()
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's migration revision."""
+    from scoring.db import make_engine  # noqa: PLC0415
+    from scoring.migrate import current_revision  # noqa: PLC0415
+
+    engine = make_engine(settings_or_exit().database_url)
+    typer.echo(current_revision(engine) or "empty (run: surveybot db upgrade)")
+    engine.dispose()

@@ -1,0 +1,148 @@
+"""All configuration, from the environment (and `.env`), validated once at start-up."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+log = logging.getLogger(__name__)
+
+PLACEHOLDERS = frozenset(
+    {"", "change-me", "changeme", "changethis", "secret", "placeholder", "xxx"}
+)
+DEFAULT_JOURNEY_FLOWS = {
+    "purchase": "nps",
+    "complaint": "ces",
+    "service": "csat",
+    "contact": "csat",
+}
+
+
+class ConfigError(Exception):
+    """Settings that must not be used to start the service."""
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SURVEYBOT_",
+        env_file=".env",
+        env_ignore_empty=True,
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    env: Literal["development", "production"] = "development"
+    database_url: str = "sqlite:///./surveybot.db"
+    admin_token: SecretStr | None = None
+    viewer_token: SecretStr | None = None
+    secret_key: SecretStr | None = None
+    public_url: str | None = None
+    flows_dir: Path | None = None
+    company_name: str = "Acme"
+    default_locale: Literal["nl", "en"] = "nl"
+    default_flow: str = "csat"
+    journey_flows: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_JOURNEY_FLOWS))
+    log_level: str = "INFO"
+    # Reports (issue 5): day/week/month buckets in this zone; groups below this n hide the score.
+    report_timezone: str = "Europe/Amsterdam"
+    min_group_n: int = Field(default=10, ge=0)
+    # Detractor alerts: an HMAC-signed webhook and/or a Telegram admin chat.
+    alert_webhook_url: str | None = None
+    alert_webhook_secret: SecretStr | None = None
+    alert_telegram_chat_id: str | None = None
+
+    twilio_account_sid: str | None = Field(
+        default=None, validation_alias=_env("TWILIO_ACCOUNT_SID")
+    )
+    twilio_auth_token: SecretStr | None = Field(
+        default=None, validation_alias=_env("TWILIO_AUTH_TOKEN")
+    )
+    twilio_api_base_url: str = Field(
+        default="https://api.twilio.com", validation_alias=_env("TWILIO_API_BASE_URL")
+    )
+    twilio_sms_from: str | None = Field(default=None, validation_alias=_env("TWILIO_SMS_FROM"))
+    twilio_whatsapp_from: str | None = Field(
+        default=None, validation_alias=_env("TWILIO_WHATSAPP_FROM")
+    )
+    twilio_voice_from: str | None = Field(default=None, validation_alias=_env("TWILIO_VOICE_FROM"))
+    twilio_voice_flow: str = Field(default="nps", validation_alias=_env("TWILIO_VOICE_FLOW"))
+    # Development only: accept unsigned Twilio requests. Refused in production.
+    twilio_skip_signature: bool = Field(
+        default=False, validation_alias=_env("TWILIO_SKIP_SIGNATURE")
+    )
+
+    telegram_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=_env("TELEGRAM_BOT_TOKEN")
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None, validation_alias=_env("TELEGRAM_WEBHOOK_SECRET")
+    )
+    telegram_api_base_url: str | None = Field(
+        default=None, validation_alias=_env("TELEGRAM_API_BASE_URL")
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _production_is_locked_down(self) -> Settings:
+        if self.env != "production":
+            return self
+        problems = [
+            f"SURVEYBOT_{name.upper()} is missing or a placeholder"
+            for name in ("admin_token", "secret_key")
+            if _is_placeholder(getattr(self, name))
+        ]
+        if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 32:
+            problems.append("SURVEYBOT_SECRET_KEY must be at least 32 characters")
+        if self.twilio_skip_signature:
+            problems.append("TWILIO_SKIP_SIGNATURE is refused in production")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def secret(self) -> str:
+        """The HMAC key for contact pseudonyms (a fixed dev key outside production)."""
+        if _is_placeholder(self.secret_key):
+            return "surveybot-development-secret-not-for-production"
+        assert self.secret_key is not None  # noqa: S101
+        return self.secret_key.get_secret_value()
+
+    def warnings(self) -> list[str]:
+        """Loud warnings for development settings that would be errors in production."""
+        notes = []
+        if _is_placeholder(self.admin_token):
+            notes.append("SURVEYBOT_ADMIN_TOKEN is not set: the admin API refuses every request")
+        if _is_placeholder(self.secret_key):
+            notes.append("SURVEYBOT_SECRET_KEY is not set: using a development key for pseudonyms")
+        if self.twilio_skip_signature:
+            notes.append("TWILIO_SKIP_SIGNATURE is on: Twilio requests are NOT authenticated")
+        return notes
+
+
+def _is_placeholder(value: SecretStr | None) -> bool:
+    return value is None or value.get_secret_value().strip().lower() in PLACEHOLDERS
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment; a clear ConfigError instead of a traceback."""
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = [
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
+            for e in exc.errors(include_url=False)
+        ]
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None

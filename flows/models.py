@@ -1,0 +1,121 @@
+"""Flow definitions: one closed question, its scale, and what to say around it."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from scoring.scales import LOCALES, Channel, Metric, Scale
+
+_FLOW_ID = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+
+
+class Localised(BaseModel):
+    """A text in every supported locale."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    nl: str
+    en: str
+
+    def get(self, locale: str) -> str:
+        return self.en if locale == "en" else self.nl
+
+
+class Question(BaseModel):
+    """The question per locale, with optional per-channel renderings.
+
+    `{min}`, `{max}` and `{company}` are filled in when the question is rendered.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    text: Localised
+    sms: Localised | None = None
+    whatsapp: Localised | None = None
+    telegram: Localised | None = None
+    voice: Localised | None = None
+    console: Localised | None = None
+
+    def for_channel(self, channel: Channel) -> Localised:
+        rendering: Localised | None = getattr(self, channel.value)
+        return rendering or self.text
+
+
+class FollowUp(BaseModel):
+    """An open question asked only when the score falls in a band."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    when_min: int
+    when_max: int
+    question: Localised
+    voice: Localised | None = None
+
+    @model_validator(mode="after")
+    def _band_is_ordered(self) -> FollowUp:
+        if self.when_min > self.when_max:
+            raise ValueError("when_min must not be above when_max")
+        return self
+
+    def applies_to(self, value: int) -> bool:
+        return self.when_min <= value <= self.when_max
+
+
+class Expiry(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    messaging_hours: float = Field(default=72.0, gt=0, le=24 * 90)
+
+    @property
+    def messaging(self) -> timedelta:
+        return timedelta(hours=self.messaging_hours)
+
+
+class Flow(BaseModel):
+    """A validated flow file."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    metric: Metric
+    name: Localised
+    scale: Scale
+    question: Question
+    reprompt: Question
+    max_reprompts: int = Field(default=2, ge=0, le=5)
+    give_up: Localised
+    follow_up: FollowUp | None = None
+    thanks: Localised
+    thanks_after_comment: Localised | None = None
+    alert_min: int | None = None
+    alert_max: int | None = None
+    expiry: Expiry = Field(default_factory=Expiry)
+
+    @field_validator("id")
+    @classmethod
+    def _id_is_a_slug(cls, value: str) -> str:
+        if not _FLOW_ID.fullmatch(value):
+            raise ValueError(
+                "must be lowercase letters, digits, '-' or '_', starting with a letter"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _bands_fit_the_scale(self) -> Flow:
+        if self.follow_up and not (
+            self.scale.contains(self.follow_up.when_min)
+            and self.scale.contains(self.follow_up.when_max)
+        ):
+            raise ValueError(
+                f"follow_up band {self.follow_up.when_min}..{self.follow_up.when_max} lies "
+                f"outside the scale {self.scale.min}..{self.scale.max}"
+            )
+        if not self.scale.points:
+            raise ValueError("scale.points must label every point in nl and en")
+        return self
+
+    def locale_or_default(self, locale: str | None) -> str:
+        return locale if locale in LOCALES else "nl"

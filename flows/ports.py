@@ -1,0 +1,55 @@
+"""The ports the survey core needs from the outside world, as small Protocols."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from flows.render import Reply
+
+
+class Clock(Protocol):
+    def __call__(self) -> datetime: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """What a channel needs to deliver the opening question of one invitation."""
+
+    invitation_id: str
+    channel: str
+    address: str
+    locale: str
+    flow_id: str
+    reply: Reply
+    deep_link_token: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    provider_message_id: str | None
+    status: str = "sent"
+
+
+class SendError(Exception):
+    """A send failed. `permanent` ones are not retried; `opted_out` ones add an opt-out."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        code: str | None = None,
+        permanent: bool = False,
+        opted_out: bool = False,
+    ) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.permanent = permanent
+        self.opted_out = opted_out
+
+
+class Sender(Protocol):
+    """One channel's outbound side: deliver an invitation's question."""
+
+    async def send(self, message: Outbound) -> SendResult: ...

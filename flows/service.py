@@ -1,0 +1,443 @@
+"""The survey service: runs the engine against storage, one transaction per inbound event."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flows.engine import (
+    CommentRecorded,
+    Completed,
+    Conversation,
+    Expired,
+    GaveUp,
+    OptedOut,
+    ScoreRecorded,
+    State,
+    Step,
+    Turn,
+)
+from flows.models import Flow
+from flows.ports import Clock, Outbound, SendError, SendResult
+from flows.render import Expects, Renderer, Reply, ReplyKind
+from scoring.cases import note_comment, open_case_if_alerting
+from scoring.normalise import is_help, is_optin, is_optout
+from scoring.scales import LOCALES, Channel
+from scoring.storage import DuplicateEvent, SqlSurveyStore, SurveyRow, SurveyTransaction
+from scoring.tables import Contact, Invitation, InvitationStatus
+
+log = logging.getLogger(__name__)
+
+MESSAGING = frozenset({Channel.SMS, Channel.WHATSAPP, Channel.TELEGRAM})
+
+
+class UnknownFlow(LookupError):
+    def __init__(self, flow_id: str, known: list[str]) -> None:
+        super().__init__(f"unknown flow '{flow_id}'; known flows: {', '.join(sorted(known))}")
+
+
+class NotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class NewInvitation:
+    channel: Channel
+    address: str
+    flow_id: str | None = None
+    locale: str | None = None
+    interaction_id: str | None = None
+    agent: str | None = None
+    team: str | None = None
+    queue: str | None = None
+    journey_stage: str | None = None
+    tags: tuple[str, ...] = ()
+    timezone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One message from a customer, on any channel."""
+
+    channel: Channel
+    address: str
+    text: str
+    provider: str | None = None  # with event_key: the idempotency key of a provider event
+    event_key: str | None = None
+    invitation_id: str | None = None  # set when the channel knows which survey (a button)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What to answer the customer, and what happened (for logs and the provider event)."""
+
+    replies: list[Reply]
+    survey: SurveyRow | None = None
+    outcome: str = "answer"
+    duplicate: bool = False
+    events: list[str] = field(default_factory=list)
+
+    @property
+    def invitation_id(self) -> str | None:
+        return self.survey.public_id if self.survey else None
+
+    @property
+    def survey_id(self) -> int | None:
+        return self.survey.id if self.survey else None
+
+    @property
+    def conversation_over(self) -> bool:
+        """True when the last reply expects no answer: a call can hang up."""
+        return not self.replies or self.replies[-1].expects is Expects.NOTHING
+
+
+class SurveyService:
+    """Everything the channels and the API ask of the core. Synchronous; one call = one txn."""
+
+    def __init__(
+        self,
+        store: SqlSurveyStore,
+        flows: Mapping[str, Flow],
+        renderer: Renderer,
+        clock: Clock,
+        *,
+        journey_flows: Mapping[str, str] | None = None,
+        default_flow: str = "csat",
+        default_locale: str = "nl",
+    ) -> None:
+        self.store = store
+        self.flows = flows
+        self.render = renderer
+        self.clock = clock
+        self.journey_flows = dict(journey_flows or {})
+        self.default_flow = default_flow
+        self.default_locale = default_locale
+
+    # -- choosing a flow --------------------------------------------------------------------
+
+    def flow(self, flow_id: str) -> Flow:
+        try:
+            return self.flows[flow_id]
+        except KeyError:
+            raise UnknownFlow(flow_id, list(self.flows)) from None
+
+    def pick_flow(self, flow_id: str | None, journey_stage: str | None) -> Flow:
+        """A named flow wins; else the journey stage's flow; else the default."""
+        if flow_id:
+            return self.flow(flow_id)
+        if journey_stage and journey_stage in self.journey_flows:
+            return self.flow(self.journey_flows[journey_stage])
+        return self.flow(self.default_flow)
+
+    def _locale(self, locale: str | None) -> str:
+        return locale if locale in LOCALES else self.default_locale
+
+    # -- invitations ------------------------------------------------------------------------
+
+    def create_invitation(self, new: NewInvitation) -> Invitation:
+        """Store an invitation; idempotent on (flow, interaction id, contact)."""
+        flow = self.pick_flow(new.flow_id, new.journey_stage)
+        now = self.clock()
+        with self.store.transaction() as tx:
+            contact = tx.contact(new.channel, new.address, now)
+            if new.timezone:
+                contact.timezone = new.timezone
+            assert contact.id is not None  # noqa: S101
+            if new.interaction_id:
+                existing = tx.invitation_by_interaction(flow.id, new.interaction_id, contact.id)
+                if existing is not None:
+                    return existing
+            invitation = Invitation(
+                public_id=str(uuid.uuid4()),
+                flow_id=flow.id,
+                channel=new.channel,
+                contact_id=contact.id,
+                locale=self._locale(new.locale),
+                interaction_id=new.interaction_id,
+                agent=new.agent,
+                team=new.team,
+                queue=new.queue,
+                journey_stage=new.journey_stage,
+                tags=list(new.tags),
+                deep_link_token=secrets.token_urlsafe(24)
+                if new.channel is Channel.TELEGRAM
+                else None,
+                created_at=now,
+            )
+            if tx.is_opted_out(contact.pseudonym):
+                invitation.status = InvitationStatus.OPTED_OUT
+                invitation.status_reason = "contact opted out"
+                invitation.closed_at = now
+            return tx.add_invitation(invitation)
+
+    def get_invitation(self, public_id: str) -> Invitation:
+        with self.store.transaction() as tx:
+            invitation = tx.invitation(public_id)
+        if invitation is None:
+            raise NotFound(f"no invitation {public_id}")
+        return invitation
+
+    def outbound(self, public_id: str) -> Outbound | None:
+        """The opening question to send, or None when the invitation is not pending."""
+        with self.store.transaction() as tx:
+            invitation = tx.invitation(public_id)
+            if invitation is None or invitation.status != InvitationStatus.PENDING:
+                return None
+            contact = tx.session.get_one(Contact, invitation.contact_id)
+            flow = self.flow(invitation.flow_id)
+            turn = Conversation(
+                flow, Channel(invitation.channel), invitation.locale, self.render
+            ).begin()
+            return Outbound(
+                invitation_id=invitation.public_id,
+                channel=invitation.channel,
+                address=contact.address or "",
+                locale=invitation.locale,
+                flow_id=flow.id,
+                reply=turn.replies[0],
+                deep_link_token=invitation.deep_link_token,
+            )
+
+    def mark_sent(self, public_id: str, result: SendResult) -> Invitation:
+        """The question went out: the conversation is open from now on."""
+        now = self.clock()
+        with self.store.transaction() as tx:
+            invitation = tx.invitation(public_id, lock=True)
+            if invitation is None:
+                raise NotFound(public_id)
+            if invitation.status != InvitationStatus.PENDING:
+                return invitation
+            flow = self.flow(invitation.flow_id)
+            invitation.status = InvitationStatus.OPEN
+            invitation.sent_at = now
+            invitation.provider_message_id = result.provider_message_id
+            invitation.delivery_status = result.status
+            if Channel(invitation.channel) in MESSAGING:
+                invitation.expires_at = now + flow.expiry.messaging
+            assert invitation.id is not None  # noqa: S101
+            tx.save_state(invitation.id, Step.QUESTION, 0, now)
+            tx.record_outbound(
+                invitation_id=invitation.id,
+                channel=invitation.channel,
+                kind=ReplyKind.QUESTION,
+                status=result.status,
+                provider_message_id=result.provider_message_id,
+                now=now,
+            )
+            return invitation
+
+    def mark_failed(self, public_id: str, error: SendError) -> Invitation:
+        now = self.clock()
+        with self.store.transaction() as tx:
+            invitation = tx.invitation(public_id, lock=True)
+            if invitation is None:
+                raise NotFound(public_id)
+            invitation.status = InvitationStatus.FAILED
+            invitation.status_reason = str(error)[:255]
+            invitation.delivery_status = "failed"
+            invitation.closed_at = now
+            if error.opted_out:
+                contact = tx.session.get_one(Contact, invitation.contact_id)
+                tx.opt_out(contact.pseudonym, contact.channel, now)
+                invitation.status = InvitationStatus.OPTED_OUT
+            assert invitation.id is not None  # noqa: S101
+            tx.record_outbound(
+                invitation_id=invitation.id,
+                channel=invitation.channel,
+                kind=ReplyKind.QUESTION,
+                status="failed",
+                error_code=error.code,
+                now=now,
+            )
+            return invitation
+
+    def start_now(self, new: NewInvitation) -> tuple[Invitation, list[Reply]]:
+        """Create and open an invitation in one go, for live channels (a call, the console)."""
+        invitation = self.create_invitation(new)
+        if invitation.status != InvitationStatus.PENDING:
+            return invitation, [self.render.opted_out(invitation.locale)]
+        outbound = self.outbound(invitation.public_id)
+        assert outbound is not None  # noqa: S101
+        return self.mark_sent(invitation.public_id, SendResult(None, "live")), [outbound.reply]
+
+    # -- inbound ----------------------------------------------------------------------------
+
+    def receive(self, inbound: Inbound) -> Outcome:
+        """Handle one customer message; a repeated provider event gets the stored reply."""
+        return self._receive(inbound, silent=False)
+
+    def silence(self, inbound: Inbound) -> Outcome:
+        """The customer said nothing (a voice Gather that timed out)."""
+        return self._receive(inbound, silent=not inbound.text.strip())
+
+    def _receive(self, inbound: Inbound, *, silent: bool) -> Outcome:
+        now = self.clock()
+        try:
+            with self.store.core_transaction() as tx:
+                outcome = self._handle(tx, inbound, now, silent=silent)
+                if inbound.provider and inbound.event_key:
+                    # Stored last, in the same transaction: a retry that races this one
+                    # fails on the unique key, rolls back, and replays what we said.
+                    tx.record_event(
+                        {
+                            "provider": inbound.provider,
+                            "event_key": inbound.event_key,
+                            "invitation_id": outcome.survey_id,
+                            "outcome": outcome.outcome,
+                            "detail": ",".join(outcome.events)[:255] or None,
+                            "reply": [r.as_dict() for r in outcome.replies],
+                            "received_at": now,
+                        }
+                    )
+                return outcome
+        except DuplicateEvent:
+            stored = self.store.stored_reply(inbound.provider or "", inbound.event_key or "")
+            if stored is None:  # the other transaction rolled back after all: try once more
+                return self._receive(inbound, silent=silent)
+            replies = [Reply.from_dict(r) for r in stored.reply]
+            return Outcome(replies, None, stored.outcome, duplicate=True)
+
+    def _handle(
+        self, tx: SurveyTransaction, inbound: Inbound, now: datetime, *, silent: bool
+    ) -> Outcome:
+        channel, address, text = inbound.channel.value, inbound.address, inbound.text
+        if is_optout(text) or is_optin(text):
+            return self._keyword(tx, inbound, now)
+        survey = tx.open_survey(channel, address, inbound.invitation_id)
+        if survey is None or not survey.is_open:
+            return self._nothing_open(tx, inbound, survey)
+        if is_help(text):
+            return Outcome([self.render.system(ReplyKind.HELP, survey.locale)], survey, "help")
+        return self._converse(tx, survey, inbound, now, silent=silent)
+
+    def _keyword(self, tx: SurveyTransaction, inbound: Inbound, now: datetime) -> Outcome:
+        """STOP and START act on the person, on every channel, survey or not."""
+        pseudonym = tx.pseudonymise(inbound.channel.value, inbound.address)
+        last = tx.last_survey(inbound.channel.value, inbound.address)
+        locale = last.locale if last else self.default_locale
+        if is_optout(inbound.text):
+            closed = tx.opt_out(pseudonym, inbound.channel.value, now)
+            log.info("opt-out recorded on %s; %d open survey(s) closed", inbound.channel, closed)
+            return Outcome([self.render.opted_out(locale)], last, "optout")
+        tx.opt_in(pseudonym)
+        return Outcome([self.render.system(ReplyKind.OPTED_IN, locale)], last, "optin")
+
+    def _nothing_open(
+        self, tx: SurveyTransaction, inbound: Inbound, pinned: SurveyRow | None
+    ) -> Outcome:
+        last = pinned or tx.last_survey(inbound.channel.value, inbound.address)
+        locale = last.locale if last else self.default_locale
+        if is_help(inbound.text):
+            return Outcome([self.render.system(ReplyKind.HELP, locale)], last, "help")
+        if last is not None and last.status != InvitationStatus.PENDING:
+            # A late answer to a survey that has closed: kept as 'late', never as a score.
+            return Outcome([self.render.closed(locale)], last, "late")
+        return Outcome([self.render.system(ReplyKind.NO_SURVEY, locale)], None, "no_survey")
+
+    def _converse(
+        self,
+        tx: SurveyTransaction,
+        survey: SurveyRow,
+        inbound: Inbound,
+        now: datetime,
+        *,
+        silent: bool,
+    ) -> Outcome:
+        flow = self.flow(survey.flow_id)
+        state = State(Step(survey.step or Step.QUESTION), survey.reprompts, survey.expires_at)
+        conversation = Conversation(flow, Channel(survey.channel), survey.locale, self.render)
+        turn = (
+            conversation.silence(state)
+            if silent
+            else conversation.receive(state, inbound.text, now)
+        )
+        names = self._apply(tx=tx, flow=flow, survey=survey, inbound=inbound, turn=turn, now=now)
+        tx.save_state(survey.id, turn.state.step, turn.state.reprompts, now)
+        return Outcome(turn.replies, survey, _summary(names), events=names)
+
+    def _apply(
+        self,
+        *,
+        tx: SurveyTransaction,
+        flow: Flow,
+        survey: SurveyRow,
+        inbound: Inbound,
+        turn: Turn,
+        now: datetime,
+    ) -> list[str]:
+        names: list[str] = []
+        changes: dict[str, object] = {}
+        for event in turn.events:
+            names.append(type(event).__name__)
+            match event:
+                case ScoreRecorded(value=value, raw_text=raw, normaliser_version=version):
+                    tx.add_response(
+                        {
+                            "invitation_id": survey.id,
+                            "flow_id": flow.id,
+                            "metric": flow.metric.value,
+                            "value": value,
+                            "scale_min": flow.scale.min,
+                            "scale_max": flow.scale.max,
+                            "lower_is_better": flow.scale.direction == "lower_is_better",
+                            "raw_text": raw,
+                            "normaliser_version": version,
+                            "channel": survey.channel,
+                            "locale": survey.locale,
+                            "agent": survey.agent,
+                            "team": survey.team,
+                            "queue": survey.queue,
+                            "journey_stage": survey.journey_stage,
+                            "answered_at": now,
+                        }
+                    )
+                    # Same transaction as the response, so an alert is never lost (issue 5).
+                    open_case_if_alerting(
+                        tx.conn,
+                        survey.id,
+                        value,
+                        alert_min=flow.alert_min,
+                        alert_max=flow.alert_max,
+                        now=now,
+                    )
+                    changes |= {"answered_at": now, "status": InvitationStatus.FOLLOW_UP.value}
+                case CommentRecorded(text=text):
+                    tx.add_comment(survey.id, text, now)
+                    note_comment(tx.conn, survey.id, now)
+                case Completed():
+                    changes |= {"status": InvitationStatus.COMPLETED.value, "closed_at": now}
+                case GaveUp(reason=reason):
+                    changes |= {
+                        "status": InvitationStatus.UNANSWERED.value,
+                        "status_reason": reason[:255],
+                        "closed_at": now,
+                    }
+                case Expired():
+                    changes |= {"status": InvitationStatus.EXPIRED.value, "closed_at": now}
+                case OptedOut():
+                    pseudonym = tx.pseudonymise(inbound.channel.value, inbound.address)
+                    tx.opt_out(pseudonym, inbound.channel.value, now)
+                case _:
+                    pass
+        tx.update_invitation(survey.id, changes)
+        return names
+
+
+# The one word stored on a provider event: the most telling thing that happened, first match wins.
+_OUTCOME_PRIORITY = (
+    ("OptedOut", "optout"),
+    ("LateAnswer", "late"),
+    ("GaveUp", "give_up"),
+    ("CommentRecorded", "comment"),
+    ("ScoreRecorded", "answer"),
+    ("Reprompted", "reprompt"),
+    ("Completed", "completed"),
+)
+
+
+def _summary(names: list[str]) -> str:
+    return next((word for name, word in _OUTCOME_PRIORITY if name in names), "none")

@@ -1,0 +1,356 @@
+"""Numbers in an answer: digits and number words, and every way a number can be wrong.
+
+Works on the tokens of `answer_tokens`. Words become numbers through text2num, trying the
+answer's locale first and then the other one (people answer a Dutch SMS with "seven").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from text_to_num import alpha2digit, text2num
+
+from scoring.answer_tokens import Token
+from scoring.scales import Scale
+
+_LANGS = ("nl", "en")
+_MAX_WORD_CHARS = 40  # "tweehonderdvierenzeventigduizend" is 32; longer is never a number
+# text2num reads a lone "o" as zero ("two o one"); alone it is a letter or an exclamation.
+_NOT_NUMBERS = frozenset({"o"})
+# Unaccented "een" is mostly the article ("een 8", "een zes") and "one" mostly a pronoun
+# ("a good one"); `_Numbers.resolve_article_or_one` decides when they mean 1.
+_ARTICLE = "een"
+_PRONOUN = "one"
+_ARTICLE_OR_ONE = frozenset({_ARTICLE, _PRONOUN})
+_RUN_JOINERS = frozenset({"en", "and"})  # "drie en twintig" is 23
+_SINGLE_NUMBER = re.compile(r"0|[1-9]\d*")
+_UNITS = frozenset({"ster", "sterren", "star", "stars", "punt", "punten", "point", "points"})
+# Skipped when looking for a word that qualifies a number: "meer dan een 7", "at least a 7".
+_ARTICLES = frozenset({"een", "a", "an", "de", "the", "het", "n", "dikke", "solid"})
+# A word right before a number that makes it a bound or a negation, not an answer.
+_BEFORE_BOUND = frozenset(
+    {
+        # negation
+        "niet", "geen", "nooit", "not", "never", "no", "nor", "isnt", "wasnt", "dont",
+        # comparisons: "meer dan 7", "more than 7", "beter dan een 7"
+        "dan", "than", "least", "most", "minst", "minste", "meest", "hoogste", "laagste",
+        "minstens", "hoogstens", "minimaal", "maximaal", "minimum", "maximum", "max", "min",
+        "minus", "bijna", "almost", "nearly", "boven", "onder", "above", "below", "under",
+        "over", "beyond", "tussen", "between", "tot", "to", "till", "until", "upto",
+        "ruim", "ruime", "krap", "krappe", "hooguit", "nauwelijks", "barely", "hardly",
+        "plus", "vanaf", "from",
+    }
+)  # fmt: skip
+# A word right after a number that makes it something else: "8 plus", "80 procent".
+_AFTER_BOUND = frozenset(
+    {
+        "plus", "min", "minus", "procent", "percent", "keer", "times", "ish", "achtig",
+        # "8 niet", "7 not": the negation may take the number back
+        "niet", "geen", "nooit", "not", "no", "never",
+        # "8 beter", "10 meer": compared with something, not a plain score
+        "meer", "minder", "hoger", "lager", "beter", "slechter", "more", "less", "higher",
+        "lower", "better", "worse",
+    }
+)  # fmt: skip
+_OR = frozenset({"of", "or"})
+# "8 of meer", "7 or higher": a bound, not an answer.
+_COMPARATIVES = frozenset(
+    {
+        "meer", "minder", "hoger", "lager", "beter", "slechter", "more", "less", "higher",
+        "lower", "better", "worse", "above", "below", "boven", "onder", "up", "down",
+    }
+)  # fmt: skip
+_FRACTION_WORDS = frozenset({"half", "halve", "anderhalf", "helft", "kwart", "quarter"})
+_ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th", "e", "de", "ste", "ds"})
+_SIGNS = frozenset("-+\u2212\u2013\u00b1")  # hyphen, plus, minus sign, en dash, plus-minus
+_MINUS = frozenset("-\u2212")
+_DECIMAL_MARKS = frozenset(".,")
+# Spellings of "out of": 8/10, "8 out of 10", "7 uit 10", "7 van de 10", "8 op 10".
+_DENOMINATOR_MARKERS: tuple[tuple[str, ...], ...] = (
+    ("/",),
+    ("out", "of"),
+    ("uit",),
+    ("van", "de"),
+    ("van",),
+    ("op", "de"),
+    ("op",),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NumberProblem:
+    """A number is there but it cannot be taken as the answer."""
+
+    reason: str
+
+
+@lru_cache(maxsize=8192)
+def word_value(word: str, locale: str) -> int | None:
+    """The number a single word spells, in the locale first and then the other one."""
+    if word in _NOT_NUMBERS or len(word) > _MAX_WORD_CHARS:
+        return None
+    langs = (locale, *(lang for lang in _LANGS if lang != locale)) if locale in _LANGS else _LANGS
+    for lang in langs:
+        try:
+            return int(text2num(word, lang))
+        except ValueError:
+            continue
+    return None
+
+
+@lru_cache(maxsize=1024)
+def merged_value(words: str, locale: str) -> int | None:
+    """The one number several number words spell together ("twenty one"), if they do."""
+    langs = (locale, *(lang for lang in _LANGS if lang != locale)) if locale in _LANGS else _LANGS
+    for lang in langs:
+        try:
+            digits = alpha2digit(words, lang, threshold=0)
+        except ValueError:
+            continue
+        if _SINGLE_NUMBER.fullmatch(digits):
+            return int(digits)
+    return None
+
+
+class _Numbers:
+    """One pass over the tokens of one answer."""
+
+    def __init__(self, tokens: Sequence[Token], used: list[bool], scale: Scale, locale: str):
+        self.tokens = tokens
+        self.used = used
+        self.scale = scale
+        self.values: list[int | None] = [None] * len(tokens)
+        for i, token in enumerate(tokens):
+            if used[i]:
+                continue
+            if token.kind == "num":
+                self.values[i] = int(token.text)
+            elif token.kind == "word" and token.text not in _ARTICLE_OR_ONE:
+                self.values[i] = word_value(token.text, locale)
+
+    def _text(self, i: int) -> str | None:
+        if 0 <= i < len(self.tokens) and not self.used[i]:
+            return self.tokens[i].folded
+        return None
+
+    def _is_number(self, i: int) -> bool:
+        return 0 <= i < len(self.values) and self.values[i] is not None and not self.used[i]
+
+    def _denominator_at(self, i: int) -> int | None:
+        """Index of the number after an "out of" marker starting at token i, if any."""
+        for marker in _DENOMINATOR_MARKERS:
+            end = i + len(marker)
+            if self._is_number(end) and all(
+                self._text(i + k) == part for k, part in enumerate(marker)
+            ):
+                return end
+        return None
+
+    def _numberish(self, i: int) -> bool:
+        if not 0 <= i < len(self.tokens) or self.used[i] or self.tokens[i].kind != "word":
+            return False
+        return self.values[i] is not None or self.tokens[i].text in _ARTICLE_OR_ONE
+
+    def _run_from(self, i: int) -> list[int]:
+        """Token indexes of the number words starting at i, with hyphens and "en" between."""
+        run = [i]
+        while True:
+            k = run[-1] + 1
+            if self._numberish(k) and self.tokens[k].spaced:
+                run.append(k)
+            elif (
+                k + 1 < len(self.tokens)
+                and (self.tokens[k].text == "-" or self.tokens[k].folded in _RUN_JOINERS)
+                and not self.used[k]
+                and self._numberish(k + 1)
+            ):
+                run.extend((k, k + 1))
+            else:
+                return run
+
+    def merge_runs(self, locale: str) -> None:
+        """Several number words in a row become one number when text2num says they are one."""
+        i = 0
+        while i < len(self.tokens):
+            if not self._numberish(i):
+                i += 1
+                continue
+            run = self._run_from(i)
+            if len(run) > 1:
+                words = " ".join(self.tokens[k].text for k in run)
+                merged = merged_value(words.replace(" - ", "-"), locale)
+                if merged is not None:
+                    self.values[i] = merged
+                    for k in run[1:]:
+                        self.values[k] = None
+                        self.used[k] = True
+            i = run[-1] + 1
+
+    def resolve_article_or_one(self) -> NumberProblem | None:
+        """Decide whether each remaining "een"/"one" is the number 1.
+
+        Both are 1 when they are the whole answer or a count ("een ster", "one out of ten"),
+        or right after another number ("acht een", "two one": then they are two numbers).
+        "een" before a word or number is the article ("een 8", "een tevreden klant"); with
+        nothing after it ("ik geef jullie een", "een, twee") it could be either: refuse.
+        "one" is also 1 right before a number ("one two"); elsewhere it is a pronoun.
+        """
+        content = [i for i, t in enumerate(self.tokens) if t.kind != "sym" and not self.used[i]]
+        for i in content:
+            word = self.tokens[i].text
+            if word not in _ARTICLE_OR_ONE or self.values[i] is not None:  # merged already
+                continue
+            alone = content == [i]
+            counted = self._text(i + 1) in _UNITS or self._denominator_at(i + 1) is not None
+            after_number = self._is_number(i - 1)
+            if word == _ARTICLE:
+                next_is_content = i + 1 < len(self.tokens) and self.tokens[i + 1].kind != "sym"
+                if not (next_is_content or alone or counted or after_number):
+                    return NumberProblem("'een' could be the article or the number 1")
+                one = after_number
+            else:
+                one = after_number or self._is_number(i + 1)
+            if alone or counted or one:
+                self.values[i] = 1
+        return None
+
+    def consume_denominators(self) -> NumberProblem | None:
+        """Drop "/10" and "out of 10" when 10 is the scale max; refuse other denominators."""
+        for i in range(len(self.tokens)):
+            if not self._is_number(i):
+                continue
+            j = self._denominator_at(i + 1)
+            if j is None:
+                continue
+            denominator = self.values[j]
+            if denominator != self.scale.max:
+                return NumberProblem(
+                    f"denominator {denominator} is not the scale maximum {self.scale.max}"
+                )
+            self.values[j] = None
+            self.used[j] = True
+        return None
+
+    def check_shapes(self) -> NumberProblem | None:
+        """Decimals, signs, ranges, ordinals and numbers glued to words."""
+        tokens = self.tokens
+        for i, token in enumerate(tokens):
+            if self.used[i]:
+                continue
+            if token.kind == "sym" and token.text in _SIGNS:
+                problem = self._sign_problem(i)
+                if problem:
+                    return problem
+            if token.kind != "num":
+                continue
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+            if nxt is not None and not nxt.spaced:
+                if nxt.kind == "word":
+                    if nxt.folded in _ORDINAL_SUFFIXES:
+                        return NumberProblem(f"ordinal, not a score ({token.text}{nxt.text})")
+                    return NumberProblem(f"number attached to a word ({token.text}{nxt.text})")
+                if nxt.text in _DECIMAL_MARKS and self._attached_number(i + 2):
+                    return NumberProblem(
+                        f"decimal number ({token.text}{nxt.text}{tokens[i + 2].text})"
+                    )
+            if nxt is not None and nxt.text == "%":
+                return NumberProblem(f"percentage, not a score ({token.text}%)")
+            if not token.spaced and i > 0:
+                before = tokens[i - 1]
+                if before.kind == "word":
+                    return NumberProblem(f"number attached to a word ({before.text}{token.text})")
+                if before.text == "#":
+                    return NumberProblem(f"'#' before a number ({token.text})")
+        return None
+
+    def _attached_number(self, i: int) -> bool:
+        return (
+            0 <= i < len(self.tokens) and self.tokens[i].kind == "num" and not self.tokens[i].spaced
+        )
+
+    def _sign_problem(self, i: int) -> NumberProblem | None:
+        sign = self.tokens[i]
+        left = i - 1 if i > 0 and self._is_number(i - 1) else None
+        right = i + 1 if self._is_number(i + 1) else None
+        if left is not None and right is not None:
+            return NumberProblem(
+                f"ambiguous: a range ({self._show(left)}{sign.text}{self._show(right)})"
+            )
+        attached = right is not None and not self.tokens[right].spaced
+        if right is not None and attached and sign.text in _MINUS and self.scale.min < 0:
+            value = self.values[right]
+            self.values[right] = None if value is None else -value  # a scale like -2..2
+            self.used[i] = True
+            return None
+        if right is not None and (attached or self._first_content(i)):
+            return NumberProblem(f"signed number ({sign.text}{self._show(right)})")
+        if left is not None and not sign.spaced:
+            return NumberProblem(f"number with a modifier ({self._show(left)}{sign.text})")
+        return None
+
+    def _first_content(self, i: int) -> bool:
+        """No word or number before token i: "- 3" is minus three, "top - 8" is a dash."""
+        return all(t.kind == "sym" for t in self.tokens[:i])
+
+    def _show(self, i: int) -> str:
+        return self.tokens[i].text
+
+    def check_context(self) -> NumberProblem | None:
+        """Words around a number that make it a bound, a negation or a fraction."""
+        for i, token in enumerate(self.tokens):
+            if token.kind == "word" and token.folded in _FRACTION_WORDS and not self.used[i]:
+                return NumberProblem(f"fraction, not a whole score ('{token.text}')")
+        for i in range(len(self.tokens)):
+            if not self._is_number(i):
+                continue
+            before = self._word_before(i)
+            if before is not None and before in _BEFORE_BOUND:
+                return NumberProblem(f"'{before}' before {self._show(i)}: not a plain score")
+            after = self._text(i + 1)
+            if after in _AFTER_BOUND:
+                return NumberProblem(f"'{after}' after {self._show(i)}: not a plain score")
+            if after in _OR and self._text(i + 2) in _COMPARATIVES:
+                return NumberProblem(
+                    f"'{after} {self._text(i + 2)}' after {self._show(i)}: a bound, not a score"
+                )
+        return None
+
+    def _word_before(self, i: int) -> str | None:
+        """The first word before token i, skipping articles; None at a symbol or number."""
+        j = i - 1
+        while j >= 0 and not self.used[j] and self.tokens[j].kind == "word":
+            if self._is_number(j):
+                return None
+            word = self.tokens[j].folded
+            if word not in _ARTICLES:
+                return word
+            j -= 1
+        return None
+
+    def found(self) -> list[int]:
+        return [v for v in self.values if v is not None]
+
+
+def find_numbers(
+    tokens: Sequence[Token], used: list[bool], scale: Scale, locale: str
+) -> list[int] | NumberProblem:
+    """Every number the answer states, in order, or why the numbers cannot be trusted.
+
+    `used` marks tokens already taken by a label; denominators get marked too.
+    """
+    numbers = _Numbers(tokens, used, scale, locale)
+    numbers.merge_runs(locale)
+    checks = (
+        numbers.resolve_article_or_one,
+        numbers.consume_denominators,
+        numbers.check_shapes,
+        numbers.check_context,
+    )
+    for check in checks:
+        problem = check()
+        if problem is not None:
+            return problem
+    return numbers.found()

@@ -1,0 +1,184 @@
+"""SQLModel tables: contacts, invitations, conversation state, responses and provider events.
+
+Scores are stored as numbers with their scale's bounds and direction, so that aggregation never
+has to read a flow file, and away from phone numbers: a response carries the contact's
+pseudonymous key, never the address.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import JSON, Column, Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Timezone-aware datetimes on every backend: SQLite stores naive UTC, we hand back UTC."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:  # noqa: ARG002
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: use timezone-aware datetimes")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:  # noqa: ARG002
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class InvitationStatus(StrEnum):
+    PENDING = "pending"  # created, not sent yet
+    OPEN = "open"  # question asked, waiting for a score
+    FOLLOW_UP = "follow_up"  # score stored, waiting for the open comment
+    COMPLETED = "completed"
+    UNANSWERED = "unanswered"  # re-asked the maximum number of times, then closed politely
+    EXPIRED = "expired"
+    OPTED_OUT = "opted_out"
+    FAILED = "failed"  # the send failed for good
+    THROTTLED = "throttled"  # skipped by a fatigue rule
+
+
+OPEN_STATUSES = (InvitationStatus.PENDING, InvitationStatus.OPEN, InvitationStatus.FOLLOW_UP)
+
+
+class Contact(SQLModel, table=True):
+    """An address on a channel. `address` is personal data and is erased on request."""
+
+    __table_args__ = (sa.UniqueConstraint("channel", "address", name="uq_contact_channel_address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    address: str | None = Field(default=None, max_length=128)
+    # HMAC of the person's identity (the E.164 number for every phone channel): the key that
+    # ties opt-outs and fatigue rules together across channels without storing the number twice.
+    pseudonym: str = Field(max_length=64, index=True)
+    timezone: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    erased_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class OptOut(SQLModel, table=True):
+    """A person who said STOP, on any channel. Keyed by pseudonym so it covers every channel."""
+
+    pseudonym: str = Field(primary_key=True, max_length=64)
+    channel: str = Field(max_length=16)
+    opted_out_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Invitation(SQLModel, table=True):
+    __table_args__ = (
+        sa.Index("ix_invitation_contact_status", "contact_id", "status"),
+        sa.UniqueConstraint("flow_id", "interaction_id", "contact_id", name="uq_invitation_dedupe"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(max_length=36, unique=True)
+    flow_id: str = Field(max_length=40)
+    channel: str = Field(max_length=16)
+    contact_id: int = Field(foreign_key="contact.id")
+    locale: str = Field(max_length=5)
+    interaction_id: str | None = Field(default=None, max_length=128)
+    agent: str | None = Field(default=None, max_length=128)
+    team: str | None = Field(default=None, max_length=128)
+    queue: str | None = Field(default=None, max_length=128)
+    journey_stage: str | None = Field(default=None, max_length=64)
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=InvitationStatus.PENDING, max_length=16, index=True)
+    status_reason: str | None = Field(default=None, max_length=255)
+    deep_link_token: str | None = Field(default=None, max_length=64, unique=True)
+    provider_message_id: str | None = Field(default=None, max_length=64, index=True)
+    delivery_status: str | None = Field(default=None, max_length=16)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    send_after: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    answered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class ConversationState(SQLModel, table=True):
+    """Where one invitation's conversation stands; one row per invitation."""
+
+    invitation_id: int = Field(primary_key=True, foreign_key="invitation.id")
+    step: str = Field(max_length=16)
+    reprompts: int = 0
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Response(SQLModel, table=True):
+    """A score. One per invitation: the first valid answer wins (enforced by a unique key)."""
+
+    __table_args__ = (
+        sa.Index("ix_response_flow_answered", "flow_id", "answered_at"),
+        sa.Index("ix_response_agent", "flow_id", "agent"),
+        sa.Index("ix_response_team", "flow_id", "team"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    invitation_id: int = Field(foreign_key="invitation.id", unique=True)
+    flow_id: str = Field(max_length=40)
+    metric: str = Field(max_length=8)
+    value: int
+    scale_min: int
+    scale_max: int
+    lower_is_better: bool = False
+    raw_text: str = Field(max_length=500)
+    normaliser_version: str = Field(max_length=16)
+    channel: str = Field(max_length=16)
+    locale: str = Field(max_length=5)
+    # Copied from the invitation so that reports group on one table without joins.
+    agent: str | None = Field(default=None, max_length=128)
+    team: str | None = Field(default=None, max_length=128)
+    queue: str | None = Field(default=None, max_length=128)
+    journey_stage: str | None = Field(default=None, max_length=64)
+    answered_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Comment(SQLModel, table=True):
+    """The open follow-up answer."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = Field(foreign_key="response.id", unique=True)
+    text: str = Field(max_length=2000)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class InboundEvent(SQLModel, table=True):
+    """Every provider event processed, once: a retry hits the unique key and gets the same reply."""
+
+    __table_args__ = (sa.UniqueConstraint("provider", "event_key", name="uq_inbound_event"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider: str = Field(max_length=16)
+    event_key: str = Field(max_length=128)
+    invitation_id: int | None = Field(default=None, foreign_key="invitation.id")
+    outcome: str = Field(max_length=24)
+    detail: str | None = Field(default=None, max_length=255)
+    reply: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class OutboundMessage(SQLModel, table=True):
+    """A message we sent (or tried to), with its provider id and delivery status."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    invitation_id: int | None = Field(default=None, foreign_key="invitation.id", index=True)
+    channel: str = Field(max_length=16)
+    kind: str = Field(max_length=16)
+    provider_message_id: str | None = Field(default=None, max_length=64, unique=True)
+    status: str = Field(max_length=16)
+    error_code: str | None = Field(default=None, max_length=16)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -1,0 +1,125 @@
+"""Properties of the normaliser that must hold for any input."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scoring.normalise import Answer, Invalid, OptOut, normalise
+from scoring.scales import Channel, Scale
+from tests.unit.scale_factories import ces, ces_effort, csat, faces, nps, numeric
+
+SCALES = [nps(), csat(), ces(), ces_effort(), faces()]
+LOCALES = ["nl", "en"]
+CHANNELS = [c.value for c in Channel]
+FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# Pieces of real answers, so that random combinations reach the interesting rules.
+VOCABULARY = [
+    *(str(n) for n in range(-2, 13)),
+    *["een", "één", "one", "zes", "zeven", "acht", "negen", "tien", "ten", "twenty", "o"],
+    *["niet", "not", "geen", "zo", "heel", "erg", "helemaal", "very", "really", "at", "all"],
+    *["tevreden", "ontevreden", "zeer", "mee", "eens", "oneens", "agree", "disagree"],
+    *["satisfied", "dissatisfied", "neutraal", "neutral", "goed", "slecht", "moeite"],
+    *["out", "of", "uit", "van", "de", "op", "or", "en", "meer", "dan", "half", "stars"],
+    *["/", "-", "+", ",", ".", "!", "?", "#", "*", "%", "~", "⭐", "★", "☆", "😍", "🙂"],
+    *["7\ufe0f\u20e3", "🔟", "\uff15", "\u200b", "\ufe0f", "\x00", "½"],
+]
+phrases = st.lists(st.sampled_from(VOCABULARY), max_size=8).map(" ".join)
+glued = st.lists(st.sampled_from(VOCABULARY), max_size=6).map("".join)
+anything = st.one_of(st.text(max_size=60), phrases, glued, st.text(min_size=490, max_size=520))
+
+
+@st.composite
+def numeric_scales(draw: st.DrawFn) -> Scale:
+    low = draw(st.integers(-10, 10))
+    return numeric(low, low + draw(st.integers(1, 100)))
+
+
+@st.composite
+def labelled_phrases(draw: st.DrawFn) -> tuple[Scale, str, str, int]:
+    """A scale, a locale, one of its labels or aliases in that locale, and its point."""
+    scale = draw(st.sampled_from(SCALES))
+    point = draw(st.sampled_from(scale.points))
+    locale = draw(st.sampled_from(LOCALES))
+    phrase = draw(st.sampled_from([point.label[locale], *point.aliases.get(locale, [])]))
+    return scale, locale, phrase, point.value
+
+
+def assert_sound(outcome: object, scale: Scale) -> None:
+    assert isinstance(outcome, Answer | Invalid | OptOut)
+    if isinstance(outcome, Answer):
+        assert scale.contains(outcome.value)
+    if isinstance(outcome, Invalid):
+        assert outcome.reason
+        assert not outcome.reason.startswith("internal error"), "the normaliser raised"
+
+
+@FAST
+@given(
+    text=anything,
+    scale=st.sampled_from(SCALES),
+    locale=st.sampled_from(LOCALES),
+    channel=st.sampled_from(CHANNELS),
+)
+def test_no_input_crashes_and_answers_stay_in_scale(
+    text: str, scale: Scale, locale: str, channel: str
+) -> None:
+    """Any text gives an outcome without raising, and every Answer lies inside the scale."""
+    assert_sound(normalise(text, scale, locale=locale, channel=channel), scale)
+
+
+@FAST
+@given(text=anything, scale=numeric_scales())
+def test_unlabelled_scales_are_sound_too(text: str, scale: Scale) -> None:
+    """Scales without labels, including negative ones, obey the same rules."""
+    assert_sound(normalise(text, scale), scale)
+
+
+@FAST
+@given(data=st.data(), scale=st.one_of(st.sampled_from(SCALES), numeric_scales()))
+def test_every_in_range_integer_is_itself(data: st.DataObject, scale: Scale) -> None:
+    """str(n) normalises to n for every n on the scale, on every channel."""
+    n = data.draw(st.integers(scale.min, scale.max))
+    channel = data.draw(st.sampled_from(CHANNELS))
+    assert normalise(str(n), scale, channel=channel) == Answer(n)
+
+
+@FAST
+@given(data=st.data(), scale=st.one_of(st.sampled_from(SCALES), numeric_scales()))
+def test_out_of_range_integers_are_invalid(data: st.DataObject, scale: Scale) -> None:
+    """No number outside the scale is ever clamped onto it."""
+    n = data.draw(st.one_of(st.integers(scale.max + 1, 10_000), st.integers(0, 10_000)))
+    if not scale.contains(n):
+        assert isinstance(normalise(str(n), scale), Invalid)
+
+
+@FAST
+@given(
+    labelled=labelled_phrases(),
+    answer_locale=st.sampled_from(LOCALES),
+    case=st.sampled_from([str.lower, str.upper, str.title, str.capitalize]),
+    end=st.sampled_from(["", ".", "!", " ", "!!", "?"]),
+)
+def test_each_label_is_its_point(
+    labelled: tuple[Scale, str, str, int], answer_locale: str, case: object, end: str
+) -> None:
+    """Every label and alias, in any case and with end punctuation, is its own point."""
+    scale, _label_locale, phrase, value = labelled
+    assert callable(case)
+    text = case(phrase) + end
+    assert normalise(text, scale, locale=answer_locale) == Answer(value)
+
+
+@FAST
+@given(text=phrases, scale=st.sampled_from(SCALES), data=st.data())
+def test_a_second_different_number_never_keeps_the_first_answer(
+    text: str, scale: Scale, data: st.DataObject
+) -> None:
+    """If "X" is the answer v, then "X w" for another number w is not v."""
+    first = normalise(text, scale)
+    if not isinstance(first, Answer):
+        return
+    other = data.draw(st.integers(scale.min, scale.max).filter(lambda w: w != first.value))
+    separator = data.draw(st.sampled_from([" ", ", ", " of ", " or ", " en "]))
+    assert normalise(f"{text}{separator}{other}", scale) != first
