@@ -18,15 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
+from scoring.raw_sql import RawSql, update_invitation_sql
 from scoring.scales import Channel
 from scoring.tables import (
-    OPEN_STATUSES,
     Contact,
     Invitation,
     InvitationStatus,
@@ -97,100 +95,6 @@ class SurveyRow:
         return self.status in _OPEN
 
 
-_SURVEY_COLUMNS = (
-    invitation_t.c.id,
-    invitation_t.c.public_id,
-    invitation_t.c.flow_id,
-    invitation_t.c.channel,
-    invitation_t.c.locale,
-    invitation_t.c.status,
-    invitation_t.c.expires_at,
-    invitation_t.c.agent,
-    invitation_t.c.team,
-    invitation_t.c.queue,
-    invitation_t.c.journey_stage,
-    state_t.c.step,
-    sa.func.coalesce(state_t.c.reprompts, 0).label("reprompts"),
-)
-_SURVEY_FROM = contact_t.join(invitation_t, invitation_t.c.contact_id == contact_t.c.id).outerjoin(
-    state_t, state_t.c.invitation_id == invitation_t.c.id
-)
-_OF_CONTACT = sa.and_(
-    contact_t.c.channel == sa.bindparam("channel"),
-    contact_t.c.address == sa.bindparam("address"),
-    invitation_t.c.channel == sa.bindparam("channel"),
-)
-_NEWEST = (invitation_t.c.created_at.desc(), invitation_t.c.id.desc())
-
-# The newest open survey of this address on this channel, locked against a concurrent answer.
-NEWEST_OPEN = (
-    sa.select(*_SURVEY_COLUMNS)
-    .select_from(_SURVEY_FROM)
-    .where(_OF_CONTACT, invitation_t.c.status.in_(_OPEN))
-    .order_by(*_NEWEST)
-    .limit(1)
-    .with_for_update(of=invitation_t)
-)
-# The newest survey in any status: to tell a late answer from a stranger's message.
-NEWEST_ANY = (
-    sa.select(*_SURVEY_COLUMNS)
-    .select_from(_SURVEY_FROM)
-    .where(_OF_CONTACT)
-    .order_by(*_NEWEST)
-    .limit(1)
-)
-# A survey pinned by the channel (a Telegram button), only if it belongs to this address.
-PINNED = (
-    sa.select(*_SURVEY_COLUMNS)
-    .select_from(_SURVEY_FROM)
-    .where(_OF_CONTACT, invitation_t.c.public_id == sa.bindparam("public_id"))
-    .with_for_update(of=invitation_t)
-)
-UPDATE_STATE = (
-    state_t.update()
-    .where(state_t.c.invitation_id == sa.bindparam("iid"))
-    .values(
-        step=sa.bindparam("step"),
-        reprompts=sa.bindparam("reprompts"),
-        updated_at=sa.bindparam("now"),
-    )
-)
-INSERT_RESPONSE = response_t.insert()
-INSERT_COMMENT = comment_t.insert().values(
-    response_id=sa.select(response_t.c.id)
-    .where(response_t.c.invitation_id == sa.bindparam("iid"))
-    .scalar_subquery()
-)
-INSERT_EVENT = event_t.insert()
-DELETE_OPTOUT = optout_t.delete().where(optout_t.c.pseudonym == sa.bindparam("pseudonym"))
-SELECT_OPTOUT = sa.select(optout_t.c.pseudonym).where(
-    optout_t.c.pseudonym == sa.bindparam("pseudonym")
-)
-CLOSE_ALL_OPEN = (
-    invitation_t.update()
-    .where(
-        invitation_t.c.contact_id.in_(
-            sa.select(contact_t.c.id).where(contact_t.c.pseudonym == sa.bindparam("pseudonym"))
-        ),
-        invitation_t.c.status.in_([s.value for s in OPEN_STATUSES]),
-    )
-    .values(status=InvitationStatus.OPTED_OUT.value, closed_at=sa.bindparam("now"))
-)
-SELECT_EVENT = sa.select(event_t.c.outcome, event_t.c.reply).where(
-    event_t.c.provider == sa.bindparam("provider"), event_t.c.event_key == sa.bindparam("key")
-)
-
-
-@functools.cache
-def _update_invitation(columns: tuple[str, ...]) -> sa.Update:
-    """One prepared UPDATE per set of columns, so SQLAlchemy compiles each shape once."""
-    return (
-        invitation_t.update()
-        .where(invitation_t.c.id == sa.bindparam("iid"))
-        .values({name: sa.bindparam(name) for name in columns})
-    )
-
-
 class SqlSurveyStore:
     """Survey reads and writes, each `transaction()` one database transaction."""
 
@@ -211,9 +115,10 @@ class SqlSurveyStore:
             yield SurveyTransaction(connection, self.pseudonymise)
 
     def stored_reply(self, provider: str, event_key: str) -> StoredReply | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(SELECT_EVENT, {"provider": provider, "key": event_key}).first()
-        return StoredReply(row.outcome, list(row.reply or [])) if row else None
+        with self.engine.begin() as conn:
+            raw = RawSql(conn)
+            row = raw.one("select_event", {"provider": provider, "event_key": event_key})
+        return StoredReply(row[0], list(raw.json(row[1]) or [])) if row else None
 
 
 class SurveyTransaction:
@@ -230,67 +135,64 @@ class SurveyTransaction:
             raise RuntimeError("this transaction has no ORM session (use store.transaction())")
         return self._session
 
-    # -- the inbound path (Core) -----------------------------------------------------------
+    # -- the inbound path (plain SQL, see scoring.raw_sql) ----------------------------------
+
+    @functools.cached_property
+    def raw(self) -> RawSql:
+        return RawSql(self.conn)
 
     def open_survey(self, channel: str, address: str, public_id: str | None) -> SurveyRow | None:
-        """The pinned survey if given, else the newest open one; None if there is none."""
+        """The pinned survey if given, else the newest open one (locked); None if none."""
         params = {"channel": channel, "address": address}
         if public_id is not None:
-            row = self.conn.execute(PINNED, {**params, "public_id": public_id}).first()
-        else:
-            row = self.conn.execute(NEWEST_OPEN, params).first()
-        return SurveyRow(**row._mapping) if row else None
+            return self._survey(self.raw.one("pinned", {**params, "public_id": public_id}))
+        return self._survey(self.raw.one("newest_open", params))
 
     def last_survey(self, channel: str, address: str) -> SurveyRow | None:
-        row = self.conn.execute(NEWEST_ANY, {"channel": channel, "address": address}).first()
-        return SurveyRow(**row._mapping) if row else None
+        return self._survey(self.raw.one("newest_any", {"channel": channel, "address": address}))
+
+    def _survey(self, row: tuple[Any, ...] | None) -> SurveyRow | None:
+        if row is None:
+            return None
+        values = list(row)
+        values[6] = self.raw.timestamp(values[6])
+        return SurveyRow(*values)
 
     def update_invitation(self, invitation_id: int, values: dict[str, Any]) -> None:
         if values:
-            self.conn.execute(
-                _update_invitation(tuple(sorted(values))), {"iid": invitation_id, **values}
-            )
+            sql = update_invitation_sql(tuple(sorted(values)))
+            self.raw.execute_text(sql, {"iid": invitation_id, **values})
 
     def save_state(self, invitation_id: int, step: str, reprompts: int, now: datetime) -> None:
-        params = {"iid": invitation_id, "step": step, "reprompts": reprompts, "now": now}
-        if self.conn.execute(UPDATE_STATE, params).rowcount == 0:
-            self.conn.execute(
-                state_t.insert().values(
-                    invitation_id=invitation_id, step=step, reprompts=reprompts, updated_at=now
-                )
-            )
+        params = {"iid": invitation_id, "step": str(step), "reprompts": reprompts, "now": now}
+        if self.raw.execute("update_state", params) == 0:
+            self.raw.execute("insert_state", params)
 
     def add_response(self, values: dict[str, Any]) -> None:
-        self.conn.execute(INSERT_RESPONSE, values)
+        self.raw.execute("insert_response", values)
 
     def add_comment(self, invitation_id: int, text: str, now: datetime) -> None:
-        self.conn.execute(INSERT_COMMENT, {"iid": invitation_id, "text": text, "created_at": now})
+        self.raw.execute("insert_comment", {"iid": invitation_id, "text": text, "now": now})
 
     def record_event(self, values: dict[str, Any]) -> None:
         """Store a processed provider event; DuplicateEvent if it was stored before."""
         # No savepoint: on a duplicate the caller rolls the whole transaction back.
         try:
-            self.conn.execute(INSERT_EVENT, values)
-        except IntegrityError:
+            self.raw.execute("insert_event", values)
+        except self.raw.integrity_error:
             raise DuplicateEvent(values["event_key"]) from None
 
     def is_opted_out(self, pseudonym: str) -> bool:
-        return self.conn.execute(SELECT_OPTOUT, {"pseudonym": pseudonym}).first() is not None
+        return self.raw.one("select_optout", {"pseudonym": pseudonym}) is not None
 
     def opt_out(self, pseudonym: str, channel: str, now: datetime) -> int:
         """Put the person on the opt-out list and close every open survey on every channel."""
-        insert = (postgresql.insert if self.conn.dialect.name == "postgresql" else sqlite.insert)(
-            optout_t
-        )
-        self.conn.execute(
-            insert.values(
-                pseudonym=pseudonym, channel=channel, opted_out_at=now
-            ).on_conflict_do_nothing()
-        )
-        return int(self.conn.execute(CLOSE_ALL_OPEN, {"pseudonym": pseudonym, "now": now}).rowcount)
+        params = {"pseudonym": pseudonym, "channel": channel, "now": now}
+        self.raw.execute("insert_optout", params)
+        return self.raw.execute("close_all_open", params)
 
     def opt_in(self, pseudonym: str) -> bool:
-        return bool(self.conn.execute(DELETE_OPTOUT, {"pseudonym": pseudonym}).rowcount)
+        return self.raw.execute("delete_optout", {"pseudonym": pseudonym}) > 0
 
     # -- invitations (ORM) -----------------------------------------------------------------
 

@@ -1,0 +1,134 @@
+"""The inbound hot path in plain SQL on the driver's cursor, for SQLite and PostgreSQL.
+
+A webhook answer is a handful of tiny statements. Through SQLAlchemy each one costs tens of
+microseconds of bookkeeping, several times the database's own work, so this path talks to the
+driver directly, inside the transaction SQLAlchemy opened. Statements are written once in
+`:name` style; PostgreSQL gets them rewritten to `%(name)s` and adds row locks.
+Datetimes follow SQLAlchemy's own storage so both paths read each other's rows.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+_NAMED = re.compile(r":([a-z_]+)")
+_SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"
+
+SURVEY_COLUMNS = (
+    "i.id, i.public_id, i.flow_id, i.channel, i.locale, i.status, i.expires_at, i.agent, "
+    "i.team, i.queue, i.journey_stage, s.step, COALESCE(s.reprompts, 0)"
+)
+SURVEY_FROM = (
+    "contact c JOIN invitation i ON i.contact_id = c.id "
+    "LEFT JOIN conversationstate s ON s.invitation_id = i.id "
+    "WHERE c.channel = :channel AND c.address = :address AND i.channel = :channel"
+)
+NEWEST = "ORDER BY i.created_at DESC, i.id DESC LIMIT 1"
+
+# Built from constants only; every value travels as a bound parameter.
+_SURVEY = f"SELECT {SURVEY_COLUMNS} FROM {SURVEY_FROM}"  # noqa: S608
+STATEMENTS: dict[str, str] = {
+    "newest_open": _SURVEY + " AND i.status IN ('open', 'follow_up') " + NEWEST + " {lock}",
+    "newest_any": _SURVEY + " " + NEWEST,
+    "pinned": _SURVEY + " AND i.public_id = :public_id {lock}",
+    "update_state": "UPDATE conversationstate SET step = :step, reprompts = :reprompts, "
+    "updated_at = :now WHERE invitation_id = :iid",
+    "insert_state": "INSERT INTO conversationstate (invitation_id, step, reprompts, updated_at) "
+    "VALUES (:iid, :step, :reprompts, :now)",
+    "insert_response": "INSERT INTO response (invitation_id, flow_id, metric, value, scale_min, "
+    "scale_max, lower_is_better, raw_text, normaliser_version, channel, locale, agent, team, "
+    "queue, journey_stage, answered_at) VALUES (:invitation_id, :flow_id, :metric, :value, "
+    ":scale_min, :scale_max, :lower_is_better, :raw_text, :normaliser_version, :channel, "
+    ":locale, :agent, :team, :queue, :journey_stage, :answered_at)",
+    "insert_comment": "INSERT INTO comment (response_id, text, created_at) VALUES "
+    "((SELECT id FROM response WHERE invitation_id = :iid), :text, :now)",
+    "insert_event": "INSERT INTO inboundevent (provider, event_key, invitation_id, outcome, "
+    "detail, reply, received_at) VALUES (:provider, :event_key, :invitation_id, :outcome, "
+    ":detail, {json_reply}, :received_at)",
+    "select_event": "SELECT outcome, reply FROM inboundevent "
+    "WHERE provider = :provider AND event_key = :event_key",
+    "insert_optout": "INSERT INTO optout (pseudonym, channel, opted_out_at) "
+    "VALUES (:pseudonym, :channel, :now) ON CONFLICT DO NOTHING",
+    "select_optout": "SELECT 1 FROM optout WHERE pseudonym = :pseudonym",
+    "delete_optout": "DELETE FROM optout WHERE pseudonym = :pseudonym",
+    "close_all_open": "UPDATE invitation SET status = 'opted_out', closed_at = :now "
+    "WHERE contact_id IN (SELECT id FROM contact WHERE pseudonym = :pseudonym) "
+    "AND status IN ('pending', 'open', 'follow_up')",
+}
+
+
+class RawSql:
+    """Run the named statements on a SQLAlchemy connection's driver cursor."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.postgres = conn.dialect.name == "postgresql"
+        self.integrity_error: type[Exception] = conn.dialect.loaded_dbapi.IntegrityError
+        self._cursor = conn.connection.cursor()
+
+    def execute(self, name: str, params: Mapping[str, Any]) -> int:
+        self._cursor.execute(_sql(name, self.postgres), self._bind(params))
+        return int(self._cursor.rowcount)
+
+    def execute_text(self, sql: str, params: Mapping[str, Any]) -> int:
+        self._cursor.execute(_dialect_sql(sql, self.postgres), self._bind(params))
+        return int(self._cursor.rowcount)
+
+    def one(self, name: str, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        self._cursor.execute(_sql(name, self.postgres), self._bind(params))
+        row = self._cursor.fetchone()
+        return tuple(row) if row is not None else None
+
+    def _bind(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        if self.postgres:
+            return {k: json.dumps(v) if isinstance(v, list) else v for k, v in params.items()}
+        return {
+            k: _sqlite_value(v) if isinstance(v, datetime | list) else v for k, v in params.items()
+        }
+
+    def timestamp(self, value: Any) -> datetime | None:
+        """A datetime column as read from the driver, made timezone-aware."""
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+
+    def json(self, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime(_SQLITE_TS)
+    if isinstance(value, list):
+        return json.dumps(value)
+    return value
+
+
+@functools.cache
+def _sql(name: str, postgres: bool) -> str:
+    return _dialect_sql(STATEMENTS[name], postgres)
+
+
+@functools.cache
+def _dialect_sql(sql: str, postgres: bool) -> str:
+    if postgres:
+        sql = sql.replace("{lock}", "FOR UPDATE OF i").replace(
+            "{json_reply}", "CAST(:reply AS json)"
+        )
+        return _NAMED.sub(r"%(\1)s", sql)
+    return sql.replace("{lock}", "").replace("{json_reply}", ":reply")
+
+
+@functools.cache
+def update_invitation_sql(columns: tuple[str, ...]) -> str:
+    """An UPDATE of exactly these invitation columns (names come from our code, not input)."""
+    assignments = ", ".join(f"{name} = :{name}" for name in columns)
+    return f"UPDATE invitation SET {assignments} WHERE id = :iid"  # noqa: S608
