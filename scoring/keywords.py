@@ -75,8 +75,10 @@ def keyword_form(text: object) -> str:
     """The message reduced to lowercase words without accents, punctuation or politeness."""
     if not isinstance(text, str) or len(text) > _MAX_KEYWORD_CHARS:
         return ""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.casefold()
     text = _TELEGRAM_COMMAND.sub(r"/\1", text)
     words = _WORD.findall(_APOSTROPHES.sub("", text))
     kept: list[str] = []

@@ -52,6 +52,12 @@ _DEGREE_BEFORE = frozenset(
         "moderately", "reasonably", "kinda", "kind", "sort", "sorta", "bit", "little",
         "mostly", "mainly", "partly", "partially", "more", "less", "most", "least", "almost",
         "nearly", "so", "too", "incredibly", "truly", "generally", "strongly", "sterk",
+        "zeker", "volkomen", "volmondig", "grotendeels", "deels", "gedeeltelijk", "certainly",
+        "definitely", "largely", "entirely", "wholeheartedly",
+        # "nog eens" is "once more", not "agree"
+        "nog",
+        # a negative prefix typed apart: "on tevreden", "dis satisfied"
+        "on", "dis", "un", "non",
     }
 )  # fmt: skip
 _DEGREE_AFTER = frozenset(
@@ -59,6 +65,9 @@ _DEGREE_AFTER = frozenset(
         "genoeg", "enough", "ish", "achtig", "strongly", "sterk", "totally", "completely",
         "fully", "somewhat", "slightly", "mostly", "partly", "helemaal", "totaal", "enigszins",
         "beetje", "bit", "erg", "zeer", "heel", "very",
+        # a second judgement right after the label: "het gaat wel goed" is not "gaat wel"
+        "goed", "slecht", "prima", "good", "bad", "fine", "well", "beter", "better", "slechter",
+        "worse",
     }
 )  # fmt: skip
 _MIN_POINTS_FOR_NEGATION = 5
@@ -89,8 +98,7 @@ class LabelIndex:
 class LabelResult:
     """The points the labels and emoji in an answer name."""
 
-    values: list[int] = field(default_factory=list)
-    names: list[str] = field(default_factory=list)  # what matched, for reasons
+    found: list[tuple[int, str]] = field(default_factory=list)  # (point, words that named it)
     problem: str | None = None
     stray_negator: str | None = None
 
@@ -202,7 +210,9 @@ class _Matcher:
             key, value = hit
             start, end = words[pos], words[pos + len(key) - 1] + 1
             for i in words[pos : pos + len(key)]:
-                self.used[i] = True
+                # Digits in a label ("1 ster") stay visible to the number rules, so "-1 ster"
+                # is still a signed number; they must then agree with the label's point.
+                self.used[i] = self.tokens[i].kind == "word"
             self._accept(start, end, value, key)
             pos += len(key)
         if self.result.problem is None:
@@ -226,14 +236,20 @@ class _Matcher:
         if negator_at is not None:
             self._accept_negated(negator_at, start, value, key)
             return
-        before, after = self._word(start - 1), self._word(end)
+        before, after = self._word_before(start), self._word(end)
         if before in _DEGREE_BEFORE:
             self.result.problem = f"'{before}' before '{name}' makes the point unclear"
         elif after in _DEGREE_AFTER:
             self.result.problem = f"'{after}' after '{name}' makes the point unclear"
         else:
-            self.result.values.append(value)
-            self.result.names.append(name)
+            self.result.found.append((value, name))
+
+    def _word_before(self, start: int) -> str | None:
+        """The word before a label, looking through a hyphen: "on-tevreden" has "on"."""
+        hyphen = self.tokens[start - 1] if start > 0 else None
+        if hyphen is not None and hyphen.text == "-" and not self.tokens[start].spaced:
+            return self._word(start - 2)
+        return self._word(start - 1)
 
     def _negator_before(self, start: int) -> int | None:
         """Index of a negator right before the label, allowing "niet zo" and "not that"."""
@@ -256,8 +272,7 @@ class _Matcher:
         if mirror is None:
             self.result.problem = f"'{name}' could mean more than one point"
             return
-        self.result.values.append(mirror)
-        self.result.names.append(name)
+        self.result.found.append((mirror, name))
 
     def _mirror(self, value: int, key: tuple[str, ...]) -> int | None:
         """The opposite point, but only for the plain positive ("tevreden", "mee eens").

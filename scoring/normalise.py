@@ -4,11 +4,24 @@ The rule is: never a wrong value. When an answer could mean two points, it is In
 engine asks again. Every reason is a short English sentence for logs and the CLI.
 
 Order of the rules:
-1. A whole-message opt-out word (STOP, afmelden, /stop, ...) is an OptOut on every scale.
-2. Scale labels, aliases and emoji (`label_match`), then star runs (`star_runs`), then numbers
-   in digits or words (`number_words`) each name zero or more points.
+1. Longer than 500 characters is Invalid; a whole-message opt-out word (STOP, afmelden, /stop,
+   "stop met bellen", see `keywords`) is an OptOut on every scale.
+2. Scale labels, aliases and emoji (`label_match`), star runs (`star_runs`) and numbers in
+   digits or words (`number_words`) each name zero or more points.
 3. Exactly one distinct point inside the scale is an Answer; none, several, or one outside
-   the scale is Invalid.
+   the scale is Invalid. The same point named twice ("tevreden, 4") is fine.
+
+The judgement calls, each refusing rather than guessing:
+- "een" before a word or number is the article ("een 8" is 8); alone, or counting ("een
+  ster"), it is 1; with nothing after it inside a longer answer it is Invalid. "één" is 1.
+- "not X" is the opposite point only for the plain positive whose opposite is the same word
+  negated ("niet tevreden" = "ontevreden", "not agree" = "disagree"). Negated extremes, the
+  midpoint, negative labels ("niet ontevreden") and intensified negation are Invalid.
+- A degree word right next to a label ("erg tevreden", "agree strongly") is Invalid.
+- "x/N", "x out of N", "x uit/van (de)/op N" drop N only when N is the scale maximum; another
+  N is Invalid (never rescaled). Dutch "of" means "or", so "9 of 10" is two numbers.
+- Decimals, fractions, signs, ranges, percentages, ordinals and bounds ("meer dan 7",
+  "at least 7", "8 of meer", "niet 8") are Invalid.
 """
 
 from __future__ import annotations
@@ -41,6 +54,7 @@ __all__ = [
 # Stored with every response: bump it whenever a rule changes what an input maps to.
 NORMALISER_VERSION = "2026.11.1"
 MAX_ANSWER_CHARS = 500
+_MAX_REASON_CHARS = 120  # reasons quote bits of the answer; keep log lines short
 
 _log = logging.getLogger(__name__)
 # The common case, a bare number ("7", " 8. ", "10!", "1#"), skips everything else.
@@ -74,10 +88,13 @@ def normalise(
 ) -> Outcome:
     """Map a raw answer onto `scale`, or say why it can't. Never raises."""
     try:
-        return _normalise(text, scale, locale, str(channel))
+        outcome = _normalise(text, scale, locale, str(channel))
     except Exception:  # a bug here must cost a re-ask, not the webhook
         _log.exception("normaliser failed on an answer of %d chars", len(str(text)))
         return Invalid("internal error while reading the answer")
+    if isinstance(outcome, Invalid) and len(outcome.reason) > _MAX_REASON_CHARS:
+        return Invalid(outcome.reason[: _MAX_REASON_CHARS - 3] + "...")
+    return outcome
 
 
 def outcome_json(o: Outcome) -> dict[str, object]:
@@ -92,7 +109,8 @@ def outcome_json(o: Outcome) -> dict[str, object]:
 def _in_scale(value: int, scale: Scale) -> Outcome:
     if scale.contains(value):
         return Answer(value)
-    return Invalid(f"out of range: {value} is not in {scale.min}..{scale.max}")
+    shown = str(value) if abs(value) < 10**9 else f"a {len(str(abs(value)))}-digit number"
+    return Invalid(f"out of range: {shown} is not in {scale.min}..{scale.max}")
 
 
 def _normalise(text: object, scale: Scale, locale: str, channel: str) -> Outcome:
@@ -128,32 +146,33 @@ def _normalise(text: object, scale: Scale, locale: str, channel: str) -> Outcome
     if isinstance(numbers, NumberProblem):
         return Invalid(numbers.reason)
 
-    star_values: list[int] = []
+    signals: list[tuple[int, str]] = [(v, f"'{name}'") for v, name in labels.found]
+    signals += [(v, "emoji") for v in emoji_values]
     if stars is not None:
         if stars.out_of is not None and stars.out_of != scale.max:
             return Invalid(f"stars out of {stars.out_of}, but the scale goes to {scale.max}")
         # A lone star next to a number is a unit ("4 ⭐"), not a rating of one.
         if not (stars.filled == 1 and stars.out_of is None and numbers):
-            star_values.append(stars.filled)
-
-    pictures = labels.values + emoji_values + star_values
-    if pictures and labels.stray_negator:
+            signals.append((stars.filled, "stars"))
+    if signals and labels.stray_negator:
         return Invalid(f"'{labels.stray_negator}' makes the answer unclear")
-    return _decide(numbers, labels.values, emoji_values + star_values, scale)
+    return _decide(numbers, signals, scale)
 
 
-def _decide(numbers: list[int], labels: list[int], pictures: list[int], scale: Scale) -> Outcome:
-    """One distinct value across all signals, inside the scale."""
+def _decide(numbers: list[int], signals: list[tuple[int, str]], scale: Scale) -> Outcome:
+    """One distinct value across numbers, labels, emoji and stars, inside the scale."""
     distinct_numbers = sorted(set(numbers))
     if len(distinct_numbers) > 1:
         shown = ", ".join(str(n) for n in distinct_numbers)
         return Invalid(f"ambiguous: more than one number ({shown})")
-    everything = sorted(set(numbers) | set(labels) | set(pictures))
-    if not everything:
+    named: dict[int, str] = {n: str(n) for n in distinct_numbers}
+    for value, source in signals:
+        named.setdefault(value, f"{source} ({value})")
+    if not named:
         return Invalid("no number or answer label found")
-    if len(everything) > 1:
-        shown = ", ".join(str(v) for v in everything)
-        if not numbers and not pictures:
-            return Invalid(f"ambiguous: more than one label ({shown})")
-        return Invalid(f"contradiction: the answer points to {shown}")
-    return _in_scale(everything[0], scale)
+    if len(named) > 1:
+        shown = " vs ".join(named.values())
+        if not numbers and all(source.startswith("'") for _, source in signals):
+            return Invalid(f"ambiguous: more than one label: {shown}")
+        return Invalid(f"contradiction: {shown}")
+    return _in_scale(next(iter(named)), scale)

@@ -64,6 +64,7 @@ _COMPARATIVES = frozenset(
     }
 )  # fmt: skip
 _FRACTION_WORDS = frozenset({"half", "halve", "anderhalf", "helft", "kwart", "quarter"})
+_DECIMAL_WORDS = frozenset({"komma", "point", "punt"})  # "acht komma vijf", "eight point eight"
 _ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th", "e", "de", "ste", "ds"})
 _SIGNS = frozenset("-+\u2212\u2013\u00b1")  # hyphen, plus, minus sign, en dash, plus-minus
 _MINUS = frozenset("-\u2212")
@@ -72,6 +73,7 @@ _DECIMAL_MARKS = frozenset(".,")
 _DENOMINATOR_MARKERS: tuple[tuple[str, ...], ...] = (
     ("/",),
     ("out", "of"),
+    ("outta",),
     ("uit",),
     ("van", "de"),
     ("van",),
@@ -287,7 +289,7 @@ class _Numbers:
             return None
         if right is not None and (attached or self._first_content(i)):
             return NumberProblem(f"signed number ({sign.text}{self._show(right)})")
-        if left is not None and not sign.spaced:
+        if left is not None and (not sign.spaced or sign.text == "+"):
             return NumberProblem(f"number with a modifier ({self._show(left)}{sign.text})")
         return None
 
@@ -310,6 +312,8 @@ class _Numbers:
             if before is not None and before in _BEFORE_BOUND:
                 return NumberProblem(f"'{before}' before {self._show(i)}: not a plain score")
             after = self._text(i + 1)
+            if after in _DECIMAL_WORDS and self._is_number(i + 2):
+                return NumberProblem(f"decimal number ({self._show(i)} {after} ...)")
             if after in _AFTER_BOUND:
                 return NumberProblem(f"'{after}' after {self._show(i)}: not a plain score")
             if after in _OR and self._text(i + 2) in _COMPARATIVES:

@@ -16,7 +16,7 @@ from scoring.normalise import (
     normalise,
     outcome_json,
 )
-from scoring.scales import Channel, Scale
+from scoring.scales import Channel, Scale, ScalePoint
 from tests.unit.scale_factories import ces, ces_effort, csat, faces, nps, numeric
 
 NPS = nps()
@@ -335,6 +335,17 @@ def test_number_plus_contradicting_label_is_invalid(text: str) -> None:
     assert reason_of(text, scale).startswith("contradiction")
 
 
+@pytest.mark.parametrize("text", ["on tevreden", "on-tevreden", "dis satisfied"])
+def test_negative_prefix_typed_apart_is_not_the_positive_label(text: str) -> None:
+    """ "on tevreden" is a typo for "ontevreden", never "tevreden"."""
+    assert value_of(text, CSAT) != 4
+
+
+def test_second_judgement_after_a_label_is_invalid() -> None:
+    """ "het gaat wel goed" is not the alias "gaat wel"."""
+    assert value_of("het gaat wel goed", CSAT) == "invalid"
+
+
 def test_two_different_labels_are_invalid() -> None:
     """ "tevreden maar ook ontevreden" names two points."""
     assert reason_of("tevreden maar ook ontevreden", CSAT).startswith("ambiguous")
@@ -352,6 +363,22 @@ def test_degree_word_next_to_a_label_is_invalid(text: str) -> None:
 def test_digit_labels_are_left_to_the_number_rules() -> None:
     """NPS labels are "0".."10"; "-3" must not match the label "3"."""
     assert value_of("-3") == "invalid"
+
+
+def stars_scale() -> Scale:
+    """A custom scale whose labels contain digits."""
+    points = [
+        ScalePoint(value=v, label={"nl": f"{v} ster", "en": f"{v} star"}) for v in range(1, 4)
+    ]
+    return Scale(min=1, max=3, points=points)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("2 ster", 2), ("2 STAR!", 2), ("-2 ster", "invalid")]
+)
+def test_digits_inside_labels_still_obey_the_number_rules(text: str, expected: int | str) -> None:
+    """A label with a digit matches, but a sign before it still makes it invalid."""
+    assert value_of(text, stars_scale()) == expected
 
 
 def test_nps_end_aliases() -> None:
@@ -471,13 +498,15 @@ def test_ranges_are_ambiguous(text: str) -> None:
     assert reason_of(text).startswith("ambiguous")
 
 
-@pytest.mark.parametrize("text", ["8,5", "7.5", "7,5", "8½", "zeven en een half"])
+@pytest.mark.parametrize(
+    "text", ["8,5", "7.5", "7,5", "8½", "zeven en een half", "acht komma acht", "eight point five"]
+)
 def test_decimals_and_fractions_are_invalid(text: str) -> None:
     """A scale point is a whole number; 7,5 is neither 7 nor 8."""
     assert value_of(text) == "invalid"
 
 
-@pytest.mark.parametrize("text", ["-3", "- 3", "\u22123", "+7", "8+", "7-", "10+"])
+@pytest.mark.parametrize("text", ["-3", "- 3", "\u22123", "+7", "8+", "7-", "10+", "9 +"])
 def test_signed_numbers_are_invalid(text: str) -> None:
     """Negative numbers and grade modifiers are not scale points."""
     assert value_of(text) == "invalid"
