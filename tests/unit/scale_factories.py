@@ -85,7 +85,7 @@ def ces() -> Scale:
                 aliases_en=("neutral",),
             ),
             _point(5, "enigszins mee eens", "somewhat agree"),
-            _point(6, "mee eens", "agree", aliases_nl=("eens",)),
+            _point(6, "mee eens", "agree"),
             _point(7, "helemaal mee eens", "strongly agree"),
         ],
     )

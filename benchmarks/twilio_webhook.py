@@ -1,0 +1,348 @@
+"""Inbound SMS webhook throughput and latency, against two baselines measured in the same run.
+
+One uvicorn worker (a subprocess) on SQLite; the load comes from this process with httpx async
+at 1, 8 and 32 concurrent senders, over loopback. Every survey request is a real, signed Twilio
+SMS webhook answering a different open invitation (pre-created, one phone number each), so each
+one stores a score, closes a survey and records the provider event.
+
+Baselines, same server flags, same request bodies:
+  bare    FastAPI endpoint that parses the form and returns constant TwiML
+  insert  the same plus one SQLite INSERT + COMMIT (WAL, synchronous=NORMAL, as surveybot uses)
+
+    .venv/bin/python -m benchmarks.twilio_webhook [--requests 400,1500,3000]
+
+Writes nothing outside a temporary directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+from fastapi import FastAPI, Request, Response
+
+REPO = Path(__file__).resolve().parents[1]
+PATH = "/webhooks/twilio/messaging"
+ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
+AUTH_TOKEN = "benchmark-auth-token-0123456789abcdef"
+SECRET_KEY = "benchmark-secret-key-0123456789abcdef-0123"
+OUR_NUMBER = "+3197010000001"
+CONCURRENCY = (1, 8, 32)
+WARMUP = 100
+CONSTANT_TWIML = (
+    '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Bedankt voor je antwoord!'
+    "</Message></Response>"
+)
+
+
+# -- the two baseline apps (imported by uvicorn in the server subprocess) -------------------
+
+
+def bare_app() -> FastAPI:
+    app = FastAPI()
+
+    @app.post(PATH)
+    async def webhook(request: Request) -> Response:
+        form = await request.form()
+        if not form.get("From"):
+            return Response("missing From", status_code=400)
+        return Response(CONSTANT_TWIML, media_type="application/xml")
+
+    return app
+
+
+def insert_app() -> FastAPI:
+    connection = sqlite3.connect(
+        os.environ["BENCH_SQLITE"], isolation_level=None, check_same_thread=False
+    )
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute(
+        "CREATE TABLE IF NOT EXISTS inbound (id INTEGER PRIMARY KEY, sid TEXT UNIQUE, "
+        "sender TEXT, body TEXT, received_at REAL)"
+    )
+    app = FastAPI()
+
+    @app.post(PATH)
+    async def webhook(request: Request) -> Response:
+        form = await request.form()
+        connection.execute("BEGIN")
+        connection.execute(
+            "INSERT INTO inbound (sid, sender, body, received_at) VALUES (?, ?, ?, ?)",
+            (
+                str(form.get("MessageSid")),
+                str(form.get("From")),
+                str(form.get("Body")),
+                time.time(),
+            ),
+        )
+        connection.execute("COMMIT")
+        return Response(CONSTANT_TWIML, media_type="application/xml")
+
+    return app
+
+
+# -- setup ------------------------------------------------------------------------------------
+
+
+def phone(i: int) -> str:
+    return f"+3161{i:07d}"
+
+
+def prepare_surveys(database: Path, count: int) -> None:
+    """`count` open CSAT invitations by SMS, one per phone number, through the real service."""
+    from bots.container import build  # noqa: PLC0415
+    from bots.settings import Settings  # noqa: PLC0415
+    from flows.ports import SendResult  # noqa: PLC0415
+    from flows.service import NewInvitation  # noqa: PLC0415
+    from scoring.scales import Channel  # noqa: PLC0415
+
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=f"sqlite:///{database}",
+        secret_key=SECRET_KEY,
+    )
+    container = build(settings)
+    service = container.service
+    try:
+        for i in range(count):
+            invitation = service.create_invitation(
+                NewInvitation(Channel.SMS, phone(i), flow_id="csat", locale="nl")
+            )
+            service.mark_sent(invitation.public_id, SendResult("SM" + uuid.uuid4().hex, "sent"))
+    finally:
+        container.close()
+
+
+def signed_requests(url: str, first: int, count: int) -> list[tuple[bytes, dict[str, str]]]:
+    """Real-looking Twilio SMS webhooks answering '4', signed with Twilio's own validator."""
+    from bots.twilio.client import compute_signature  # noqa: PLC0415
+
+    out = []
+    for i in range(first, first + count):
+        sid = "SM" + uuid.uuid4().hex
+        params = {
+            "ToCountry": "NL",
+            "ToState": "",
+            "SmsMessageSid": sid,
+            "NumMedia": "0",
+            "ToCity": "",
+            "FromZip": "",
+            "SmsSid": sid,
+            "FromState": "",
+            "SmsStatus": "received",
+            "FromCity": "",
+            "Body": "4",
+            "FromCountry": "NL",
+            "To": OUR_NUMBER,
+            "ToZip": "",
+            "NumSegments": "1",
+            "ReferralNumMedia": "0",
+            "MessageSid": sid,
+            "AccountSid": ACCOUNT_SID,
+            "From": phone(i),
+            "ApiVersion": "2010-04-01",
+        }
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": compute_signature(AUTH_TOKEN, url, params),
+            "I-Twilio-Idempotency-Token": str(uuid.uuid4()),
+        }
+        out.append((urlencode(params).encode(), headers))
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Server:
+    """`uvicorn --factory <target>` in a subprocess: one worker, no access log."""
+
+    def __init__(self, target: str, port: int, env: dict[str, str], workdir: Path) -> None:
+        self.port = port
+        command = [
+            sys.executable, "-m", "uvicorn", target, "--factory", "--host", "127.0.0.1",
+            "--port", str(port), "--workers", "1", "--no-access-log", "--log-level", "warning",
+        ]  # fmt: skip
+        full_env = {**os.environ, "PYTHONPATH": str(REPO), **env}
+        # cwd is the temporary directory, so no stray .env file is picked up.
+        self.process = subprocess.Popen(command, cwd=workdir, env=full_env)  # noqa: S603
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("server did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+# -- load -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    concurrency: int
+    requests: int
+    seconds: float
+    latencies_ms: list[float]
+    errors: int
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def load(
+    url: str, batch: list[tuple[bytes, dict[str, str]]], concurrency: int, expect: str
+) -> Result:
+    latencies: list[float] = []
+    errors = 0
+    todo = iter(batch)
+    # One client (one keep-alive connection) per sender: a single shared httpx pool serialises
+    # on its own bookkeeping at 32 concurrent requests and would measure httpx, not the server.
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    clients = [httpx.AsyncClient(limits=limits, timeout=30.0) for _ in range(concurrency)]
+
+    async def sender(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        for body, headers in todo:
+            started = time.perf_counter()
+            response = await client.post(url, content=body, headers=headers)
+            latencies.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200 or expect not in response.text:
+                errors += 1
+
+    try:
+        started = time.perf_counter()
+        await asyncio.gather(*(sender(client) for client in clients))
+        seconds = time.perf_counter() - started
+    finally:
+        for client in clients:
+            await client.aclose()
+    return Result(concurrency, len(batch), seconds, latencies, errors)
+
+
+def run_server(
+    name: str, target: str, env: dict[str, str], workdir: Path, sizes: list[int]
+) -> list[Result]:
+    """Start one server, warm it up, then run every concurrency level against it."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}{PATH}"
+    server = Server(target, port, env, workdir)
+    try:
+        server.wait_ready()
+        phone_at = 0  # every server gets the same senders; only the survey one needs them
+        warm = signed_requests(url, phone_at, WARMUP)
+        phone_at += WARMUP
+        asyncio.run(load(url, warm, 4, "Bedankt voor je antwoord"))
+        results = []
+        for concurrency, size in zip(CONCURRENCY, sizes, strict=True):
+            batch = signed_requests(url, phone_at, size)
+            phone_at += size
+            result = asyncio.run(load(url, batch, concurrency, "Bedankt voor je antwoord"))
+            results.append(result)
+            print(
+                f"  {name:<8} c={concurrency:<3} {result.rate:8.0f}/s  "
+                f"p50 {result.percentile(50):6.2f} ms  p99 {result.percentile(99):6.2f} ms  "
+                f"errors {result.errors}",
+                flush=True,
+            )
+        return results
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--requests",
+        default="400,1500,3000",
+        help="requests per level for concurrency 1,8,32 (default %(default)s)",
+    )
+    args = parser.parse_args()
+    sizes = [int(n) for n in args.requests.split(",")]
+    if len(sizes) != len(CONCURRENCY):
+        parser.error("give three counts, for concurrency 1, 8 and 32")
+    per_run = WARMUP + sum(sizes)
+
+    with tempfile.TemporaryDirectory(prefix="surveybot-bench-") as tmp:
+        workdir = Path(tmp)
+        database = workdir / "surveybot.db"
+        started = time.perf_counter()
+        prepare_surveys(database, per_run)
+        print(f"prepared {per_run} open SMS surveys in {time.perf_counter() - started:.1f} s")
+        survey_env = {
+            "SURVEYBOT_DATABASE_URL": f"sqlite:///{database}",
+            "SURVEYBOT_SECRET_KEY": SECRET_KEY,
+            "SURVEYBOT_LOG_LEVEL": "WARNING",
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        }
+        runs = {
+            "bare": run_server("bare", "benchmarks.twilio_webhook:bare_app", {}, workdir, sizes),
+            "insert": run_server(
+                "insert",
+                "benchmarks.twilio_webhook:insert_app",
+                {"BENCH_SQLITE": str(workdir / "baseline.db")},
+                workdir,
+                sizes,
+            ),
+            "survey": run_server("survey", "bots.app:create_app", survey_env, workdir, sizes),
+        }
+    print()
+    print("| senders | survey /s | p50 ms | p99 ms | bare /s | insert /s | vs bare | vs insert |")
+    print("|--------:|----------:|-------:|-------:|--------:|----------:|--------:|----------:|")
+    for i, concurrency in enumerate(CONCURRENCY):
+        survey, bare, insert = runs["survey"][i], runs["bare"][i], runs["insert"][i]
+        print(
+            f"| {concurrency:>7} | {survey.rate:9.0f} | {survey.percentile(50):6.2f} | "
+            f"{survey.percentile(99):6.2f} | {bare.rate:7.0f} | {insert.rate:9.0f} | "
+            f"{survey.rate / bare.rate:7.0%} | {survey.rate / insert.rate:9.0%} |"
+        )
+    errors = sum(r.errors for results in runs.values() for r in results)
+    last = runs["survey"][-1]
+    ratio = last.rate / runs["insert"][-1].rate
+    print(
+        f"\ntarget at 32 senders: >= 55% of insert baseline ({ratio:.0%}), "
+        f"p99 <= 30 ms ({last.percentile(99):.1f} ms); errors: {errors}"
+    )
+    median = statistics.median(last.latencies_ms)
+    print(f"(survey median latency at 32 senders: {median:.2f} ms)")
+
+
+if __name__ == "__main__":
+    main()

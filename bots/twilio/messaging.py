@@ -1,0 +1,66 @@
+"""The Messaging webhook: SMS and WhatsApp answers in, TwiML `<Message>` replies out."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+
+from bots.container import Container
+from bots.twilio import twiml
+from bots.twilio.security import Webhook, verified_webhook
+from flows.service import Inbound
+from scoring.scales import Channel
+
+log = logging.getLogger(__name__)
+
+MESSAGING_PATH = "/webhooks/twilio/messaging"
+WHATSAPP_PREFIX = "whatsapp:"
+MAX_BODY_CHARS = 1600  # Twilio's own cap on an inbound message body
+# SM... for SMS and WhatsApp, MM... for MMS: two letters and 32 hex digits.
+_MESSAGE_SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
+
+router = APIRouter(tags=["twilio"])
+
+
+def inbound_message(hook: Webhook) -> Inbound:
+    """The answer in a messaging webhook, or the 400 that says what is missing."""
+    params = hook.params
+    sender = params.text("From", 80)
+    if not sender:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "From is required")
+    channel = Channel.WHATSAPP if sender.startswith(WHATSAPP_PREFIX) else Channel.SMS
+    address = sender.removeprefix(WHATSAPP_PREFIX)
+    sid = params.get("MessageSid") or params.get("SmsMessageSid") or params.get("SmsSid")
+    if sid is not None and not _MESSAGE_SID.fullmatch(sid):
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "MessageSid is malformed")
+    # The message's own SID is the natural key of a retry; Twilio's idempotency token covers
+    # a request that somehow lacks one.
+    key = sid or (f"idem:{hook.idempotency_token}" if hook.idempotency_token else None)
+    if key is None:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "MessageSid is required")
+    return Inbound(
+        channel, address, params.text("Body", MAX_BODY_CHARS), provider="twilio", event_key=key
+    )
+
+
+@router.post(MESSAGING_PATH, response_class=Response)
+async def messaging_webhook(request: Request) -> Response:
+    """Twilio Messaging webhook (SMS and WhatsApp): store the answer, reply with TwiML."""
+    container: Container = request.app.state.container
+    hook = await verified_webhook(request, container.settings)
+    inbound = inbound_message(hook)
+    outcome = await container.db.run(container.service.receive, inbound)
+    log.info(
+        "twilio %s message %s: %s%s",
+        inbound.channel,
+        inbound.event_key,
+        outcome.outcome,
+        " (retry, stored reply replayed)" if outcome.duplicate else "",
+    )
+    if hook.params.get("OptOutType"):
+        # Twilio's Advanced Opt-Out already answered this keyword itself and drops our TwiML;
+        # we recorded it above so that every channel honours it.
+        return Response(twiml.messages([]), media_type=twiml.MEDIA_TYPE)
+    return Response(twiml.messages(r.text for r in outcome.replies), media_type=twiml.MEDIA_TYPE)
