@@ -117,7 +117,7 @@ class Conversation:
         if isinstance(outcome, OptOut):
             return Turn(
                 replace(state, step=Step.DONE),
-                [self.render.opted_out(self.locale)],
+                [self.render.opted_out(self.locale, self.channel)],
                 [OptedOut()],
             )
         if state.expires_at is not None and now >= state.expires_at:

@@ -85,6 +85,15 @@ SYSTEM_TEXTS: dict[ReplyKind, Localised] = {
 }
 
 
+# A caller can't "send START": on a call these say what happens instead.
+VOICE_TEXTS: dict[ReplyKind, Localised] = {
+    ReplyKind.OPTED_OUT: Localised(
+        nl="U bent afgemeld en wordt niet meer benaderd voor onze enquêtes. Tot ziens.",
+        en="You are unsubscribed and will not be asked for our surveys again. Goodbye.",
+    ),
+}
+
+
 class Renderer:
     """Fills in `{company}`, `{min}` and `{max}` and picks the channel's wording."""
 
@@ -126,14 +135,15 @@ class Renderer:
     def give_up(self, flow: Flow, locale: str) -> Reply:
         return Reply(ReplyKind.GIVE_UP, self._fill(flow.give_up.get(locale), flow))
 
-    def system(self, kind: ReplyKind, locale: str) -> Reply:
-        return Reply(kind, self._fill(SYSTEM_TEXTS[kind].get(locale)))
+    def system(self, kind: ReplyKind, locale: str, channel: Channel | None = None) -> Reply:
+        texts = VOICE_TEXTS if channel is Channel.VOICE and kind in VOICE_TEXTS else SYSTEM_TEXTS
+        return Reply(kind, self._fill(texts[kind].get(locale)))
 
     def closed(self, locale: str) -> Reply:
         return self.system(ReplyKind.CLOSED, locale)
 
-    def opted_out(self, locale: str) -> Reply:
-        return self.system(ReplyKind.OPTED_OUT, locale)
+    def opted_out(self, locale: str, channel: Channel | None = None) -> Reply:
+        return self.system(ReplyKind.OPTED_OUT, locale, channel)
 
 
 class _Defaulting(dict[str, str]):

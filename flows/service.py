@@ -258,8 +258,11 @@ class SurveyService:
     def start_now(self, new: NewInvitation) -> tuple[Invitation, list[Reply]]:
         """Create and open an invitation in one go, for live channels (a call, the console)."""
         invitation = self.create_invitation(new)
-        if invitation.status != InvitationStatus.PENDING:
+        if invitation.status == InvitationStatus.OPTED_OUT:
             return invitation, [self.render.opted_out(invitation.locale)]
+        if invitation.status != InvitationStatus.PENDING:
+            # The same interaction again (a retried call): it is already running or over.
+            return invitation, [self.render.closed(invitation.locale)]
         outbound = self.outbound(invitation.public_id)
         assert outbound is not None  # noqa: S101
         return self.mark_sent(invitation.public_id, SendResult(None, "live")), [outbound.reply]
@@ -322,7 +325,7 @@ class SurveyService:
         if is_optout(inbound.text):
             closed = tx.opt_out(pseudonym, inbound.channel.value, now)
             log.info("opt-out recorded on %s; %d open survey(s) closed", inbound.channel, closed)
-            return Outcome([self.render.opted_out(locale)], last, "optout")
+            return Outcome([self.render.opted_out(locale, inbound.channel)], last, "optout")
         tx.opt_in(pseudonym)
         return Outcome([self.render.system(ReplyKind.OPTED_IN, locale)], last, "optin")
 

@@ -74,10 +74,10 @@ def serve(
     settings = settings_or_exit()
     setup_logging(settings.log_level)
     try:
-        container = build(settings)
-    except (FlowFileError, ValueError) as exc:
+        web_app = create_app(container=build(settings))
+    except (FlowFileError, ConfigError, ValueError) as exc:
         fail(f"not starting:\n{exc}")
-    uvicorn.run(create_app(container=container), host=host, port=port, log_level="info")
+    uvicorn.run(web_app, host=host, port=port, log_level="info")
 
 
 @app.command("try")

@@ -136,3 +136,11 @@ def test_every_bundled_flow_renders_every_text_in_both_locales(flow_id: str) -> 
             reply = conversation(flow_id, channel, locale).begin().replies[0]
             assert reply.text
             assert "{" not in reply.text
+
+
+def test_opt_out_on_a_call_does_not_tell_the_caller_to_send_start() -> None:
+    """A caller can't text START back, so the voice wording says what happens instead."""
+    voice = conversation(channel=Channel.VOICE).receive(State(Step.QUESTION), "stop", NOW)
+    sms = conversation(channel=Channel.SMS).receive(State(Step.QUESTION), "stop", NOW)
+    assert "START" not in voice.replies[0].text
+    assert "START" in sms.replies[0].text

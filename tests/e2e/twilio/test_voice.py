@@ -90,7 +90,7 @@ def test_keypad_zero_is_a_score_and_the_follow_up_is_taken_by_speech(
     assert "numDigits" not in gather.attrib
     assert parse_qs(urlsplit(gather.attrib["action"]).query)["step"] == ["2"]
     assert spoken(follow_up) == [
-        "Bedankt. Vertel na de piep in een paar woorden wat we kunnen verbeteren."
+        "Bedankt. Vertel ons in een paar woorden wat we kunnen verbeteren."
     ]
 
     done = twilio.twiml(
