@@ -182,3 +182,41 @@ class OutboundMessage(SQLModel, table=True):
     error_code: str | None = Field(default=None, max_length=16)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"  # claimed by a worker until `locked_until`
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class SendJob(SQLModel, table=True):
+    """The outbound queue: one row per message to send, written with its invitation."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("invitation_id", "kind", name="uq_sendjob_invitation_kind"),
+        sa.Index("ix_sendjob_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    invitation_id: int = Field(foreign_key="invitation.id")
+    kind: str = Field(max_length=16)  # invite | reminder
+    status: str = Field(default=JobStatus.QUEUED, max_length=16)
+    attempts: int = 0
+    due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    locked_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    locked_by: str | None = Field(default=None, max_length=64)
+    last_error: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class LateAnswer(SQLModel, table=True):
+    """An answer that came after its survey closed: kept, but never as a score."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    invitation_id: int = Field(foreign_key="invitation.id", index=True)
+    raw_text: str = Field(max_length=500)
+    received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
