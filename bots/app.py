@@ -2,21 +2,47 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
 
-from bots.api.routes import flows, health, invitations
+from bots.admin.routes import router as admin_router
+from bots.alerts import alerts_plugin
+from bots.api.routes import cases, contacts, export, flows, health, invitations, metrics, responses
 from bots.container import Container, build
+from bots.observability import install_observability
 from bots.plugins import plugin_factories
 from bots.settings import Settings, load_settings
+from bots.worker import Worker, WorkerPlugin, worker_name
+
+log = logging.getLogger(__name__)
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+
+
+async def _webhook_safety_net(request: Request, exc: Exception) -> Response:
+    """A provider never gets a 500: log it, and answer so the customer is not left hanging.
+
+    Everything a webhook stores commits in one transaction, so a failure stores nothing half.
+    """
+    path = request.url.path
+    log.error("unhandled error on %s: %s", path, type(exc).__name__, exc_info=exc)
+    if path.startswith("/webhooks/twilio"):
+        return Response(EMPTY_TWIML, media_type="application/xml")
+    if path.startswith("/webhooks/"):
+        return JSONResponse({})
+    return JSONResponse({"detail": "internal server error"}, status_code=500)
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
     """Build the app; everything is wired before the first request, so bad config fails fast."""
     container = container or build(settings or load_settings())
     plugins = [factory(container) for factory in plugin_factories()]
+    plugins.append(alerts_plugin(container))  # detractor alerts: a retrying delivery loop
+    if container.settings.in_process_worker:
+        plugins.append(WorkerPlugin(container))  # the send queue, for deferred sends and retries
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -36,9 +62,15 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         lifespan=lifespan,
     )
     app.state.container = container
+    app.add_exception_handler(Exception, _webhook_safety_net)
+    app.state.api_worker = Worker(container, name=f"api:{worker_name()}")
     app.include_router(health.router)
     app.include_router(invitations.router)
     app.include_router(flows.router)
+    app.include_router(contacts.router)
+    install_observability(app, container)  # GET /metrics and the webhook latency timer
+    for own in (metrics.router, responses.router, export.router, cases.router, admin_router):
+        app.include_router(own)
     for plugin in plugins:
         container.senders.update(plugin.senders())
         router = plugin.router()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bots.settings import Settings
 from flows.loader import load_flows
 from flows.models import Flow
+from flows.policy import DispatchPolicy
 from flows.ports import Sender
 from flows.render import Renderer
 from flows.service import SurveyService
@@ -56,5 +57,17 @@ def build(settings: Settings, *, migrate: bool = True) -> Container:
         journey_flows=settings.journey_flows,
         default_flow=settings.default_flow,
         default_locale=settings.default_locale,
+        policy=DispatchPolicy(
+            cooldown=timedelta(days=settings.cooldown_days),
+            sample_percent=settings.sample_percent,
+            one_open_survey=settings.one_open_survey,
+            send_delay=timedelta(minutes=settings.send_delay_minutes),
+            window=settings.window(),
+            default_timezone=settings.default_timezone,
+            reminder_after=timedelta(hours=settings.reminder_hours)
+            if settings.reminder_hours
+            else None,
+            attempts=settings.send_attempts,
+        ),
     )
     return Container(settings, db, flows, service)

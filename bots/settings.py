@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from flows.schedule import SendWindow
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,18 @@ class Settings(BaseSettings):
     default_flow: str = "csat"
     journey_flows: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_JOURNEY_FLOWS))
     log_level: str = "INFO"
+
+    # Dispatch: fatigue rules, quiet hours, reminders, retries (flows can override some).
+    cooldown_days: float = Field(default=30, ge=0)
+    sample_percent: float = Field(default=100, gt=0, le=100)
+    one_open_survey: bool = True
+    send_delay_minutes: float = Field(default=0, ge=0)
+    send_window: str = "09:00-21:00"  # recipient's local time; "off" sends at any hour
+    default_timezone: str = "Europe/Amsterdam"
+    reminder_hours: float = Field(default=24, ge=0)  # 0 turns reminders off
+    send_attempts: int = Field(default=3, ge=1, le=10)
+    in_process_worker: bool = True
+    worker_lease_seconds: float = Field(default=120, gt=0)  # a dead worker's jobs return after it
     # Reports (issue 5): day/week/month buckets in this zone; groups below this n hide the score.
     report_timezone: str = "Europe/Amsterdam"
     min_group_n: int = Field(default=10, ge=0)
@@ -58,6 +73,11 @@ class Settings(BaseSettings):
     alert_webhook_url: str | None = None
     alert_webhook_secret: SecretStr | None = None
     alert_telegram_chat_id: str | None = None
+    # Operations (issue 6): personal data older than this is erased; /metrics bearer token
+    # (unset: open, as Prometheus scrapers expect); log lines as JSON (default in production).
+    retention_days: int = Field(default=365, ge=1)
+    metrics_token: SecretStr | None = None
+    log_format: Literal["json", "text"] | None = None
 
     twilio_account_sid: str | None = Field(
         default=None, validation_alias=_env("TWILIO_ACCOUNT_SID")
@@ -88,6 +108,26 @@ class Settings(BaseSettings):
     telegram_api_base_url: str | None = Field(
         default=None, validation_alias=_env("TELEGRAM_API_BASE_URL")
     )
+
+    @field_validator("send_window")
+    @classmethod
+    def _window_parses(cls, value: str) -> str:
+        if value.strip().lower() not in {"off", ""}:
+            SendWindow.parse(value)
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _zone_exists(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    def window(self) -> SendWindow | None:
+        text = self.send_window.strip().lower()
+        return None if text in {"off", ""} else SendWindow.parse(text)
 
     @field_validator("public_url")
     @classmethod

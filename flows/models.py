@@ -74,6 +74,17 @@ class Expiry(BaseModel):
         return timedelta(hours=self.messaging_hours)
 
 
+class DispatchRules(BaseModel):
+    """Per-flow overrides of the global dispatch settings."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    cooldown_days: float | None = Field(default=None, ge=0)
+    sample_percent: float | None = Field(default=None, gt=0, le=100)
+    send_delay_minutes: float | None = Field(default=None, ge=0)
+    reminder_hours: float | None = Field(default=None, ge=0)
+
+
 class Flow(BaseModel):
     """A validated flow file."""
 
@@ -93,6 +104,7 @@ class Flow(BaseModel):
     alert_min: int | None = None
     alert_max: int | None = None
     expiry: Expiry = Field(default_factory=Expiry)
+    dispatch: DispatchRules | None = None
 
     @field_validator("id")
     @classmethod

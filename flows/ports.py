@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from flows.render import Reply
 
@@ -53,3 +53,10 @@ class Sender(Protocol):
     """One channel's outbound side: deliver an invitation's question."""
 
     async def send(self, message: Outbound) -> SendResult: ...
+
+
+@runtime_checkable
+class SentLookup(Protocol):
+    """A sender that can tell whether a message went out, for recovery after a crash."""
+
+    async def find_sent(self, message: Outbound, since: datetime) -> SendResult | None: ...

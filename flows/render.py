@@ -11,6 +11,7 @@ from scoring.scales import Channel
 
 class ReplyKind(StrEnum):
     QUESTION = "question"
+    REMINDER = "reminder"
     REPROMPT = "reprompt"
     FOLLOW_UP = "follow_up"
     THANKS = "thanks"
@@ -85,6 +86,8 @@ SYSTEM_TEXTS: dict[ReplyKind, Localised] = {
 }
 
 
+REMINDER_PREFIX = Localised(nl="Herinnering:", en="Reminder:")
+
 # A caller can't "send START": on a call these say what happens instead.
 VOICE_TEXTS: dict[ReplyKind, Localised] = {
     ReplyKind.OPTED_OUT: Localised(
@@ -113,6 +116,14 @@ class Renderer:
         text = flow.question.for_channel(channel).get(locale)
         return Reply(
             ReplyKind.QUESTION, self._fill(text, flow), Expects.SCORE, self._choices(flow, locale)
+        )
+
+    def reminder(self, flow: Flow, channel: Channel, locale: str) -> Reply:
+        """The question once more, saying it is a reminder."""
+        question = self.question(flow, channel, locale)
+        prefix = REMINDER_PREFIX.get(locale)
+        return Reply(
+            ReplyKind.REMINDER, f"{prefix} {question.text}", Expects.SCORE, question.choices
         )
 
     def reprompt(self, flow: Flow, channel: Channel, locale: str) -> Reply:

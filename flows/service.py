@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,6 +15,7 @@ from flows.engine import (
     Conversation,
     Expired,
     GaveUp,
+    LateAnswer,
     OptedOut,
     ScoreRecorded,
     State,
@@ -22,10 +23,12 @@ from flows.engine import (
     Turn,
 )
 from flows.models import Flow
+from flows.policy import DispatchPolicy
 from flows.ports import Clock, Outbound, SendError, SendResult
 from flows.render import Expects, Renderer, Reply, ReplyKind
 from scoring.cases import note_comment, open_case_if_alerting
 from scoring.normalise import is_help, is_optin, is_optout
+from scoring.queue import enqueue
 from scoring.scales import LOCALES, Channel
 from scoring.storage import DuplicateEvent, SqlSurveyStore, SurveyRow, SurveyTransaction
 from scoring.tables import Contact, Invitation, InvitationStatus
@@ -108,6 +111,7 @@ class SurveyService:
         journey_flows: Mapping[str, str] | None = None,
         default_flow: str = "csat",
         default_locale: str = "nl",
+        policy: DispatchPolicy | None = None,
     ) -> None:
         self.store = store
         self.flows = flows
@@ -116,6 +120,7 @@ class SurveyService:
         self.journey_flows = dict(journey_flows or {})
         self.default_flow = default_flow
         self.default_locale = default_locale
+        self.policy = policy or DispatchPolicy()
 
     # -- choosing a flow --------------------------------------------------------------------
 
@@ -138,41 +143,100 @@ class SurveyService:
 
     # -- invitations ------------------------------------------------------------------------
 
-    def create_invitation(self, new: NewInvitation) -> Invitation:
-        """Store an invitation; idempotent on (flow, interaction id, contact)."""
-        flow = self.pick_flow(new.flow_id, new.journey_stage)
+    def create_invitation(self, new: NewInvitation, *, live: bool = False) -> Invitation:
+        """Store an invitation and queue its send, in one transaction.
+
+        Idempotent on (flow, interaction id, contact). A person who opted out, or whom the
+        fatigue rules protect, gets an invitation row that says so and nothing is queued.
+        `live` invitations (a caller already on the line, the console) skip the fatigue rules
+        and the queue: the question is asked straight away.
+        """
+        return self.create_many([new], live=live)[0]
+
+    def create_many(
+        self,
+        news: Sequence[NewInvitation],
+        *,
+        live: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[Invitation]:
+        """Create several invitations all-or-nothing: one transaction for the lot."""
+        flows = [self.pick_flow(new.flow_id, new.journey_stage) for new in news]
         now = self.clock()
+        created = []
         with self.store.transaction() as tx:
+            for done, (new, flow) in enumerate(zip(news, flows, strict=True), 1):
+                created.append(self._create(tx, new, flow, now, live=live))
+                if progress is not None:
+                    progress(done)
+        return created
+
+    def _create(
+        self, tx: SurveyTransaction, new: NewInvitation, flow: Flow, now: datetime, *, live: bool
+    ) -> Invitation:
+        policy = self.policy.for_flow(flow)
+        if new.address:
             contact = tx.contact(new.channel, new.address, now)
-            if new.timezone:
-                contact.timezone = new.timezone
-            assert contact.id is not None  # noqa: S101
-            if new.interaction_id:
-                existing = tx.invitation_by_interaction(flow.id, new.interaction_id, contact.id)
-                if existing is not None:
-                    return existing
-            invitation = Invitation(
-                public_id=str(uuid.uuid4()),
-                flow_id=flow.id,
-                channel=new.channel,
-                contact_id=contact.id,
-                locale=self._locale(new.locale),
-                interaction_id=new.interaction_id,
-                agent=new.agent,
-                team=new.team,
-                queue=new.queue,
-                journey_stage=new.journey_stage,
-                tags=list(new.tags),
-                deep_link_token=secrets.token_urlsafe(24)
-                if new.channel is Channel.TELEGRAM
-                else None,
-                created_at=now,
-            )
-            if tx.is_opted_out(contact.pseudonym):
-                invitation.status = InvitationStatus.OPTED_OUT
-                invitation.status_reason = "contact opted out"
-                invitation.closed_at = now
-            return tx.add_invitation(invitation)
+        else:
+            # A Telegram deep link: who will open it is not known yet.
+            contact = tx.placeholder_contact(new.channel, now)
+        if new.timezone:
+            contact.timezone = new.timezone
+        assert contact.id is not None  # noqa: S101
+        if new.interaction_id:
+            existing = tx.invitation_by_interaction(flow.id, new.interaction_id, contact.id)
+            if existing is not None:
+                return existing
+        invitation = Invitation(
+            public_id=str(uuid.uuid4()),
+            flow_id=flow.id,
+            channel=new.channel,
+            contact_id=contact.id,
+            locale=self._locale(new.locale),
+            interaction_id=new.interaction_id,
+            agent=new.agent,
+            team=new.team,
+            queue=new.queue,
+            journey_stage=new.journey_stage,
+            tags=list(new.tags),
+            deep_link_token=secrets.token_urlsafe(24) if new.channel is Channel.TELEGRAM else None,
+            created_at=now,
+        )
+        if tx.is_opted_out(contact.pseudonym):
+            invitation.status = InvitationStatus.OPTED_OUT
+            invitation.status_reason = "contact opted out"
+            invitation.closed_at = now
+        elif (
+            not live
+            and new.address
+            and (reason := self._throttle(tx, contact.pseudonym, policy, invitation, now))
+        ):
+            invitation.status = InvitationStatus.THROTTLED
+            invitation.status_reason = reason
+            invitation.closed_at = now
+        tx.add_invitation(invitation)
+        if invitation.status == InvitationStatus.PENDING and new.address and not live:
+            assert invitation.id is not None  # noqa: S101
+            due = policy.send_time(now, new.address, contact.timezone)
+            enqueue(tx.conn, invitation.id, "invite", due, now)
+        return invitation
+
+    @staticmethod
+    def _throttle(
+        tx: SurveyTransaction,
+        pseudonym: str,
+        policy: DispatchPolicy,
+        invitation: Invitation,
+        now: datetime,
+    ) -> str | None:
+        """Why the fatigue rules skip this invitation, or None to send it."""
+        if policy.one_open_survey and tx.has_open_survey(pseudonym):
+            return "another survey is still open for this contact"
+        if policy.cooldown and tx.surveyed_since(pseudonym, now - policy.cooldown):
+            return f"surveyed within the last {policy.cooldown.days} days"
+        if not policy.sampled_in(invitation.public_id):
+            return f"not in the {policy.sample_percent:g}% sample"
+        return None
 
     def get_invitation(self, public_id: str) -> Invitation:
         with self.store.transaction() as tx:
@@ -216,9 +280,17 @@ class SurveyService:
             invitation.sent_at = now
             invitation.provider_message_id = result.provider_message_id
             invitation.delivery_status = result.status
+            assert invitation.id is not None  # noqa: S101
             if Channel(invitation.channel) in MESSAGING:
                 invitation.expires_at = now + flow.expiry.messaging
-            assert invitation.id is not None  # noqa: S101
+                policy = self.policy.for_flow(flow)
+                if policy.reminder_after is not None and result.status != "live":
+                    contact = tx.session.get_one(Contact, invitation.contact_id)
+                    due = policy.window_time(
+                        now + policy.reminder_after, contact.address or "", contact.timezone
+                    )
+                    if due < invitation.expires_at:
+                        enqueue(tx.conn, invitation.id, "reminder", due, now)
             tx.save_state(invitation.id, Step.QUESTION, 0, now)
             tx.record_outbound(
                 invitation_id=invitation.id,
@@ -255,9 +327,44 @@ class SurveyService:
             )
             return invitation
 
+    def reminder(self, public_id: str) -> Outbound | None:
+        """The one reminder, if the survey is still open and unanswered; else None."""
+        with self.store.transaction() as tx:
+            invitation = tx.invitation(public_id)
+            if invitation is None or invitation.status != InvitationStatus.OPEN:
+                return None
+            if invitation.expires_at is not None and invitation.expires_at <= self.clock():
+                return None
+            contact = tx.session.get_one(Contact, invitation.contact_id)
+            flow = self.flow(invitation.flow_id)
+            reply = self.render.reminder(flow, Channel(invitation.channel), invitation.locale)
+            return Outbound(
+                invitation_id=invitation.public_id,
+                channel=invitation.channel,
+                address=contact.address or "",
+                locale=invitation.locale,
+                flow_id=flow.id,
+                reply=reply,
+            )
+
+    def mark_reminded(self, public_id: str, result: SendResult) -> None:
+        now = self.clock()
+        with self.store.transaction() as tx:
+            invitation = tx.invitation(public_id)
+            if invitation is None or invitation.id is None:
+                return
+            tx.record_outbound(
+                invitation_id=invitation.id,
+                channel=invitation.channel,
+                kind=ReplyKind.REMINDER,
+                status=result.status,
+                provider_message_id=result.provider_message_id,
+                now=now,
+            )
+
     def start_now(self, new: NewInvitation) -> tuple[Invitation, list[Reply]]:
         """Create and open an invitation in one go, for live channels (a call, the console)."""
-        invitation = self.create_invitation(new)
+        invitation = self.create_invitation(new, live=True)
         if invitation.status == InvitationStatus.OPTED_OUT:
             return invitation, [self.render.opted_out(invitation.locale)]
         if invitation.status != InvitationStatus.PENDING:
@@ -277,7 +384,7 @@ class SurveyService:
         """The customer said nothing (a voice Gather that timed out)."""
         return self._receive(inbound, silent=not inbound.text.strip())
 
-    def _receive(self, inbound: Inbound, *, silent: bool) -> Outcome:
+    def _receive(self, inbound: Inbound, *, silent: bool, again: bool = False) -> Outcome:
         now = self.clock()
         try:
             with self.store.core_transaction() as tx:
@@ -297,6 +404,12 @@ class SurveyService:
                         }
                     )
                 return outcome
+        except self.store.conflicts:
+            # Another instance changed this survey between our read and our write (a unique
+            # key caught it): run once more on what it left, which replays or continues.
+            if again:
+                raise
+            return self._receive(inbound, silent=silent, again=True)
         except DuplicateEvent:
             stored = self.store.stored_reply(inbound.provider or "", inbound.event_key or "")
             if stored is None:  # the other transaction rolled back after all: try once more
@@ -338,6 +451,7 @@ class SurveyService:
             return Outcome([self.render.system(ReplyKind.HELP, locale)], last, "help")
         if last is not None and last.status != InvitationStatus.PENDING:
             # A late answer to a survey that has closed: kept as 'late', never as a score.
+            tx.add_late_answer(last.id, inbound.text, self.clock())
             return Outcome([self.render.closed(locale)], last, "late")
         return Outcome([self.render.system(ReplyKind.NO_SURVEY, locale)], None, "no_survey")
 
@@ -421,6 +535,8 @@ class SurveyService:
                     }
                 case Expired():
                     changes |= {"status": InvitationStatus.EXPIRED.value, "closed_at": now}
+                case LateAnswer(raw_text=raw):
+                    tx.add_late_answer(survey.id, raw, now)
                 case OptedOut():
                     pseudonym = tx.pseudonymise(inbound.channel.value, inbound.address)
                     tx.opt_out(pseudonym, inbound.channel.value, now)

@@ -214,7 +214,7 @@ def due_alerts(
         .limit(limit)
     )
     pending = []
-    for event, case, response, comment, delivery in session.execute(query).tuples():
+    for event, case, response, comment, delivery in session.execute(query).all():
         assert event.id is not None  # noqa: S101
         assert case.id is not None  # noqa: S101
         assert response.id is not None  # noqa: S101
@@ -285,7 +285,12 @@ def set_status(session: Session, case_id: int, status: CaseStatus, now: datetime
 
 
 def list_cases(
-    session: Session, status: CaseStatus | None = None, limit: int = 100, offset: int = 0
+    session: Session,
+    status: CaseStatus | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    *,
+    response_id: int | None = None,
 ) -> list[dict[str, Any]]:
     """Cases, newest first, with the response behind each and the alert delivery state."""
     query = (
@@ -298,6 +303,8 @@ def list_cases(
     )
     if status is not None:
         query = query.where(AlertCase.status == status)
+    if response_id is not None:
+        query = query.where(AlertCase.response_id == response_id)
     rows = session.exec(query).all()
     states = _delivery_states(session, [c.id for c, _, _ in rows if c.id is not None])
     return [

@@ -25,19 +25,28 @@ SURVEY_COLUMNS = (
     "i.id, i.public_id, i.flow_id, i.channel, i.locale, i.status, i.expires_at, i.agent, "
     "i.team, i.queue, i.journey_stage, s.step, COALESCE(s.reprompts, 0)"
 )
+_OF_ADDRESS = "WHERE c.channel = :channel AND c.address = :address AND i.channel = :channel"
 SURVEY_FROM = (
     "contact c JOIN invitation i ON i.contact_id = c.id "
-    "LEFT JOIN conversationstate s ON s.invitation_id = i.id "
-    "WHERE c.channel = :channel AND c.address = :address AND i.channel = :channel"
+    "LEFT JOIN conversationstate s ON s.invitation_id = i.id " + _OF_ADDRESS
+)
+# Open surveys always have a state row (it is written when the question is sent). Locking it
+# with the invitation matters on PostgreSQL: a request that waited for the lock must see the
+# state the other request left, not the one from before it waited.
+LOCKED_FROM = (
+    "contact c JOIN invitation i ON i.contact_id = c.id "
+    "JOIN conversationstate s ON s.invitation_id = i.id " + _OF_ADDRESS
 )
 NEWEST = "ORDER BY i.created_at DESC, i.id DESC LIMIT 1"
 
 # Built from constants only; every value travels as a bound parameter.
 _SURVEY = f"SELECT {SURVEY_COLUMNS} FROM {SURVEY_FROM}"  # noqa: S608
+_LOCKED = f"SELECT {SURVEY_COLUMNS} FROM {LOCKED_FROM}"  # noqa: S608
 STATEMENTS: dict[str, str] = {
-    "newest_open": _SURVEY + " AND i.status IN ('open', 'follow_up') " + NEWEST + " {lock}",
+    "newest_open": _LOCKED + " AND i.status IN ('open', 'follow_up') " + NEWEST + " {lock}",
     "newest_any": _SURVEY + " " + NEWEST,
-    "pinned": _SURVEY + " AND i.public_id = :public_id {lock}",
+    "pinned": _SURVEY + " AND i.public_id = :public_id",
+    "pinned_open": _LOCKED + " AND i.public_id = :public_id {lock}",
     "update_state": "UPDATE conversationstate SET step = :step, reprompts = :reprompts, "
     "updated_at = :now WHERE invitation_id = :iid",
     "insert_state": "INSERT INTO conversationstate (invitation_id, step, reprompts, updated_at) "
@@ -52,6 +61,8 @@ STATEMENTS: dict[str, str] = {
     "insert_event": "INSERT INTO inboundevent (provider, event_key, invitation_id, outcome, "
     "detail, reply, received_at) VALUES (:provider, :event_key, :invitation_id, :outcome, "
     ":detail, {json_reply}, :received_at)",
+    "insert_late": "INSERT INTO lateanswer (invitation_id, raw_text, received_at) "
+    "VALUES (:iid, :text, :now)",
     "select_event": "SELECT outcome, reply FROM inboundevent "
     "WHERE provider = :provider AND event_key = :event_key",
     "insert_optout": "INSERT INTO optout (pseudonym, channel, opted_out_at) "
@@ -120,7 +131,7 @@ def _sql(name: str, postgres: bool) -> str:
 @functools.cache
 def _dialect_sql(sql: str, postgres: bool) -> str:
     if postgres:
-        sql = sql.replace("{lock}", "FOR UPDATE OF i").replace(
+        sql = sql.replace("{lock}", "FOR UPDATE OF i, s").replace(
             "{json_reply}", "CAST(:reply AS json)"
         )
         return _NAMED.sub(r"%(\1)s", sql)

@@ -12,6 +12,7 @@ import functools
 import hashlib
 import hmac
 import re
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,11 +21,12 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, col, select
 
 from scoring.raw_sql import RawSql, update_invitation_sql
 from scoring.scales import Channel
 from scoring.tables import (
+    OPEN_STATUSES,
     Contact,
     Invitation,
     InvitationStatus,
@@ -33,14 +35,6 @@ from scoring.tables import (
 
 PHONE_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP, Channel.VOICE})
 _NOT_DIGITS = re.compile(r"[^\d+]")
-_T = SQLModel.metadata.tables
-contact_t, invitation_t, state_t = _T["contact"], _T["invitation"], _T["conversationstate"]
-response_t, comment_t, event_t, optout_t = (
-    _T["response"],
-    _T["comment"],
-    _T["inboundevent"],
-    _T["optout"],
-)
 _OPEN = [InvitationStatus.OPEN.value, InvitationStatus.FOLLOW_UP.value]
 
 
@@ -101,6 +95,11 @@ class SqlSurveyStore:
     def __init__(self, engine: Engine, pseudonymise: Pseudonymiser) -> None:
         self.engine = engine
         self.pseudonymise = pseudonymise
+        # What a lost race looks like, from SQLAlchemy or straight from the driver.
+        self.conflicts: tuple[type[Exception], ...] = (
+            IntegrityError,
+            engine.dialect.loaded_dbapi.IntegrityError,
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[SurveyTransaction]:
@@ -145,7 +144,11 @@ class SurveyTransaction:
         """The pinned survey if given, else the newest open one (locked); None if none."""
         params = {"channel": channel, "address": address}
         if public_id is not None:
-            return self._survey(self.raw.one("pinned", {**params, "public_id": public_id}))
+            pinned = {**params, "public_id": public_id}
+            # Lock it if it is open; else return it as it is, so the caller can say "closed".
+            return self._survey(self.raw.one("pinned_open", pinned)) or self._survey(
+                self.raw.one("pinned", pinned)
+            )
         return self._survey(self.raw.one("newest_open", params))
 
     def last_survey(self, channel: str, address: str) -> SurveyRow | None:
@@ -173,6 +176,9 @@ class SurveyTransaction:
 
     def add_comment(self, invitation_id: int, text: str, now: datetime) -> None:
         self.raw.execute("insert_comment", {"iid": invitation_id, "text": text, "now": now})
+
+    def add_late_answer(self, invitation_id: int, text: str, now: datetime) -> None:
+        self.raw.execute("insert_late", {"iid": invitation_id, "text": text[:500], "now": now})
 
     def record_event(self, values: dict[str, Any]) -> None:
         """Store a processed provider event; DuplicateEvent if it was stored before."""
@@ -217,6 +223,18 @@ class SurveyTransaction:
             return found
         return contact
 
+    def placeholder_contact(self, channel: str, now: datetime) -> Contact:
+        """A contact whose address is not known yet (a Telegram deep link), one per invitation."""
+        contact = Contact(
+            channel=channel,
+            address=None,
+            pseudonym=f"unbound-{secrets.token_hex(16)}",
+            created_at=now,
+        )
+        self.session.add(contact)
+        self.session.flush()
+        return contact
+
     def find_contact(self, channel: str, address: str) -> Contact | None:
         return self.session.exec(
             select(Contact).where(Contact.channel == channel, Contact.address == address)
@@ -243,6 +261,33 @@ class SurveyTransaction:
                 Invitation.contact_id == contact_id,
             )
         ).first()
+
+    def has_open_survey(self, pseudonym: str) -> bool:
+        """Any pending or running survey for this person, on any channel."""
+        return (
+            self.session.exec(
+                select(Invitation.id)
+                .join(Contact, col(Contact.id) == Invitation.contact_id)
+                .where(
+                    Contact.pseudonym == pseudonym,
+                    col(Invitation.status).in_([s.value for s in OPEN_STATUSES]),
+                )
+                .limit(1)
+            ).first()
+            is not None
+        )
+
+    def surveyed_since(self, pseudonym: str, since: datetime) -> bool:
+        """Was this person sent a survey, on any channel, at or after `since`?"""
+        return (
+            self.session.exec(
+                select(Invitation.id)
+                .join(Contact, col(Contact.id) == Invitation.contact_id)
+                .where(Contact.pseudonym == pseudonym, col(Invitation.sent_at) >= since)
+                .limit(1)
+            ).first()
+            is not None
+        )
 
     def record_outbound(
         self,

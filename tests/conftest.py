@@ -88,6 +88,13 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "viewer_token": VIEWER_TOKEN,
         "secret_key": SECRET_KEY,
         "company_name": "Acme",
+        # Tests switch the dispatch rules on where they test them; elsewhere a second survey
+        # to the same number, or a run at night, must not be throttled or deferred.
+        "cooldown_days": 0,
+        "one_open_survey": False,
+        "send_window": "off",
+        "reminder_hours": 0,
+        "in_process_worker": False,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 
+from bots.cli.admin import register as register_admin
+from bots.cli.invite import invite_command
+from bots.cli.privacy import contacts_app, retention_app
 from bots.cli.telegram import telegram_app
+from bots.logging_setup import LogFormat, configure_logging, resolve_format
 from bots.settings import ConfigError, Settings, load_settings
 from flows.loader import FlowFileError, load_flow_dir, load_flow_file, load_flows
 from scoring.normalise import normalise, outcome_json
@@ -26,6 +29,9 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(flows_app, name="flows")
 app.add_typer(db_app, name="db")
 app.add_typer(telegram_app, name="telegram")
+register_admin(app)
+app.add_typer(contacts_app, name="contacts")
+app.add_typer(retention_app, name="retention")
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -40,10 +46,9 @@ def settings_or_exit() -> Settings:
         fail(str(exc))
 
 
-def setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+def setup_logging(level: str, fmt: LogFormat = "text") -> None:
+    # Masks phone numbers and chat ids in every record; see bots/logging_setup.py.
+    configure_logging(level, fmt)
 
 
 @app.command()
@@ -72,12 +77,62 @@ def serve(
     from bots.container import build  # noqa: PLC0415
 
     settings = settings_or_exit()
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, resolve_format(settings.log_format, settings.env))
     try:
         web_app = create_app(container=build(settings))
     except (FlowFileError, ConfigError, ValueError) as exc:
         fail(f"not starting:\n{exc}")
-    uvicorn.run(web_app, host=host, port=port, log_level="info")
+    # log_config=None: uvicorn's loggers go through our masked (JSON) root handler.
+    uvicorn.run(web_app, host=host, port=port, log_level="info", log_config=None)
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="send what is due now, then stop")] = False,
+) -> None:
+    """Send queued invitations, reminders and retries. Run several on PostgreSQL."""
+    import asyncio  # noqa: PLC0415
+    import signal  # noqa: PLC0415
+
+    from bots.container import build  # noqa: PLC0415
+    from bots.plugins import plugin_factories  # noqa: PLC0415
+    from bots.worker import Worker  # noqa: PLC0415
+
+    settings = settings_or_exit()
+    setup_logging(settings.log_level, resolve_format(settings.log_format, settings.env))
+    try:
+        container = build(settings)
+        plugins = [factory(container) for factory in plugin_factories()]
+    except (FlowFileError, ConfigError, ValueError) as exc:
+        fail(f"not starting:\n{exc}")
+    for plugin in plugins:
+        container.senders.update(plugin.senders())
+
+    async def run() -> None:
+        for plugin in plugins:
+            await plugin.start()
+        try:
+            send_worker = Worker(container)
+            if once:
+                while await send_worker.run_once():
+                    pass
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            await send_worker.run_forever(stop)
+        finally:
+            for plugin in reversed(plugins):
+                await plugin.stop()
+
+    try:
+        asyncio.run(run())
+    finally:
+        container.close()
+
+
+app.command("invite")(invite_command)
 
 
 @app.command("try")

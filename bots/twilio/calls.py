@@ -61,7 +61,8 @@ def open_call(
             team=start.team,
             queue=start.queue,
             journey_stage=start.stage,
-        )
+        ),
+        live=True,  # the caller is on the line: no fatigue rules, no queue
     )
     if invitation.status == InvitationStatus.PENDING:
         # Not the CallSid: a redirected call is the contact centre's call, not a message of

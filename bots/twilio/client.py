@@ -11,6 +11,7 @@ import hmac
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -159,6 +160,20 @@ class TwilioRest:
                 "status_callback_event": list(status_events),
             }
         return await self._create(self._client.calls.create, kwargs)
+
+    async def sent_bodies(self, *, to: str, since: datetime) -> list[tuple[Sent, str]]:
+        """Messages already sent to `to` since `since` (by day, as Twilio filters), with bodies."""
+        try:
+            found = await asyncio.to_thread(
+                self._client.messages.list, to=to, date_sent_after=since, limit=50
+            )
+        except TwilioException as exc:
+            raise TwilioApiError(str(exc), code=None, status=getattr(exc, "status", None)) from None
+        except OSError as exc:
+            raise TwilioApiError(
+                f"Twilio API unreachable: {type(exc).__name__}", code=None, status=None
+            ) from None
+        return [(Sent(str(m.sid), str(m.status or "sent")), str(m.body or "")) for m in found]
 
     async def _create(self, create: Any, kwargs: dict[str, Any]) -> Sent:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from urllib.parse import urlencode
 
 from bots.twilio.client import Sent, TwilioApiError, TwilioRest
@@ -68,6 +69,14 @@ class MessagingSender:
         except TwilioApiError as exc:
             raise _send_error(exc) from None
         return _result(sent)
+
+    async def find_sent(self, message: Outbound, since: datetime) -> SendResult | None:
+        """After a worker crashed mid-send: did this question reach Twilio after all?"""
+        try:
+            found = await self.rest.sent_bodies(to=self._address(message.address), since=since)
+        except TwilioApiError:
+            return None  # can't tell: the caller sends, preferring a duplicate to a loss
+        return next((_result(sent) for sent, body in found if body == message.reply.text), None)
 
 
 class VoiceSender:

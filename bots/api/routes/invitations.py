@@ -6,11 +6,10 @@ import re
 from datetime import datetime
 from typing import Annotated, Self
 
-from fastapi import APIRouter, HTTPException, Path, status
+from fastapi import APIRouter, HTTPException, Path, Request, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bots.api.deps import AdminDep, ContainerDep, ViewerDep
-from bots.dispatch import deliver
 from flows.service import NewInvitation, NotFound, UnknownFlow
 from scoring.scales import Channel
 from scoring.tables import Invitation
@@ -102,7 +101,7 @@ class InvitationOut(BaseModel):
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=InvitationOut)
 async def create_invitation(
-    body: InvitationIn, container: ContainerDep, _role: AdminDep
+    body: InvitationIn, request: Request, container: ContainerDep, _role: AdminDep
 ) -> InvitationOut:
     """Create an invitation and send its question (idempotent on interaction_id)."""
     if body.channel not in container.senders:
@@ -127,8 +126,11 @@ async def create_invitation(
         invitation = await container.db.run(container.service.create_invitation, new)
     except UnknownFlow as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
-    if body.address is not None:
-        invitation = await deliver(container, invitation.public_id)
+    if invitation.status == "pending" and invitation.id is not None:
+        # The job is queued with the invitation; send it now if it is due (no delay, inside
+        # the send window). Otherwise the worker sends it when it is.
+        await request.app.state.api_worker.send_now(invitation.id)
+        invitation = await container.db.run(container.service.get_invitation, invitation.public_id)
     return InvitationOut.of(invitation)
 
 

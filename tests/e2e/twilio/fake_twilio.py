@@ -10,6 +10,7 @@ import base64
 import json
 import re
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,6 +37,7 @@ class FakeTwilio:
     """Configure `refuse[to_number] = (http status, twilio code, message)` to make a send fail."""
 
     requests: list[Recorded] = field(default_factory=list)
+    delay_s: float = 0.0  # per request, to make sends take time like the real API
     refuse: dict[str, tuple[int, int, str]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -57,6 +59,36 @@ def _handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
+        def do_GET(self) -> None:
+            """The message list, filtered by To: what a recovering worker asks."""
+            path, _, query = self.path.partition("?")
+            match = _RESOURCE.match(path)
+            if match is None or match["kind"] != "Messages":
+                self._answer(404, {"code": 20404, "message": "not found", "status": 404})
+                return
+            to = parse_qs(query).get("To", [""])[0]
+            with fake.lock:
+                sent = [r for r in fake.requests if r.kind == "Messages" and r.sid]
+            messages = [
+                {"sid": r.sid, "to": r.one("To"), "body": r.one("Body"), "status": "sent"}
+                for r in sent
+                if r.one("To") == to
+            ]
+            self._answer(
+                200,
+                {
+                    "messages": messages,
+                    "page": 0,
+                    "page_size": 50,
+                    "first_page_uri": path,
+                    "next_page_uri": None,
+                    "previous_page_uri": None,
+                    "uri": self.path,
+                    "start": 0,
+                    "end": max(len(messages) - 1, 0),
+                },
+            )
+
         def do_POST(self) -> None:
             match = _RESOURCE.match(self.path)
             length = int(self.headers.get("Content-Length", "0"))
@@ -67,6 +99,8 @@ def _handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
             auth = self.headers.get("Authorization", "")
             username = base64.b64decode(auth.removeprefix("Basic ")).decode().split(":")[0]
             kind, account = match["kind"], match["account"]
+            if fake.delay_s:
+                time.sleep(fake.delay_s)
             to = form.get("To", [""])[0]
             refused = to in fake.refuse
             sid = None if refused else ("SM" if kind == "Messages" else "CA") + uuid.uuid4().hex

@@ -1,0 +1,240 @@
+"""Report queries on 1,000,000 responses, SQLite and PostgreSQL, as ratios to a bare GROUP BY.
+
+Each report query (NPS by week, NPS by agent, the funnel) is timed next to
+`SELECT agent, count(*) FROM response GROUP BY agent` on the same table in the same run, so the
+ratio says how much the real report costs over the cheapest possible grouped scan and travels
+between machines. Data goes in through the migrated schema (with its report indexes) using
+executemany (SQLite) and COPY (PostgreSQL); the PostgreSQL database and the SQLite file are
+throwaways.
+
+    .venv/bin/python -m benchmarks.metrics_queries [--responses 1000000] [--skip-postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sqlite3
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from scoring import metrics
+from scoring.db import make_engine
+from scoring.metrics import Dimension, Filters, ReportConfig
+from scoring.migrate import upgrade
+
+PG_ADMIN_URL = os.environ.get("SURVEYBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+DAYS = 365
+AGENTS = [f"agent-{i:02d}" for i in range(60)]
+TEAMS = [f"team-{i}" for i in range(6)]
+CHANNELS = ["sms", "whatsapp", "telegram", "voice"]
+FLOWS = [("nps", "nps", 0, 10), ("csat", "csat", 1, 5), ("ces", "ces", 1, 7)]
+CONFIG = ReportConfig(timezone=ZoneInfo("Europe/Amsterdam"), min_n=10)
+BASELINE = "SELECT agent, count(*) FROM response GROUP BY agent"
+
+INVITATION_COLUMNS = (
+    "id, public_id, flow_id, channel, contact_id, locale, agent, team, tags, status, "
+    "delivery_status, created_at, sent_at, answered_at"
+)
+RESPONSE_COLUMNS = (
+    "id, invitation_id, flow_id, metric, value, scale_min, scale_max, lower_is_better, "
+    "raw_text, normaliser_version, channel, locale, agent, team, answered_at"
+)
+
+
+def rows(
+    responses: int, seed: int = 1
+) -> Iterator[tuple[tuple[object, ...], tuple[object, ...] | None]]:
+    """(invitation, response or None): about 80% of invitations are answered."""
+    rng = random.Random(seed)
+    invitation_id = response_id = 0
+    while response_id < responses:
+        invitation_id += 1
+        at = NOW - timedelta(seconds=rng.randrange(DAYS * 86400))
+        flow, metric, lo, hi = FLOWS[invitation_id % 3]
+        agent = AGENTS[invitation_id % len(AGENTS)]
+        team = TEAMS[invitation_id % len(TEAMS)]
+        channel = CHANNELS[invitation_id % 4]
+        answered = rng.random() < 0.8
+        invitation = (
+            invitation_id,
+            str(uuid.UUID(int=invitation_id)),
+            flow,
+            channel,
+            1,
+            "nl",
+            agent,
+            team,
+            "[]",
+            "completed" if answered else "expired",
+            "delivered",
+            at,
+            at,
+            at if answered else None,
+        )
+        response = None
+        if answered:
+            response_id += 1
+            value = rng.randint(lo, hi)
+            response = (
+                response_id,
+                invitation_id,
+                flow,
+                metric,
+                value,
+                lo,
+                hi,
+                False,
+                str(value),
+                "bench",
+                channel,
+                "nl",
+                agent,
+                team,
+                at,
+            )
+        yield invitation, response
+
+
+def _sqlite_time(value: object) -> object:
+    # The format SQLAlchemy's SQLite DateTime stores (naive UTC text).
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(value, datetime) else value
+
+
+def load_sqlite(path: Path, responses: int) -> None:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("BEGIN")
+    conn.execute(
+        "INSERT INTO contact (id, channel, pseudonym, created_at) "
+        "VALUES (1, 'sms', 'bench', '2026-01-01 00:00:00.000000')"
+    )
+    inv_sql = f"INSERT INTO invitation ({INVITATION_COLUMNS}) VALUES ({','.join('?' * 14)})"
+    resp_sql = f"INSERT INTO response ({RESPONSE_COLUMNS}) VALUES ({','.join('?' * 15)})"
+    invitations: list[tuple[object, ...]] = []
+    answers: list[tuple[object, ...]] = []
+    for invitation, response in rows(responses):
+        invitations.append(tuple(_sqlite_time(v) for v in invitation))
+        if response is not None:
+            answers.append(tuple(_sqlite_time(v) for v in response))
+        if len(invitations) >= 50_000:
+            conn.executemany(inv_sql, invitations)
+            conn.executemany(resp_sql, answers)
+            invitations, answers = [], []
+    conn.executemany(inv_sql, invitations)
+    conn.executemany(resp_sql, answers)
+    conn.execute("COMMIT")
+    conn.execute("ANALYZE")
+    conn.close()
+
+
+def load_postgres(url: str, responses: int) -> None:
+    import psycopg  # noqa: PLC0415
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn) as conn, conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO contact (id, channel, pseudonym, created_at) "
+            "VALUES (1, 'sms', 'bench', now())"
+        )
+        with cur.copy(f"COPY invitation ({INVITATION_COLUMNS}) FROM STDIN") as inv_copy:
+            answers: list[tuple[object, ...]] = []
+            for invitation, response in rows(responses):
+                inv_copy.write_row(invitation)
+                if response is not None:
+                    answers.append(response)
+        with cur.copy(f"COPY response ({RESPONSE_COLUMNS}) FROM STDIN") as resp_copy:
+            for answer in answers:
+                resp_copy.write_row(answer)
+        conn.commit()
+    with psycopg.connect(dsn, autocommit=True) as conn:  # VACUUM cannot run in a transaction
+        conn.execute("VACUUM ANALYZE")
+
+
+def best_of(fn: Callable[[], object], repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def measure(engine: sa.Engine) -> dict[str, float]:
+    year = Filters(start=NOW - timedelta(days=DAYS), end=NOW)
+    with engine.connect() as conn:
+        queries: dict[str, Callable[[], object]] = {
+            "baseline GROUP BY": lambda: conn.exec_driver_sql(BASELINE).all(),
+            "NPS by week": lambda: metrics.scores(conn, "nps", year, Dimension.WEEK, CONFIG),
+            "NPS by agent": lambda: metrics.scores(conn, "nps", year, Dimension.AGENT, CONFIG),
+            "funnel": lambda: metrics.funnel(conn, year, None, CONFIG),
+            "funnel by agent, nps": lambda: metrics.funnel(
+                conn, Filters(start=year.start, end=year.end, flows=("nps",)), Dimension.AGENT
+            ),
+        }
+        return {name: best_of(fn) for name, fn in queries.items()}
+
+
+def report(backend: str, timings: dict[str, float], load_seconds: float) -> None:
+    base = timings["baseline GROUP BY"]
+    print(f"\n{backend}: loaded in {load_seconds:.1f} s")
+    for name, seconds in timings.items():
+        print(f"  {name:<22} {seconds * 1000:9.1f} ms   x{seconds / base:5.2f} of baseline")
+
+
+def run_sqlite(responses: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.db"
+        engine = make_engine(f"sqlite:///{path}")
+        upgrade(engine)
+        engine.dispose()
+        start = time.perf_counter()
+        load_sqlite(path, responses)
+        loaded = time.perf_counter() - start
+        engine = make_engine(f"sqlite:///{path}")
+        report("SQLite", measure(engine), loaded)
+        engine.dispose()
+
+
+def run_postgres(responses: int) -> None:
+    name = f"surveybot_bench_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(PG_ADMIN_URL).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    try:
+        engine = make_engine(url)
+        upgrade(engine)
+        start = time.perf_counter()
+        load_postgres(str(engine.url.render_as_string(hide_password=False)), responses)
+        loaded = time.perf_counter() - start
+        report("PostgreSQL", measure(engine), loaded)
+        engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--responses", type=int, default=1_000_000)
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    print(f"{args.responses:,} responses over {DAYS} days, {len(AGENTS)} agents")
+    run_sqlite(args.responses)
+    if not args.skip_postgres:
+        run_postgres(args.responses)
+
+
+if __name__ == "__main__":
+    main()

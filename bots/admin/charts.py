@@ -1,0 +1,199 @@
+"""Charts as inline SVG, drawn on the server: no JavaScript, no CDN, works offline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+from markupsafe import Markup
+
+from scoring.metrics import band_of
+
+RED, AMBER, GREEN, BLUE, GREY = "#d64545", "#e8a317", "#2f9e44", "#3b6fd4", "#8a94a6"
+INK, GRID, BAND = "#1f2937", "#e5e7eb", "#3b6fd4"
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def value_colour(metric: str, goodness: int, lo: int, hi: int) -> str:
+    """NPS bars by detractor/passive/promoter; other scales by bottom/middle/top."""
+    return {-1: RED, 0: AMBER, 1: GREEN}[band_of(metric, goodness, lo, hi)]
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    label: str
+    score: float | None  # None: hidden (n below the minimum) or empty
+    margin: float | None
+    n: int
+
+
+def trend(
+    points: Sequence[TrendPoint],
+    y_min: float,
+    y_max: float,
+    *,
+    title: str,
+    width: int = 640,
+    height: int = 240,
+) -> Markup:
+    """Line with a shaded 95% band; a hidden bucket breaks the line instead of faking a value."""
+    left, right, top, bottom = 44, 12, 12, 34
+    plot_w, plot_h = width - left - right, height - top - bottom
+    count = max(len(points), 1)
+
+    def x(i: int) -> float:
+        return left + (plot_w * (i + 0.5) / count)
+
+    def y(v: float) -> float:
+        v = min(max(v, y_min), y_max)
+        return top + plot_h * (1 - (v - y_min) / (y_max - y_min))
+
+    parts = [_open(width, height, title)]
+    for tick in _ticks(y_min, y_max):
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+            f'stroke="{GRID}"/><text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" '
+            f'class="tick">{_fmt(tick)}</text>'
+        )
+    segments: list[list[tuple[int, TrendPoint]]] = [[]]
+    for i, p in enumerate(points):
+        if p.score is None:
+            segments.append([])
+        else:
+            segments[-1].append((i, p))
+    for seg in (s for s in segments if s):
+        upper = [
+            f"{x(i):.1f},{y(p.score + (p.margin or 0)):.1f}" for i, p in seg if p.score is not None
+        ]
+        lower = [
+            f"{x(i):.1f},{y(p.score - (p.margin or 0)):.1f}"
+            for i, p in reversed(seg)
+            if p.score is not None
+        ]
+        parts.append(
+            f'<polygon points="{" ".join(upper + lower)}" fill="{BAND}" fill-opacity="0.12"/>'
+        )
+        line = " ".join(f"{x(i):.1f},{y(p.score):.1f}" for i, p in seg if p.score is not None)
+        parts.append(f'<polyline points="{line}" fill="none" stroke="{BLUE}" stroke-width="2.2"/>')
+    step = max(1, -(-len(points) // 12))  # at most ~12 labels on the axis
+    for i, p in enumerate(points):
+        if p.score is not None:
+            tip = f"{p.label}: {_fmt(p.score)} ± {_fmt(p.margin or 0)} (n={p.n})"
+            parts.append(
+                f'<circle cx="{x(i):.1f}" cy="{y(p.score):.1f}" r="3.2" fill="{BLUE}">'
+                f"<title>{escape(tip)}</title></circle>"
+            )
+        if i % step == 0:
+            parts.append(
+                f'<text x="{x(i):.1f}" y="{height - 12}" text-anchor="middle" class="tick">'
+                f"{escape(p.label)}</text>"
+            )
+    if not points:
+        parts.append(_empty(width, height))
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704  (every dynamic text above is escaped)
+
+
+def bars(
+    values: Sequence[tuple[str, int, str]],
+    *,
+    title: str,
+    width: int = 420,
+    height: int = 200,
+) -> Markup:
+    """Vertical bars (label, count, colour), with the count above each bar."""
+    left, right, top, bottom = 8, 8, 18, 24
+    plot_w, plot_h = width - left - right, height - top - bottom
+    peak = max((c for _, c, _ in values), default=0) or 1
+    slot = plot_w / max(len(values), 1)
+    parts = [_open(width, height, title)]
+    for i, (label, count, colour) in enumerate(values):
+        h = plot_h * count / peak
+        bx = left + i * slot + slot * 0.12
+        by = top + plot_h - h
+        parts.append(
+            f'<rect x="{bx:.1f}" y="{by:.1f}" width="{slot * 0.76:.1f}" height="{h:.1f}" '
+            f'rx="2" fill="{colour}"><title>{escape(label)}: {count}</title></rect>'
+            f'<text x="{bx + slot * 0.38:.1f}" y="{by - 4:.1f}" text-anchor="middle" '
+            f'class="count">{count}</text>'
+            f'<text x="{bx + slot * 0.38:.1f}" y="{height - 8}" text-anchor="middle" '
+            f'class="tick">{escape(label)}</text>'
+        )
+    if not values:
+        parts.append(_empty(width, height))
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704
+
+
+def funnel(
+    steps: Sequence[tuple[str, int]], *, title: str, width: int = 420, height: int = 190
+) -> Markup:
+    """Horizontal bars, each step as a share of the invitations."""
+    label_w, right, row = 150, 90, (height - 10) / max(len(steps), 1)
+    total = steps[0][1] if steps else 0
+    parts = [_open(width, height, title)]
+    for i, (label, count) in enumerate(steps):
+        share = count / total if total else 0.0
+        w = (width - label_w - right) * share
+        y0 = 5 + i * row
+        parts.append(
+            f'<text x="0" y="{y0 + row * 0.62:.1f}" class="label">{escape(label)}</text>'
+            f'<rect x="{label_w}" y="{y0 + row * 0.15:.1f}" width="{max(w, 1):.1f}" '
+            f'height="{row * 0.7:.1f}" rx="3" fill="{BLUE}" fill-opacity="{1 - i * 0.13:.2f}"/>'
+            f'<text x="{label_w + w + 6:.1f}" y="{y0 + row * 0.62:.1f}" class="count">'
+            f"{count} · {_fmt(100 * share)}%</text>"
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704
+
+
+def score_bar(score: float | None, margin: float | None, lo: float, hi: float) -> Markup:
+    """A small bar from the axis's zero (or its left end) to the score, with a 95% whisker."""
+    width, height = 160, 16
+    if score is None:
+        empty = f'<svg class="mini" width="{width}" height="{height}" aria-hidden="true"></svg>'
+        return Markup(empty)  # noqa: S704
+
+    def x(v: float) -> float:
+        return width * (min(max(v, lo), hi) - lo) / (hi - lo)
+
+    origin = x(0.0) if lo < 0 < hi else 0.0
+    start, end = sorted((origin, x(score)))
+    colour = RED if (lo < 0 and score < 0) else BLUE
+    m = margin or 0.0
+    return Markup(  # noqa: S704  (numbers only)
+        f'<svg class="mini" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'aria-hidden="true"><rect x="0" y="7" width="{width}" height="2" fill="{GRID}"/>'
+        f'<rect x="{start:.1f}" y="3" width="{max(end - start, 1):.1f}" height="10" rx="2" '
+        f'fill="{colour}" fill-opacity="0.85"/><line x1="{x(score - m):.1f}" '
+        f'x2="{x(score + m):.1f}" y1="8" y2="8" stroke="{INK}" stroke-width="1.4"/></svg>'
+    )
+
+
+def _open(width: int, height: int, title: str) -> str:
+    return (
+        f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'preserveAspectRatio="xMidYMid meet" aria-label="{escape(title)}">'
+        f"<title>{escape(title)}</title>"
+    )
+
+
+def _empty(width: int, height: int) -> str:
+    return (
+        f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" class="tick">&#8211;</text>'
+    )
+
+
+def _ticks(lo: float, hi: float) -> list[float]:
+    span = hi - lo
+    step = next(s for s in (0.5, 1, 2, 5, 10, 20, 25, 50, 100) if span / s <= 6)
+    first = -(-lo // step) * step
+    ticks, value = [], first
+    while value <= hi + 1e-9:
+        ticks.append(value)
+        value += step
+    return ticks

@@ -1,0 +1,475 @@
+"""Dashboard pages: sign-in, overview, responses (drill-down), cases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.templating import Jinja2Templates
+
+from bots.admin import auth, charts
+from bots.admin.i18n import DAYS, LANGUAGES, translator
+from bots.api.deps import ContainerDep, Role
+from bots.api.routes.export import ExportView, lines_of
+from bots.api.routes.metrics import View, build_view
+from bots.container import Container
+from scoring import cases, metrics
+from scoring.cases import CaseStatus
+from scoring.metrics import Dimension, Score
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(prefix="/admin", include_in_schema=False)
+
+LANG_COOKIE = "surveybot_lang"
+METRICS = ("nps", "csat", "ces")
+BUCKETS = (Dimension.DAY, Dimension.WEEK, Dimension.MONTH, Dimension.DOW)
+BREAKDOWNS = (
+    Dimension.AGENT,
+    Dimension.TEAM,
+    Dimension.CHANNEL,
+    Dimension.QUEUE,
+    Dimension.FLOW,
+    Dimension.JOURNEY_STAGE,
+    Dimension.LOCALE,
+    Dimension.TAG,
+)
+FILTER_PARAMS = (
+    "from",
+    "to",
+    "flow",
+    "channel",
+    "agent",
+    "team",
+    "queue",
+    "journey_stage",
+    "locale",
+    "tag",
+)
+# The dashboard filter name for each breakdown, so a row links to its own responses.
+DRILL_PARAM = {d: "flow" if d is Dimension.FLOW else d.value for d in BREAKDOWNS}
+
+
+class Page:
+    """What every page needs: who is signed in, in which language, and the query string."""
+
+    def __init__(self, request: Request, container: Container, role: Role, cookie: str) -> None:
+        self.request = request
+        self.container = container
+        self.role = role
+        self.csrf = auth.csrf_token(container.settings, cookie)
+        asked = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+        self.lang = asked if asked in LANGUAGES else container.settings.default_locale
+        self.t = translator(self.lang)
+
+    def params(self) -> dict[str, list[str]]:
+        """The filter query parameters, repeated ones kept, empty ones dropped."""
+        q = self.request.query_params
+        return {k: [v for v in q.getlist(k) if v] for k in FILTER_PARAMS if any(q.getlist(k))}
+
+    def qs(self, path: str, **changes: str | None) -> str:
+        """A link to `path` with the current filters, some changed (None removes one)."""
+        q = self.request.query_params
+        values: dict[str, list[str]] = {k: q.getlist(k) for k in q}
+        values.pop("page", None)
+        for key, value in changes.items():
+            if value is None:
+                values.pop(key, None)
+            else:
+                values[key] = [value]
+        return path + ("?" + urlencode(values, doseq=True) if values else "")
+
+    def render(self, name: str, **context: Any) -> Response:
+        response = templates.TemplateResponse(
+            self.request,
+            name,
+            {"p": self, "t": self.t, "lang": self.lang, "role": self.role.value, **context},
+        )
+        if self.request.query_params.get("lang") in LANGUAGES:
+            response.set_cookie(
+                LANG_COOKIE, self.lang, max_age=365 * 86400, samesite="strict", httponly=True
+            )
+        return response
+
+    def local(self, moment: datetime | None) -> str:
+        if moment is None:
+            return ""
+        tz = metrics_tz(self.container)
+        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def metrics_tz(container: Container) -> Any:
+    from zoneinfo import ZoneInfo  # noqa: PLC0415
+
+    return ZoneInfo(container.settings.report_timezone)
+
+
+def signed_in(request: Request, container: Container) -> Page | None:
+    cookie = request.cookies.get(auth.COOKIE)
+    role = auth.verify(container.settings, cookie)
+    if role is None or cookie is None:
+        return None
+    return Page(request, container, role, cookie)
+
+
+def to_login(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(
+        "/admin/login?" + urlencode({"next": target}), status.HTTP_303_SEE_OTHER
+    )
+
+
+def _safe_next(target: str | None) -> str:
+    # Only paths inside the dashboard: never an open redirect to another site.
+    if target and target.startswith("/admin") and not target.startswith("//"):
+        return target
+    return "/admin"
+
+
+# -- sign-in ----------------------------------------------------------------------------------
+
+
+@router.get("/login")
+async def login_form(request: Request, container: ContainerDep) -> Response:
+    """The sign-in form."""
+    asked = request.query_params.get("lang")
+    lang = asked if asked in LANGUAGES else container.settings.default_locale
+    return templates.TemplateResponse(
+        request,
+        "login.html",
+        {"t": translator(lang), "lang": lang, "next": request.query_params.get("next", "")},
+    )
+
+
+@router.post("/login")
+async def login(
+    request: Request,
+    container: ContainerDep,
+    token: Annotated[str, Form(max_length=512)],
+    next_: Annotated[str, Form(alias="next")] = "",
+) -> Response:
+    """Check the token and start a session cookie."""
+    settings = container.settings
+    role = auth.role_for_token(settings, token.strip())
+    lang = request.cookies.get(LANG_COOKIE) or settings.default_locale
+    if role is None:
+        return templates.TemplateResponse(
+            request,
+            "login.html",
+            {"t": translator(lang), "lang": lang, "next": next_, "error": True},
+            status_code=status.HTTP_401_UNAUTHORIZED,
+        )
+    response = RedirectResponse(_safe_next(next_), status.HTTP_303_SEE_OTHER)
+    secure = settings.env == "production" or (settings.public_url or "").startswith("https:")
+    response.set_cookie(
+        auth.COOKIE,
+        auth.issue(settings, role),
+        max_age=auth.SESSION_SECONDS,
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+        path="/admin",
+    )
+    return response
+
+
+@router.post("/logout")
+async def logout(
+    request: Request, container: ContainerDep, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    """End the session."""
+    cookie = request.cookies.get(auth.COOKIE)
+    if not auth.csrf_ok(container.settings, cookie, csrf):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "invalid CSRF token")
+    response = RedirectResponse("/admin/login", status.HTTP_303_SEE_OTHER)
+    response.delete_cookie(auth.COOKIE, path="/admin")
+    return response
+
+
+@router.get("/static/admin.css")
+async def stylesheet() -> FileResponse:
+    """The dashboard's stylesheet."""
+    return FileResponse(HERE / "static" / "admin.css", media_type="text/css")
+
+
+@router.get("/export.csv")
+async def export_csv(request: Request, container: ContainerDep) -> Response:
+    """The dashboard's CSV links: the API export, authorised by the session cookie."""
+    page = signed_in(request, container)
+    if page is None:
+        return to_login(request)
+    q = request.query_params
+    what = ExportView(q.get("view", "responses")) if q.get("view") in set(ExportView) else None
+    view = what or ExportView.RESPONSES
+    extra = {"metric": q.get("metric") or None, "group_by": q.get("group_by") or None}
+    v = _view(page, **extra)
+    if view is ExportView.METRICS:
+        v.require_metric()
+    name = f"surveybot-{view.value}-{v.metric or 'all'}.csv"
+    return StreamingResponse(
+        lines_of(container, v, view),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+# -- overview ---------------------------------------------------------------------------------
+
+
+def _view(page: Page, **extra: Any) -> View:
+    params: dict[str, Any] = dict(page.params())
+    params.update(extra)
+    return build_view(page.container, params)
+
+
+def _scale(container: Container, metric: str, flows: tuple[str, ...]) -> tuple[int, int]:
+    chosen = [f for f in container.flows.values() if f.metric == metric]
+    if flows:
+        chosen = [f for f in chosen if f.id in flows] or chosen
+    if not chosen:
+        return (0, 10) if metric == "nps" else (1, 5)
+    return min(f.scale.min for f in chosen), max(f.scale.max for f in chosen)
+
+
+def _y_range(metric: str, scale: tuple[int, int]) -> tuple[float, float]:
+    if metric == "nps":
+        return -100.0, 100.0
+    if metric == "ces":
+        return float(scale[0]), float(scale[1])
+    return 0.0, 100.0
+
+
+def overview_data(page: Page, metric: str, bucket: Dimension, by: Dimension) -> dict[str, Any]:
+    container = page.container
+    v = _view(page, metric=metric)
+    with container.db.engine.connect() as conn:
+        cards = {m: metrics.scores(conn, m, v.filters, None, v.config)[0] for m in METRICS}
+        if metric not in cards:
+            cards[metric] = metrics.scores(conn, metric, v.filters, None, v.config)[0]
+        trend = metrics.scores(conn, metric, v.filters, bucket, v.config)
+        groups = metrics.scores(conn, metric, v.filters, by, v.config)
+        funnel = metrics.funnel(conn, v.filters, None, v.config)[0]
+        comments = metrics.latest_comments(conn, v.filters, None, 8)
+        options = {
+            d.value: metrics.distinct_values(conn, d)
+            for d in (
+                Dimension.CHANNEL,
+                Dimension.AGENT,
+                Dimension.TEAM,
+                Dimension.QUEUE,
+                Dimension.JOURNEY_STAGE,
+                Dimension.LOCALE,
+                Dimension.TAG,
+            )
+        }
+    with container.db.session() as session:
+        open_cases = cases.count_open(session)
+    return {
+        "v": v,
+        "cards": cards,
+        "trend": trend,
+        "groups": groups,
+        "funnel": funnel,
+        "comments": comments,
+        "options": options,
+        "open_cases": open_cases,
+    }
+
+
+def _trend_label(page: Page, key: str | None, bucket: Dimension) -> str:
+    if key is None:
+        return "-"
+    if bucket is Dimension.DOW:
+        return DAYS[page.lang][int(key) - 1]
+    if bucket is Dimension.MONTH:
+        return key[:7]
+    return key[5:]  # MM-DD: the year is in the filter
+
+
+def _worst_first(groups: list[Score]) -> list[Score]:
+    return sorted(groups, key=lambda g: (g.score is None, g.score or 0.0, -g.n))
+
+
+@router.get("")
+async def overview(request: Request, container: ContainerDep) -> Response:
+    """The overview: scores with margins, trend, distribution, breakdown, funnel, comments."""
+    page = signed_in(request, container)
+    if page is None:
+        return to_login(request)
+    q = request.query_params
+    flows = tuple(q.getlist("flow"))
+    default_metric = (
+        container.flows[flows[0]].metric.value if flows and flows[0] in container.flows else "nps"
+    )
+    metric = q.get("metric") or default_metric
+    if metric not in ("nps", "csat", "ces", "custom"):
+        metric = "nps"
+    bucket = _dimension(q.get("bucket"), BUCKETS, Dimension.WEEK)
+    by = _dimension(q.get("by"), BREAKDOWNS, Dimension.AGENT)
+    data = await container.db.run(overview_data, page, metric, bucket, by)
+    scale = _scale(container, metric, flows)
+    overall: Score = data["cards"][metric]
+    points = [
+        charts.TrendPoint(_trend_label(page, s.key, bucket), s.score, s.margin, s.n)
+        for s in data["trend"]
+    ]
+    lo, hi = scale
+    dist = (
+        [
+            (
+                str(value),
+                overall.distribution.get(value, 0),
+                charts.value_colour(metric, value, lo, hi),
+            )
+            for value in range(lo, hi + 1)
+        ]
+        if not overall.hidden and overall.n
+        else []
+    )
+    f = data["funnel"]
+    funnel_steps = [(page.t[s], getattr(f, s)) for s in metrics.FUNNEL_STEPS]
+    y_lo, y_hi = _y_range(metric, scale)
+    return page.render(
+        "overview.html",
+        metric=metric,
+        bucket=bucket.value,
+        by=by.value,
+        buckets=[b.value for b in BUCKETS],
+        breakdowns=[b.value for b in BREAKDOWNS],
+        drill_param=DRILL_PARAM[by],
+        flows=sorted(container.flows),
+        trend_svg=charts.trend(points, y_lo, y_hi, title=page.t["trend"]),
+        dist_svg=charts.bars(dist, title=page.t["distribution"]),
+        funnel_svg=charts.funnel(funnel_steps, title=page.t["funnel"]),
+        score_bar=lambda s: charts.score_bar(s.score, s.margin, y_lo, y_hi),
+        groups=_worst_first(data["groups"]),
+        overall=overall,
+        min_n=data["v"].config.min_n,
+        tz=data["v"].config.timezone.key,
+        **{k: data[k] for k in ("cards", "funnel", "comments", "options", "open_cases")},
+    )
+
+
+def _dimension(value: str | None, allowed: tuple[Dimension, ...], default: Dimension) -> Dimension:
+    return next((d for d in allowed if d.value == value), default)
+
+
+# -- responses (drill-down) -------------------------------------------------------------------
+
+PAGE_SIZE = 50
+
+
+def responses_data(page: Page, number: int) -> dict[str, Any]:
+    v = _view(page, metric=page.request.query_params.get("metric") or None)
+    with page.container.db.engine.connect() as conn:
+        total, rows = metrics.responses(
+            conn, v.filters, v.metric, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE
+        )
+    return {"total": total, "rows": rows}
+
+
+@router.get("/responses")
+async def responses(request: Request, container: ContainerDep) -> Response:
+    """Every response behind a number, with comments, paginated."""
+    page = signed_in(request, container)
+    if page is None:
+        return to_login(request)
+    try:
+        number = max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        number = 1
+    data = await container.db.run(responses_data, page, number)
+    pages = max(1, -(-data["total"] // PAGE_SIZE))
+    return page.render(
+        "responses.html",
+        flows=sorted(container.flows),
+        number=number,
+        pages=pages,
+        colour=_response_colour,
+        **data,
+    )
+
+
+def _response_colour(row: metrics.ResponseRow) -> str:
+    return charts.value_colour(row.metric, row.value, row.scale_min, row.scale_max)
+
+
+def response_detail(container: Container, response_id: int) -> dict[str, Any] | None:
+    with container.db.engine.connect() as conn:
+        row = metrics.response_by_id(conn, response_id)
+    if row is None:
+        return None
+    with container.db.session() as session:
+        found = cases.list_cases(session, limit=1, response_id=response_id)
+    return {"row": row, "case": found[0] if found else None}
+
+
+@router.get("/responses/{response_id}")
+async def response_page(request: Request, container: ContainerDep, response_id: int) -> Response:
+    """One response, its comment and its alert case."""
+    page = signed_in(request, container)
+    if page is None:
+        return to_login(request)
+    data = await container.db.run(response_detail, container, response_id)
+    if data is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such response")
+    return page.render("response.html", colour=_response_colour, now=datetime.now(UTC), **data)
+
+
+# -- cases ------------------------------------------------------------------------------------
+
+
+def cases_data(container: Container, state: CaseStatus | None) -> list[dict[str, Any]]:
+    with container.db.session() as session:
+        return cases.list_cases(session, state, limit=200)
+
+
+@router.get("/cases")
+async def case_list(request: Request, container: ContainerDep) -> Response:
+    """Alert cases with their 48-hour target and status forms."""
+    page = signed_in(request, container)
+    if page is None:
+        return to_login(request)
+    wanted = request.query_params.get("status")
+    state = CaseStatus(wanted) if wanted in {s.value for s in CaseStatus} else None
+    rows = await container.db.run(cases_data, container, state)
+    return page.render(
+        "cases.html",
+        rows=rows,
+        state=state.value if state else "",
+        statuses=[s.value for s in CaseStatus],
+        now=datetime.now(UTC),
+    )
+
+
+def _set_status(container: Container, case_id: int, state: CaseStatus) -> None:
+    with container.db.session() as session, session.begin():
+        cases.set_status(session, case_id, state, datetime.now(UTC))
+
+
+@router.post("/cases/{case_id}")
+async def update_case(  # noqa: PLR0917  (FastAPI reads the form fields from the signature)
+    request: Request,
+    container: ContainerDep,
+    case_id: int,
+    new_status: Annotated[CaseStatus, Form(alias="status")],
+    csrf: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "/admin/cases",
+) -> Response:
+    """Change a case's status (admin session and CSRF token required)."""
+    page = signed_in(request, container)
+    if page is None:
+        return to_login(request)
+    if not auth.csrf_ok(container.settings, request.cookies.get(auth.COOKIE), csrf):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "invalid CSRF token")
+    if page.role is not Role.ADMIN:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs the admin role")
+    try:
+        await container.db.run(_set_status, container, case_id, new_status)
+    except LookupError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such case") from None
+    return RedirectResponse(_safe_next(back), status.HTTP_303_SEE_OTHER)

@@ -1,0 +1,61 @@
+"""DELETE /api/v1/contacts/{address}: erase a person's personal data (admin only)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Path, Query, status
+from pydantic import BaseModel
+
+from bots.api.deps import AdminDep, ContainerDep
+from scoring.privacy import erase_address, format_counts
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/v1/contacts", tags=["contacts"])
+
+
+class ErasureOut(BaseModel):
+    """Rows changed per kind of data; the scores themselves are kept and keep counting."""
+
+    contacts: int
+    invitations_closed: int
+    responses: int
+    comments: int
+    late_answers: int
+    inbound_events: int
+    send_jobs_cancelled: int
+    case_notes: int
+
+
+@router.delete("/{address}", response_model=ErasureOut)
+async def erase_contact(
+    address: Annotated[
+        str, Path(max_length=128, description="+31612345678, whatsapp:+31…, chat id")
+    ],
+    container: ContainerDep,
+    _role: AdminDep,
+    channel: Annotated[
+        Literal["sms", "whatsapp", "voice", "telegram"] | None,
+        Query(description="default: a phone number if it starts with +, else a Telegram chat id"),
+    ] = None,
+) -> ErasureOut:
+    """Erase the number or chat id and the free text of this person on every channel.
+
+    A phone number covers SMS, WhatsApp and voice. Scores stay (without their raw text) and so
+    does an opt-out. 404 when no contact has this address.
+    """
+    service = container.service
+    counts = await container.db.run(
+        erase_address,
+        container.db.engine,
+        service.store.pseudonymise,
+        address,
+        service.clock(),
+        channel,
+    )
+    if counts is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no contact with this address")
+    # An audit line without the address: that erasure happened, not whom it concerned.
+    log.info("erased one person's personal data via the API: %s", format_counts(counts))
+    return ErasureOut(**counts.as_dict())

@@ -1,0 +1,438 @@
+"""`surveybot report`, `surveybot export` and `surveybot demo-data`: reports from the terminal.
+
+The lead registers these on the main app with `register(app)`.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+
+from bots.settings import ConfigError, Settings, load_settings
+from scoring import metrics
+from scoring.cases import CASE_TARGET
+from scoring.metrics import Dimension, Filters, ReportConfig
+
+console = Console()
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _engine(settings: Settings) -> Engine:
+    from scoring.db import make_engine  # noqa: PLC0415
+    from scoring.migrate import upgrade  # noqa: PLC0415
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return engine
+
+
+def _day(text: str | None, tz: ZoneInfo, *, end: bool = False) -> datetime | None:
+    if not text:
+        return None
+    day = date.fromisoformat(text) + timedelta(days=1 if end else 0)
+    return datetime.combine(day, time(), tzinfo=tz)
+
+
+def _metric_of(settings: Settings, flow: str | None, metric: str | None) -> str:
+    if metric:
+        return metric
+    if flow:
+        from flows.loader import load_flows  # noqa: PLC0415
+
+        flows = load_flows(settings.flows_dir)
+        if flow not in flows:
+            typer.echo(f"error: unknown flow '{flow}'; known: {', '.join(sorted(flows))}", err=True)
+            raise typer.Exit(2)
+        return flows[flow].metric.value
+    return "nps"
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def report(  # noqa: PLR0917  (typer reads the options from the signature)
+    flow: Annotated[str | None, typer.Option(help="flow id, e.g. nps")] = None,
+    metric: Annotated[
+        str | None, typer.Option(help="nps, csat or ces (default: the flow's)")
+    ] = None,
+    by: Annotated[Dimension | None, typer.Option(help="group by this")] = None,
+    since: Annotated[str | None, typer.Option(help="first day, YYYY-MM-DD")] = None,
+    until: Annotated[str | None, typer.Option(help="last day (inclusive), YYYY-MM-DD")] = None,
+    agent: Annotated[str | None, typer.Option(help="only this agent")] = None,
+    team: Annotated[str | None, typer.Option(help="only this team")] = None,
+    channel: Annotated[str | None, typer.Option(help="only this channel")] = None,
+) -> None:
+    """Print a score table: score, 95% margin and n per group."""
+    settings = _settings()
+    tz = ZoneInfo(settings.report_timezone)
+    chosen = _metric_of(settings, flow, metric)
+    filters = Filters(
+        start=_day(since, tz),
+        end=_day(until, tz, end=True),
+        flows=(flow,) if flow else (),
+        agents=(agent,) if agent else (),
+        teams=(team,) if team else (),
+        channels=(channel,) if channel else (),
+    )
+    config = ReportConfig(timezone=tz, min_n=settings.min_group_n)
+    engine = _engine(settings)
+    with engine.connect() as conn:
+        overall = metrics.scores(conn, chosen, filters, None, config)[0]
+        groups = metrics.scores(conn, chosen, filters, by, config) if by else []
+    engine.dispose()
+    digits = 2 if chosen == "ces" else 1
+    table = Table(title=f"{chosen.upper()}" + (f" by {by.value}" if by else ""))
+    table.add_column(by.value if by else "", style="bold")
+    for name in ("score", "± 95%", "n"):
+        table.add_column(name, justify="right")
+    names = metrics.CATEGORY_NAMES.get(chosen, metrics.CATEGORY_NAMES["custom"])
+    for name in names:
+        table.add_column(name, justify="right")
+    for row in [*groups, overall]:
+        label = "all" if row is overall else str(row.key)
+        counts = [str(row.categories.get(n, "")) for n in names]
+        table.add_row(
+            label,
+            _fmt(row.score, digits),
+            _fmt(row.margin, digits),
+            str(row.n),
+            *counts,
+            end_section=row is groups[-1] if groups else False,
+        )
+    console.print(table)
+    if any(r.hidden for r in [*groups, overall]):
+        console.print(f"[dim]groups with n < {config.min_n} show n only[/dim]")
+
+
+def export(
+    out: Annotated[Path, typer.Option(help="CSV file to write")],
+    flow: Annotated[str | None, typer.Option(help="flow id")] = None,
+    metric: Annotated[str | None, typer.Option(help="nps, csat or ces")] = None,
+    since: Annotated[str | None, typer.Option(help="first day, YYYY-MM-DD")] = None,
+    until: Annotated[str | None, typer.Option(help="last day (inclusive), YYYY-MM-DD")] = None,
+) -> None:
+    """Write the matching responses (with comments) to a CSV file, with a progress bar."""
+    from bots.api.routes.export import RESPONSE_HEADER, csv_line, response_cells  # noqa: PLC0415
+
+    settings = _settings()
+    tz = ZoneInfo(settings.report_timezone)
+    filters = Filters(
+        start=_day(since, tz), end=_day(until, tz, end=True), flows=(flow,) if flow else ()
+    )
+    engine = _engine(settings)
+    with engine.connect() as conn:
+        total, _ = metrics.responses(conn, filters, metric, limit=0)
+    written = 0
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeRemainingColumn(),
+    )
+    with (
+        out.open("w", encoding="utf-8", newline="") as handle,
+        Progress(*columns, console=console, disable=total < 5000) as progress,
+    ):
+        task = progress.add_task(f"exporting to {out}", total=total)
+        handle.write(csv_line(RESPONSE_HEADER))
+        after: tuple[datetime, int] | None = None
+        while True:
+            with engine.connect() as conn:
+                batch = metrics.responses_after(conn, filters, metric, after=after, limit=5000)
+            if not batch:
+                break
+            handle.write("".join(csv_line(response_cells(row)) for row in batch))
+            written += len(batch)
+            progress.update(task, advance=len(batch))
+            after = (batch[-1].answered_at, batch[-1].id)
+    engine.dispose()
+    console.print(f"wrote {written} response(s) to {out}")
+
+
+def demo_data(
+    responses: Annotated[int, typer.Option(help="how many answered surveys to create")] = 5000,
+    days: Annotated[int, typer.Option(help="spread over this many days up to today")] = 120,
+    seed: Annotated[int, typer.Option(help="random seed, for repeatable data")] = 7,
+) -> None:
+    """Seed realistic demo data: agents, teams, channels, a weekly pattern, comments, cases."""
+    settings = _settings()
+    engine = _engine(settings)
+    counts = seed_demo(engine, responses=responses, days=days, seed=seed)
+    engine.dispose()
+    console.print(
+        f"seeded {counts['invitation']} invitations, {counts['response']} responses, "
+        f"{counts['comment']} comments and {counts['alert_case']} cases"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add `report`, `export` and `demo-data` to the main command line."""
+    app.command("report")(report)
+    app.command("export")(export)
+    app.command("demo-data")(demo_data)
+
+
+# -- demo data --------------------------------------------------------------------------------
+
+TEAMS = {
+    "Team Noord": ["Anna", "Bram", "Chloé", "Daan"],
+    "Team Zuid": ["Eva", "Finn", "Gijs", "Hanna"],
+    "Team Online": ["Ilse", "Joost", "Kim", "Lars"],
+}
+CHANNELS = (("whatsapp", 0.35), ("sms", 0.25), ("telegram", 0.2), ("voice", 0.2))
+QUEUES = ("billing", "technical", "sales", "returns")
+FLOWS = (  # flow, metric, min, max, lower_is_better, alert band, journey stage, share
+    ("nps", "nps", 0, 10, False, (0, 6), "purchase", 0.4),
+    ("csat", "csat", 1, 5, False, (1, 2), "service", 0.45),
+    ("ces", "ces", 1, 7, False, (1, 3), "complaint", 0.15),
+)
+COMMENTS = {
+    "nl": [
+        "Ik moest drie keer bellen voordat het geregeld was.",
+        "De wachttijd was veel te lang.",
+        "Medewerker was vriendelijk maar kon me niet helpen.",
+        "Mijn factuur klopt nog steeds niet.",
+        "Niemand heeft me teruggebeld zoals beloofd.",
+    ],
+    "en": [
+        "I had to explain my problem three times.",
+        "Waited over 40 minutes on hold.",
+        "Friendly, but my issue is still not solved.",
+        "The refund still hasn't arrived.",
+        "Nobody called me back as promised.",
+    ],
+}
+# Agent quality offsets: a couple of weak and strong performers so breakdowns tell a story.
+QUALITY = {"Bram": -0.18, "Gijs": -0.12, "Eva": 0.1, "Kim": 0.12, "Joost": -0.06}
+WEEKDAY_VOLUME = (1.3, 1.15, 1.05, 1.0, 0.95, 0.45, 0.3)  # Monday busiest, weekends quiet
+WEEKDAY_MOOD = (-0.06, -0.02, 0.0, 0.01, 0.03, 0.04, 0.02)  # Monday queues make people grumpy
+
+
+@dataclass
+class _Ids:
+    contact: int
+    invitation: int
+    response: int
+    comment: int
+    case: int
+
+
+def _next_ids(conn: sa.Connection) -> _Ids:
+    def nxt(table: str) -> int:
+        t = SQLModel.metadata.tables[table]
+        return (
+            int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(t.c.id), 0))).scalar_one()) + 1
+        )
+
+    return _Ids(
+        nxt("contact"), nxt("invitation"), nxt("response"), nxt("comment"), nxt("alert_case")
+    )
+
+
+def _weighted(rng: random.Random, options: tuple[tuple[str, float], ...]) -> str:
+    return rng.choices([o for o, _ in options], weights=[w for _, w in options])[0]
+
+
+def _score(rng: random.Random, lo: int, hi: int, mood: float) -> int:
+    # A latent satisfaction in 0..1, skewed positive like real service surveys.
+    latent = min(1.0, max(0.0, rng.betavariate(7.0, 1.8) + mood + rng.gauss(0, 0.08)))
+    return lo + round(latent * (hi - lo))
+
+
+def seed_demo(
+    engine: Engine, *, responses: int, days: int = 120, seed: int = 7, now: datetime | None = None
+) -> dict[str, int]:
+    """Insert demo rows through the real tables with executemany; returns rows per table."""
+    rng = random.Random(seed)  # noqa: S311  (demo data, not secrets)
+    now = now or datetime.now(UTC)
+    tz = ZoneInfo("Europe/Amsterdam")
+    tables = SQLModel.metadata.tables
+    agents = [(agent, team) for team, names in TEAMS.items() for agent in names]
+    rows: dict[str, list[dict[str, Any]]] = {
+        t: [] for t in ("contact", "invitation", "response", "comment", "alert_case")
+    }
+    with engine.begin() as conn:
+        ids = _next_ids(conn)
+        day_weights = [
+            WEEKDAY_VOLUME[(now - timedelta(days=d)).astimezone(tz).weekday()] for d in range(days)
+        ]
+        answered = 0
+        while answered < responses:
+            offset = rng.choices(range(days), weights=day_weights)[0]
+            local_day = (now - timedelta(days=offset)).astimezone(tz).date()
+            local = datetime.combine(local_day, time(rng.randint(8, 19), rng.randint(0, 59)), tz)
+            created = local.astimezone(UTC)
+            if created > now - timedelta(minutes=5):
+                continue
+            agent, team = rng.choice(agents)
+            channel = _weighted(rng, CHANNELS)
+            flow_id, metric, lo, hi, lower, band, stage, _ = rng.choices(
+                FLOWS, weights=[f[-1] for f in FLOWS]
+            )[0]
+            locale = "nl" if rng.random() < 0.7 else "en"
+            tags = [t for t, p in (("vip", 0.08), ("repeat-contact", 0.15)) if rng.random() < p]
+            contact_id, invitation_id = ids.contact, ids.invitation
+            ids.contact += 1
+            ids.invitation += 1
+            rows["contact"].append(
+                {
+                    "id": contact_id,
+                    "channel": channel,
+                    "pseudonym": uuid.uuid4().hex,
+                    "created_at": created,
+                }
+            )
+            failed = rng.random() < 0.03
+            sent_at = None if failed else created + timedelta(seconds=rng.randint(1, 30))
+            delivered = not failed and (channel == "voice" or rng.random() < 0.96)
+            replies = delivered and rng.random() < (0.62 if channel == "voice" else 0.45)
+            answered_at = (
+                sent_at + timedelta(minutes=rng.randint(1, 180)) if replies and sent_at else None
+            )
+            if answered_at is not None and answered_at > now:
+                answered_at = now - timedelta(minutes=1)
+            status = "completed" if answered_at else "failed" if failed else "expired"
+            rows["invitation"].append(
+                {
+                    "id": invitation_id,
+                    "public_id": str(uuid.uuid4()),
+                    "flow_id": flow_id,
+                    "channel": channel,
+                    "contact_id": contact_id,
+                    "locale": locale,
+                    "interaction_id": f"demo-{invitation_id}",
+                    "agent": agent,
+                    "team": team,
+                    "queue": rng.choice(QUEUES),
+                    "journey_stage": stage,
+                    "tags": tags,
+                    "status": status,
+                    "delivery_status": "live"
+                    if channel == "voice" and delivered
+                    else "delivered"
+                    if delivered
+                    else "failed"
+                    if failed
+                    else "sent",
+                    "created_at": created,
+                    "sent_at": sent_at,
+                    "answered_at": answered_at,
+                    "closed_at": answered_at,
+                }
+            )
+            if answered_at is None:
+                continue
+            answered += 1
+            _answer(
+                rng,
+                rows,
+                ids,
+                now=now,
+                inv=rows["invitation"][-1],
+                flow=(metric, lo, hi, lower, band),
+            )
+        for name in ("contact", "invitation", "response", "comment", "alert_case"):
+            for start in range(0, len(rows[name]), 5000):
+                conn.execute(tables[name].insert(), rows[name][start : start + 5000])
+        if conn.dialect.name == "postgresql":
+            for name in rows:  # explicit ids: move the sequences past them
+                conn.execute(
+                    sa.text(
+                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608
+                        f"(SELECT coalesce(max(id), 1) FROM {name}))"  # our own table names
+                    )
+                )
+    return {name: len(values) for name, values in rows.items()}
+
+
+def _answer(
+    rng: random.Random,
+    /,
+    rows: dict[str, list[dict[str, Any]]],
+    ids: _Ids,
+    *,
+    now: datetime,
+    inv: dict[str, Any],
+    flow: tuple[str, int, int, bool, tuple[int, int]],
+) -> None:
+    """The response to one invitation, with a comment and a case when it is a low score."""
+    metric, lo, hi, lower, band = flow
+    answered_at: datetime = inv["answered_at"]
+    agent, team, locale = inv["agent"], inv["team"], inv["locale"]
+    local = answered_at.astimezone(ZoneInfo("Europe/Amsterdam"))
+    mood = QUALITY.get(agent, 0.0) + WEEKDAY_MOOD[local.weekday()]
+    value = _score(rng, lo, hi, mood)
+    response_id = ids.response
+    ids.response += 1
+    rows["response"].append(
+        {
+            "id": response_id,
+            "invitation_id": inv["id"],
+            "flow_id": inv["flow_id"],
+            "metric": metric,
+            "value": value,
+            "scale_min": lo,
+            "scale_max": hi,
+            "lower_is_better": lower,
+            "raw_text": str(value),
+            "normaliser_version": "demo",
+            "channel": inv["channel"],
+            "locale": locale,
+            "agent": agent,
+            "team": team,
+            "queue": inv["queue"],
+            "journey_stage": inv["journey_stage"],
+            "answered_at": answered_at,
+        }
+    )
+    if not band[0] <= value <= band[1]:
+        return
+    if rng.random() < 0.6:
+        rows["comment"].append(
+            {
+                "id": ids.comment,
+                "response_id": response_id,
+                "text": rng.choice(COMMENTS[locale]),
+                "created_at": answered_at + timedelta(minutes=2),
+            }
+        )
+        ids.comment += 1
+    if answered_at > now - timedelta(days=14):
+        closed = answered_at < now - timedelta(days=4)
+        rows["alert_case"].append(
+            {
+                "id": ids.case,
+                "response_id": response_id,
+                "flow_id": inv["flow_id"],
+                "value": value,
+                "agent": agent,
+                "team": team,
+                "status": "closed" if closed else rng.choice(["open", "contacted"]),
+                "created_at": answered_at,
+                "updated_at": answered_at,
+                "due_at": answered_at + CASE_TARGET,
+                "closed_at": answered_at + timedelta(hours=20) if closed else None,
+            }
+        )
+        ids.case += 1
