@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Path, Request, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bots.api.deps import AdminDep, ContainerDep, ViewerDep
+from bots.telegram.deeplink import deep_link_for
 from flows.service import NewInvitation, NotFound, UnknownFlow
 from scoring.scales import Channel
 from scoring.tables import Invitation
@@ -74,6 +75,7 @@ class InvitationOut(BaseModel):
     expires_at: datetime | None
     answered_at: datetime | None
     deep_link_token: str | None = None
+    deep_link: str | None = Field(default=None, description="Telegram: t.me link to hand out")
 
     @classmethod
     def of(cls, row: Invitation) -> InvitationOut:
@@ -131,7 +133,9 @@ async def create_invitation(
         # the send window). Otherwise the worker sends it when it is.
         await request.app.state.api_worker.send_now(invitation.id)
         invitation = await container.db.run(container.service.get_invitation, invitation.public_id)
-    return InvitationOut.of(invitation)
+    return InvitationOut.of(invitation).model_copy(
+        update={"deep_link": await deep_link_for(container, invitation)}
+    )
 
 
 @router.get("/{invitation_id}", response_model=InvitationOut)
@@ -143,4 +147,6 @@ async def get_invitation(
         invitation = await container.db.run(container.service.get_invitation, invitation_id)
     except NotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such invitation") from None
-    return InvitationOut.of(invitation)
+    return InvitationOut.of(invitation).model_copy(
+        update={"deep_link": await deep_link_for(container, invitation)}
+    )

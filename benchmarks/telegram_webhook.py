@@ -1,0 +1,413 @@
+"""Telegram webhook throughput and latency, against two baselines measured in the same run.
+
+One uvicorn worker (a subprocess) on SQLite; the load comes from this process with httpx async
+at 1, 8 and 32 concurrent senders, over loopback. Every survey request is a real Telegram
+update with the secret-token header, for a different open NPS invitation (pre-created, one chat
+each): a mix of button presses (callback queries) and typed answers ("negen", "8"), and for a
+quarter a tap on a detractor score followed by the typed comment. Outbound Bot API calls (the
+callback answers and the edits of tapped questions) go to a no-latency fake Bot API, another
+local subprocess; the thanks and follow-up messages ride on the webhook responses.
+
+Baselines, same server flags, same request bodies:
+  bare    FastAPI endpoint that parses the JSON update and returns a constant sendMessage
+  insert  the same plus one SQLite INSERT + COMMIT (WAL, synchronous=NORMAL, as surveybot uses)
+
+    .venv/bin/python -m benchmarks.telegram_webhook [--requests 400,1500,3000]
+
+Writes nothing outside a temporary directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+REPO = Path(__file__).resolve().parents[1]
+PATH = "/webhooks/telegram"
+TOKEN = "123456:TEST-fake-token-abcdefghijklmnop"  # what the fake Bot API accepts
+WEBHOOK_SECRET = "benchmark-webhook-secret_0123456789"
+SECRET_KEY = "benchmark-secret-key-0123456789abcdef-0123"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+CONCURRENCY = (1, 8, 32)
+WARMUP = 100
+FIRST_CHAT = 700_000_000
+CONSTANT_REPLY = {"method": "sendMessage", "chat_id": 1, "text": "Bedankt voor je antwoord!"}
+
+
+# -- the two baseline apps (imported by uvicorn in the server subprocess) -------------------
+
+
+def _update_or_400(body: bytes) -> dict[str, Any] | None:
+    update = json.loads(body)
+    return update if isinstance(update, dict) and "update_id" in update else None
+
+
+def bare_app() -> FastAPI:
+    app = FastAPI()
+
+    @app.post(PATH)
+    async def webhook(request: Request) -> Response:
+        if _update_or_400(await request.body()) is None:
+            return Response(status_code=400)
+        return JSONResponse(CONSTANT_REPLY)
+
+    return app
+
+
+def insert_app() -> FastAPI:
+    connection = sqlite3.connect(
+        os.environ["BENCH_SQLITE"], isolation_level=None, check_same_thread=False
+    )
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute(
+        "CREATE TABLE IF NOT EXISTS inbound (id INTEGER PRIMARY KEY, update_id INTEGER UNIQUE, "
+        "body TEXT, received_at REAL)"
+    )
+    app = FastAPI()
+
+    @app.post(PATH)
+    async def webhook(request: Request) -> Response:
+        body = await request.body()
+        update = _update_or_400(body)
+        if update is None:
+            return Response(status_code=400)
+        connection.execute("BEGIN")
+        connection.execute(
+            "INSERT INTO inbound (update_id, body, received_at) VALUES (?, ?, ?)",
+            (update["update_id"], body.decode(), time.time()),
+        )
+        connection.execute("COMMIT")
+        return JSONResponse(CONSTANT_REPLY)
+
+    return app
+
+
+# -- setup ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Survey:
+    chat_id: int
+    invitation_id: str
+    question: str
+
+
+def prepare_surveys(database: Path, count: int) -> list[Survey]:
+    """`count` open NPS invitations on Telegram, one chat each, through the real service."""
+    from bots.container import build  # noqa: PLC0415
+    from bots.settings import Settings  # noqa: PLC0415
+    from flows.ports import SendResult  # noqa: PLC0415
+    from flows.service import NewInvitation  # noqa: PLC0415
+    from scoring.scales import Channel  # noqa: PLC0415
+
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite:///{database}",
+        secret_key=SECRET_KEY,
+    )
+    container = build(settings)
+    service = container.service
+    surveys = []
+    try:
+        for i in range(count):
+            chat_id = FIRST_CHAT + i
+            new = NewInvitation(Channel.TELEGRAM, str(chat_id), flow_id="nps", locale="nl")
+            invitation = service.create_invitation(new)
+            outbound = service.outbound(invitation.public_id)
+            assert outbound is not None  # noqa: S101
+            service.mark_sent(invitation.public_id, SendResult(str(i + 1), "sent"))
+            surveys.append(Survey(chat_id, invitation.public_id, outbound.reply.text))
+    finally:
+        container.close()
+    return surveys
+
+
+class Updates:
+    """Telegram updates as the Bot API sends them, with unique update_ids."""
+
+    def __init__(self) -> None:
+        self.next_id = 1
+
+    def _id(self) -> int:
+        self.next_id += 1
+        return self.next_id
+
+    def text(self, chat_id: int, text: str) -> bytes:
+        update_id = self._id()
+        person = {"id": chat_id, "is_bot": False, "first_name": "Klant", "language_code": "nl"}
+        message = {
+            "message_id": update_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": "Klant"},
+            "from": person,
+            "text": text,
+        }
+        return json.dumps({"update_id": update_id, "message": message}).encode()
+
+    def tap(self, survey: Survey, value: int) -> bytes:
+        from bots.telegram.keyboards import callback_data  # noqa: PLC0415
+
+        update_id = self._id()
+        chat = {"id": survey.chat_id, "type": "private", "first_name": "Klant"}
+        bot = {"id": 123456, "is_bot": True, "first_name": "Acme", "username": "acme_survey_bot"}
+        message = {
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": chat,
+            "from": bot,
+            "text": survey.question,
+        }
+        query = {
+            "id": f"cbq-{update_id}",
+            "from": {"id": survey.chat_id, "is_bot": False, "first_name": "Klant"},
+            "chat_instance": f"ci-{survey.chat_id}",
+            "message": message,
+            "data": callback_data(survey.invitation_id, value),
+        }
+        return json.dumps({"update_id": update_id, "callback_query": query}).encode()
+
+
+def conversations(surveys: list[Survey], updates: Updates) -> list[list[bytes]]:
+    """Per survey, the updates one customer sends, in order (a follow-up needs its score)."""
+    out = []
+    for i, survey in enumerate(surveys):
+        match i % 4:
+            case 0:  # a detractor by button, then the comment
+                out.append(
+                    [updates.tap(survey, 3), updates.text(survey.chat_id, "Veel te lang gewacht")]
+                )
+            case 1:
+                out.append([updates.tap(survey, 9)])
+            case 2:
+                out.append([updates.text(survey.chat_id, "negen")])
+            case _:
+                out.append([updates.text(survey.chat_id, "8")])
+    return out
+
+
+def take(pool: list[list[bytes]], requests: int) -> list[list[bytes]]:
+    """Whole conversations from the front of the pool, about `requests` updates in all."""
+    batch, total = [], 0
+    while total < requests and pool:
+        conversation = pool.pop(0)
+        batch.append(conversation)
+        total += len(conversation)
+    return batch
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Server:
+    """A subprocess on 127.0.0.1 (`uvicorn --factory <target>`: one worker, no access log)."""
+
+    def __init__(self, command: list[str], port: int, env: dict[str, str], workdir: Path) -> None:
+        self.port = port
+        full_env = {**os.environ, "PYTHONPATH": str(REPO), **env}
+        # cwd is the temporary directory, so no stray .env file is picked up.
+        self.process = subprocess.Popen(command, cwd=workdir, env=full_env)  # noqa: S603
+
+    @classmethod
+    def uvicorn(cls, target: str, port: int, env: dict[str, str], workdir: Path) -> Server:
+        command = [
+            sys.executable, "-m", "uvicorn", target, "--factory", "--host", "127.0.0.1",
+            "--port", str(port), "--workers", "1", "--no-access-log", "--log-level", "warning",
+        ]  # fmt: skip
+        return cls(command, port, env, workdir)
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("server did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+# -- load -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    concurrency: int
+    requests: int
+    seconds: float
+    latencies_ms: list[float]
+    errors: int
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def load(url: str, batch: list[list[bytes]], concurrency: int) -> Result:
+    latencies: list[float] = []
+    errors = 0
+    todo = iter(batch)
+    headers = {"Content-Type": "application/json", SECRET_HEADER: WEBHOOK_SECRET}
+    # One client (one keep-alive connection) per sender: a single shared httpx pool serialises
+    # on its own bookkeeping at 32 concurrent requests and would measure httpx, not the server.
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    clients = [httpx.AsyncClient(limits=limits, timeout=30.0) for _ in range(concurrency)]
+
+    async def sender(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        for conversation in todo:
+            for body in conversation:
+                started = time.perf_counter()
+                response = await client.post(url, content=body, headers=headers)
+                latencies.append((time.perf_counter() - started) * 1000)
+                if response.status_code != 200 or b"sendMessage" not in response.content:
+                    errors += 1
+
+    try:
+        started = time.perf_counter()
+        await asyncio.gather(*(sender(client) for client in clients))
+        seconds = time.perf_counter() - started
+    finally:
+        for client in clients:
+            await client.aclose()
+    return Result(concurrency, len(latencies), seconds, latencies, errors)
+
+
+def run_server(
+    name: str, server: Server, pool: list[list[bytes]], sizes: list[int]
+) -> list[Result]:
+    url = f"http://127.0.0.1:{server.port}{PATH}"
+    try:
+        server.wait_ready()
+        asyncio.run(load(url, take(pool, WARMUP), 4))
+        results = []
+        for concurrency, size in zip(CONCURRENCY, sizes, strict=True):
+            result = asyncio.run(load(url, take(pool, size), concurrency))
+            results.append(result)
+            print(
+                f"  {name:<8} c={concurrency:<3} {result.rate:8.0f}/s  "
+                f"p50 {result.percentile(50):6.2f} ms  p99 {result.percentile(99):6.2f} ms  "
+                f"errors {result.errors}",
+                flush=True,
+            )
+        return results
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--requests",
+        default="400,1500,3000",
+        help="updates per level for concurrency 1,8,32 (default %(default)s)",
+    )
+    args = parser.parse_args()
+    sizes = [int(n) for n in args.requests.split(",")]
+    if len(sizes) != len(CONCURRENCY):
+        parser.error("give three counts, for concurrency 1, 8 and 32")
+    # A conversation is 1.25 updates on average; prepare enough for every level and the warm-up.
+    survey_count = int((WARMUP + sum(sizes)) / 1.25) + 8
+
+    with tempfile.TemporaryDirectory(prefix="surveybot-bench-") as tmp:
+        workdir = Path(tmp)
+        database = workdir / "surveybot.db"
+        started = time.perf_counter()
+        surveys = prepare_surveys(database, survey_count)
+        took = time.perf_counter() - started
+        print(f"prepared {survey_count} open Telegram surveys in {took:.1f} s")
+
+        def pool() -> list[list[bytes]]:
+            return conversations(surveys, Updates())
+
+        fake_port = free_port()
+        fake = Server(
+            [sys.executable, "-m", "tests.e2e.telegram.fake_bot_api", str(fake_port)],
+            fake_port,
+            {},
+            workdir,
+        )
+        try:
+            fake.wait_ready()
+            survey_env = {
+                "SURVEYBOT_DATABASE_URL": f"sqlite:///{database}",
+                "SURVEYBOT_SECRET_KEY": SECRET_KEY,
+                "SURVEYBOT_LOG_LEVEL": "WARNING",
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
+                "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{fake_port}/bot",
+            }
+            baseline_env = {"BENCH_SQLITE": str(workdir / "baseline.db")}
+            target = "benchmarks.telegram_webhook"
+            runs = {
+                "bare": run_server(
+                    "bare", Server.uvicorn(f"{target}:bare_app", free_port(), {}, workdir),
+                    pool(), sizes,
+                ),
+                "insert": run_server(
+                    "insert",
+                    Server.uvicorn(f"{target}:insert_app", free_port(), baseline_env, workdir),
+                    pool(), sizes,
+                ),
+                "survey": run_server(
+                    "survey",
+                    Server.uvicorn("bots.app:create_app", free_port(), survey_env, workdir),
+                    pool(), sizes,
+                ),
+            }  # fmt: skip
+        finally:
+            fake.stop()
+    print()
+    print("| senders | survey /s | p50 ms | p99 ms | bare /s | insert /s | vs bare | vs insert |")
+    print("|--------:|----------:|-------:|-------:|--------:|----------:|--------:|----------:|")
+    for i, concurrency in enumerate(CONCURRENCY):
+        survey, bare, insert = runs["survey"][i], runs["bare"][i], runs["insert"][i]
+        print(
+            f"| {concurrency:>7} | {survey.rate:9.0f} | {survey.percentile(50):6.2f} | "
+            f"{survey.percentile(99):6.2f} | {bare.rate:7.0f} | {insert.rate:9.0f} | "
+            f"{survey.rate / bare.rate:7.0%} | {survey.rate / insert.rate:9.0%} |"
+        )
+    errors = sum(r.errors for results in runs.values() for r in results)
+    last = runs["survey"][-1]
+    ratio = last.rate / runs["insert"][-1].rate
+    print(
+        f"\ntarget at 32 senders: >= 50% of insert baseline ({ratio:.0%}), "
+        f"p99 <= 30 ms ({last.percentile(99):.1f} ms); errors: {errors}"
+    )
+
+
+if __name__ == "__main__":
+    main()

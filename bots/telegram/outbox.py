@@ -1,0 +1,139 @@
+"""Calling the Bot API: paced, in order per chat, retried on 429, never resent otherwise."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, RetryAfter, TelegramError
+
+from bots.telegram.actions import Action, AnswerCallback, EditText, SendText
+from bots.telegram.client import MAX_IN_FLIGHT, is_blocked, retry_after_seconds
+from bots.telegram.limiter import RateLimiter
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+BlockedHook = Callable[[str], Awaitable[None]]
+
+
+class Outbox:
+    """Every call the bot makes on its own goes through here.
+
+    Only a 429 is retried (after `retry_after`): Telegram did not deliver that message. A time-out
+    or a dropped connection may have delivered it, so it is not resent; a message sent twice is
+    worse for a survey than one reported as failed.
+    """
+
+    def __init__(self, bot: Bot, limiter: RateLimiter, on_blocked: BlockedHook) -> None:
+        self.bot = bot
+        self.limiter = limiter
+        self.on_blocked = on_blocked
+        self._tasks: set[asyncio.Task[None]] = set()
+        # Our own FIFO gate in front of httpx's pool: a backlog waits here, cheaply, instead of
+        # in httpcore's request queue, which is rescanned on every request it places.
+        self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
+
+    async def send_message(
+        self, chat_id: str, text: str, keyboard: InlineKeyboardMarkup | None = None
+    ) -> Message:
+        """Send now (paced), for callers that need the result; raises TelegramError."""
+        async with self.limiter.chat(chat_id) as slot:
+            await self.limiter.pace(slot)
+            return await self._send(SendText(chat_id, text, keyboard))
+
+    def submit(self, actions: Sequence[Action]) -> None:
+        """Carry out actions in the background: the webhook does not wait on the Bot API."""
+        if not actions:
+            return
+        task = asyncio.create_task(self._run(list(actions)))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def run(self, actions: Sequence[Action]) -> None:
+        """Carry out actions now, in order (the polling loop and tests use this)."""
+        await self._run(list(actions))
+
+    async def drain(self, timeout: float) -> None:
+        """Let queued work finish on shutdown; what is left after `timeout` is cancelled."""
+        if not self._tasks:
+            return
+        _done, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
+        for task in pending:
+            task.cancel()
+        if pending:
+            log.warning("telegram outbox: %d batch(es) unsent at shutdown", len(pending))
+            await asyncio.wait(pending)
+
+    async def _run(self, actions: list[Action]) -> None:
+        try:
+            # The spinner on a tapped button waits for this one: first, and unpaced, since it
+            # is not a message in the chat.
+            for action in actions:
+                if isinstance(action, AnswerCallback):
+                    await self._answer(action)
+            in_chat = [a for a in actions if not isinstance(a, AnswerCallback)]
+            if in_chat:
+                await self._in_chat(in_chat)
+        except Exception:  # a background task: log, never kill the loop
+            log.exception("telegram outbox: unexpected error")
+
+    async def _in_chat(self, actions: list[SendText | EditText]) -> None:
+        chat_id = actions[0].chat_id
+        async with self.limiter.chat(chat_id) as slot:
+            for action in actions:
+                try:
+                    if isinstance(action, SendText):
+                        await self.limiter.pace(slot)
+                        await self._send(action)
+                    else:
+                        await self._edit(action)
+                except TelegramError as exc:
+                    if is_blocked(exc):
+                        await self.on_blocked(chat_id)
+                        return
+                    log.warning("telegram %s failed: %s", type(action).__name__, exc.message)
+
+    async def _send(self, action: SendText) -> Message:
+        return await self._retrying(
+            lambda: self.bot.send_message(
+                chat_id=int(action.chat_id), text=action.text, reply_markup=action.keyboard
+            )
+        )
+
+    async def _edit(self, action: EditText) -> None:
+        try:
+            await self._retrying(
+                lambda: self.bot.edit_message_text(
+                    action.text, chat_id=int(action.chat_id), message_id=action.message_id
+                )
+            )
+        except BadRequest as exc:
+            # Already edited (a redelivered tap) or too old to edit: the answer is stored anyway.
+            log.info("telegram edit skipped: %s", exc.message)
+
+    async def _answer(self, action: AnswerCallback) -> None:
+        try:
+            await self._retrying(
+                lambda: self.bot.answer_callback_query(action.callback_query_id, text=action.text)
+            )
+        except TelegramError as exc:
+            # Expired (older than ~15 s) or answered already: the client stops its spinner anyway.
+            log.info("telegram callback answer skipped: %s", exc.message)
+
+    async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
+        attempts = self.limiter.limits.max_attempts
+        for attempt in range(1, attempts + 1):
+            try:
+                async with self._in_flight:
+                    return await call()
+            except RetryAfter as exc:
+                if attempt == attempts:
+                    raise
+                wait = retry_after_seconds(exc)
+                log.warning("telegram 429: waiting %.1f s (attempt %d)", wait, attempt)
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover

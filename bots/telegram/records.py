@@ -1,0 +1,180 @@
+"""The few Telegram-only database steps: binding a deep link, a button press, a blocked bot.
+
+Synchronous, like the service: run them through `container.db.run(...)`. Each is one
+transaction, inside the tables and store methods the core already has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import select
+
+from bots.telegram.keyboards import ButtonPress, already_answered
+from flows.engine import Step
+from flows.models import Flow
+from flows.render import Reply, ReplyKind
+from flows.service import Inbound, Outcome, SurveyService
+from scoring.scales import Channel
+from scoring.storage import DuplicateEvent, SurveyTransaction
+from scoring.tables import Contact, Invitation, InvitationStatus
+
+PROVIDER = "telegram"
+TELEGRAM = Channel.TELEGRAM.value
+
+
+def inbound(chat_id: str, text: str, update_id: int, invitation_id: str | None = None) -> Inbound:
+    """A Telegram update as the core sees it; update_id is the idempotency key."""
+    return Inbound(
+        Channel.TELEGRAM,
+        chat_id,
+        text,
+        provider=PROVIDER,
+        event_key=str(update_id),
+        invitation_id=invitation_id,
+    )
+
+
+def replayed(service: SurveyService, update_id: int) -> Outcome | None:
+    """The stored outcome of an update handled before, if it was."""
+    stored = service.store.stored_reply(PROVIDER, str(update_id))
+    if stored is None:
+        return None
+    replies = [Reply.from_dict(r) for r in stored.reply]
+    return Outcome(replies, None, stored.outcome, duplicate=True)
+
+
+# -- deep links --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StartResult:
+    """`bound`: this chat now owns the invitation, send its question; else `replies` say why not."""
+
+    bound: str | None = None
+    replies: list[Reply] = field(default_factory=list)
+    invitation_id: str | None = None
+    flow_id: str | None = None
+    duplicate: bool = False
+
+
+def start_deep_link(
+    service: SurveyService, token: str, chat_id: str, update_id: int
+) -> StartResult:
+    """`/start <token>`: bind the invitation made for a deep link to the chat that opened it.
+
+    The token is single-use: only a pending invitation still on its placeholder contact (no
+    address) can be bound, once. The same chat opening the link again gets its question again;
+    any other chat gets the polite "closed" reply and learns nothing about the invitation.
+    """
+    now = service.clock()
+    try:
+        with service.store.transaction() as tx:
+            contact = tx.contact(TELEGRAM, chat_id, now)
+            invitation = tx.session.exec(
+                select(Invitation)
+                .where(Invitation.deep_link_token == token, Invitation.channel == TELEGRAM)
+                .with_for_update()
+            ).first()
+            result = _start(service, tx, invitation, contact, now)
+            # Last, as the service does: a redelivered /start fails here and undoes the binding.
+            tx.record_event(
+                {
+                    "provider": PROVIDER,
+                    "event_key": str(update_id),
+                    "invitation_id": invitation.id if invitation is not None else None,
+                    "outcome": "deep_link" if result.bound else "deep_link_refused",
+                    "detail": None,
+                    "reply": [r.as_dict() for r in result.replies],
+                    "received_at": now,
+                }
+            )
+            return result
+    except DuplicateEvent:
+        return StartResult(duplicate=True)
+
+
+def _start(
+    service: SurveyService,
+    tx: SurveyTransaction,
+    invitation: Invitation | None,
+    contact: Contact,
+    now: datetime,
+) -> StartResult:
+    if invitation is None:
+        locale = service.default_locale
+        return StartResult(replies=[service.render.system(ReplyKind.NO_SURVEY, locale)])
+    locale = invitation.locale
+    if invitation.contact_id == contact.id:
+        if invitation.status != InvitationStatus.OPEN:
+            return StartResult(replies=[service.render.closed(locale)])
+        flow = service.flow(invitation.flow_id)
+        question = service.render.question(flow, Channel.TELEGRAM, locale)
+        return StartResult(replies=[question], invitation_id=invitation.public_id, flow_id=flow.id)
+    placeholder = tx.session.get(Contact, invitation.contact_id)
+    if invitation.status != InvitationStatus.PENDING or (placeholder and placeholder.address):
+        return StartResult(replies=[service.render.closed(locale)])
+    assert contact.id is not None  # noqa: S101
+    invitation.contact_id = contact.id
+    tx.session.add(invitation)
+    if tx.is_opted_out(contact.pseudonym):
+        invitation.status = InvitationStatus.OPTED_OUT
+        invitation.status_reason = "contact opted out"
+        invitation.closed_at = now
+        return StartResult(replies=[service.render.opted_out(locale)])
+    return StartResult(bound=invitation.public_id, invitation_id=invitation.public_id)
+
+
+# -- button presses ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PressResult:
+    """What a button press did. `scored`: the press was the answer, show it on the question."""
+
+    outcome: Outcome | None = None
+    flow: Flow | None = None
+    locale: str = "nl"
+    scored: bool = False
+    notice: str | None = None  # a polite word on the tapped button; nothing stored
+
+
+def press_button(
+    service: SurveyService, press: ButtonPress, chat_id: str, update_id: int
+) -> PressResult:
+    """A tap on a score button: the answer, or a polite word when that question is done.
+
+    A score tap while the survey waits for the open comment must not become the comment, so
+    that case is caught here, before the service reads the press as text.
+    """
+    with service.store.core_transaction() as tx:
+        # Only a survey of this chat: a button is never trusted to name someone else's.
+        survey = tx.open_survey(TELEGRAM, chat_id, press.invitation_id)
+    if survey is None:
+        return PressResult(service.receive(inbound(chat_id, "", update_id, press.invitation_id)))
+    flow = service.flows.get(survey.flow_id)
+    awaiting_score = survey.is_open and survey.step in (None, Step.QUESTION)
+    if not awaiting_score:
+        # Past the question: a redelivery of the tap that answered it gets its stored reply
+        # (looked up only here, off the common path); any other tap is told politely.
+        seen = replayed(service, update_id)
+        if seen is not None:
+            return PressResult(seen)
+        if survey.is_open:
+            notice = already_answered(survey.locale)
+            return PressResult(flow=flow, locale=survey.locale, notice=notice)
+    if flow is None or not flow.scale.contains(press.value):
+        return PressResult(flow=flow, locale=survey.locale)
+    outcome = service.receive(inbound(chat_id, str(press.value), update_id, press.invitation_id))
+    return PressResult(outcome, flow, survey.locale, scored="ScoreRecorded" in outcome.events)
+
+
+# -- blocked bots ------------------------------------------------------------------------------
+
+
+def record_blocked(service: SurveyService, chat_id: str) -> int:
+    """403 "bot was blocked by the user" counts as STOP: opt out, close open surveys."""
+    now = service.clock()
+    with service.store.core_transaction() as tx:
+        return tx.opt_out(tx.pseudonymise(TELEGRAM, chat_id), TELEGRAM, now)

@@ -1,0 +1,80 @@
+"""Everything the Telegram channel runs on, built once from settings."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from telegram import Bot
+from telegram.error import InvalidToken, TelegramError
+
+from bots.container import Container
+from bots.telegram.client import build_bot
+from bots.telegram.limiter import Limits, RateLimiter
+from bots.telegram.outbox import Outbox
+from bots.telegram.records import record_blocked
+from bots.telegram.sender import TelegramSender
+from bots.telegram.updates import UpdateHandler
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_DRAIN_SECONDS = 10.0
+
+
+class TelegramRuntime:
+    def __init__(self, container: Container, token: str, limits: Limits) -> None:
+        settings = container.settings
+        self.container = container
+        self.bot: Bot = build_bot(token, settings.telegram_api_base_url)
+        self.outbox = Outbox(self.bot, RateLimiter(limits), self._blocked)
+        self.handler = UpdateHandler(container)
+        self.sender = TelegramSender(self.outbox, container.flows, self.username)
+        secret = settings.telegram_webhook_secret
+        self._secret = secret.get_secret_value().encode() if secret else None
+        self._username: str | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        # httpx logs every request URL at INFO, and a Bot API URL contains the bot token.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        if self._secret is None:
+            log.warning(
+                "TELEGRAM_WEBHOOK_SECRET is not set: POST /webhooks/telegram refuses every "
+                "update (set it, or use `surveybot telegram poll`)"
+            )
+        try:
+            await self.bot.initialize()
+        except InvalidToken:
+            log.error("Telegram: TELEGRAM_BOT_TOKEN was rejected by the Bot API")
+            return
+        except TelegramError as exc:
+            # Not fatal: the API and the other channels keep serving; sends report failures.
+            log.warning("Telegram: Bot API not reachable at start-up (%s)", type(exc).__name__)
+            return
+        self._username = self.bot.username
+        log.info("Telegram channel on as @%s", self._username)
+
+    async def stop(self) -> None:
+        await self.outbox.drain(SHUTDOWN_DRAIN_SECONDS)
+        await self.bot.shutdown()
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def secret_matches(self, given: str | None) -> bool:
+        """The webhook's secret token, compared in constant time; no secret set = no match."""
+        if self._secret is None or given is None:
+            return False
+        return hmac.compare_digest(given.encode(), self._secret)
+
+    async def username(self) -> str | None:
+        if self._username is None:
+            try:
+                self._username = (await self.bot.get_me()).username
+            except TelegramError as exc:
+                log.warning("Telegram: getMe failed (%s)", type(exc).__name__)
+        return self._username
+
+    async def _blocked(self, chat_id: str) -> None:
+        closed = await self.container.db.run(record_blocked, self.container.service, chat_id)
+        log.info("telegram: bot blocked by a customer; opted out, %d open survey(s) closed", closed)
