@@ -1,0 +1,60 @@
+"""Settings: mirrored by .env.example, and refused when unsafe or malformed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bots.settings import ConfigError, Settings, load_settings
+
+ENV_EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
+
+
+def env_name(field: str) -> str:
+    return (
+        field.upper()
+        if field.startswith(("twilio_", "telegram_"))
+        else f"SURVEYBOT_{field.upper()}"
+    )
+
+
+def test_every_setting_is_documented_in_env_example() -> None:
+    """A new user finds every setting, with its default, in .env.example."""
+    text = ENV_EXAMPLE.read_text(encoding="utf-8")
+    missing = [env_name(f) for f in Settings.model_fields if f"{env_name(f)}=" not in text]
+    assert missing == []
+
+
+def test_env_example_loads_as_valid_development_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Copying .env.example to .env gives a server that starts (in development)."""
+    monkeypatch.chdir(ENV_EXAMPLE.parent)
+    settings = Settings(_env_file=ENV_EXAMPLE)  # type: ignore[call-arg]
+    assert settings.env == "development"
+    assert settings.window() is not None
+
+
+def test_bad_send_window_is_a_clear_error() -> None:
+    """'9-21' is not a window; the error says what one looks like."""
+    with pytest.raises(ConfigError, match="send window must look like 09:00-21:00"):
+        load_settings(_env_file=None, send_window="9-21")
+
+
+def test_unknown_time_zone_is_refused() -> None:
+    """A typo in the default time zone fails at start-up, not at 3 a.m."""
+    with pytest.raises(ConfigError, match="unknown time zone 'Europe/Amsterdm'"):
+        load_settings(_env_file=None, default_timezone="Europe/Amsterdm")
+
+
+def test_production_refuses_a_short_secret_and_skipped_signatures() -> None:
+    """Production mode needs a real HMAC key and signed Twilio webhooks."""
+    with pytest.raises(ConfigError) as caught:
+        load_settings(
+            _env_file=None,
+            env="production",
+            admin_token="a-real-admin-token-value",
+            secret_key="short",
+            twilio_skip_signature=True,
+        )
+    assert "SURVEYBOT_SECRET_KEY must be at least 32 characters" in str(caught.value)
+    assert "TWILIO_SKIP_SIGNATURE is refused in production" in str(caught.value)
