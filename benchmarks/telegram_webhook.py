@@ -23,9 +23,7 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,7 +35,8 @@ import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-REPO = Path(__file__).resolve().parents[1]
+from benchmarks.harness import Result, Server, free_port
+
 PATH = "/webhooks/telegram"
 TOKEN = "123456:TEST-fake-token-abcdefghijklmnop"  # what the fake Bot API accepts
 WEBHOOK_SECRET = "benchmark-webhook-secret_0123456789"
@@ -211,69 +210,7 @@ def take(pool: list[list[bytes]], requests: int) -> list[list[bytes]]:
     return batch
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class Server:
-    """A subprocess on 127.0.0.1 (`uvicorn --factory <target>`: one worker, no access log)."""
-
-    def __init__(self, command: list[str], port: int, env: dict[str, str], workdir: Path) -> None:
-        self.port = port
-        full_env = {**os.environ, "PYTHONPATH": str(REPO), **env}
-        # cwd is the temporary directory, so no stray .env file is picked up.
-        self.process = subprocess.Popen(command, cwd=workdir, env=full_env)  # noqa: S603
-
-    @classmethod
-    def uvicorn(cls, target: str, port: int, env: dict[str, str], workdir: Path) -> Server:
-        command = [
-            sys.executable, "-m", "uvicorn", target, "--factory", "--host", "127.0.0.1",
-            "--port", str(port), "--workers", "1", "--no-access-log", "--log-level", "warning",
-        ]  # fmt: skip
-        return cls(command, port, env, workdir)
-
-    def wait_ready(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("server did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
 # -- load -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Result:
-    concurrency: int
-    requests: int
-    seconds: float
-    latencies_ms: list[float]
-    errors: int
-
-    @property
-    def rate(self) -> float:
-        return self.requests / self.seconds
-
-    def percentile(self, p: float) -> float:
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def load(url: str, batch: list[list[bytes]], concurrency: int) -> Result:

@@ -19,22 +19,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import sqlite3
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 from fastapi import FastAPI, Request, Response
 
-REPO = Path(__file__).resolve().parents[1]
+from benchmarks.harness import Result, Server, free_port
+
 PATH = "/webhooks/twilio/messaging"
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "benchmark-auth-token-0123456789abcdef"
@@ -165,65 +162,7 @@ def signed_requests(url: str, first: int, count: int) -> list[tuple[bytes, dict[
     return out
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class Server:
-    """`uvicorn --factory <target>` in a subprocess: one worker, no access log."""
-
-    def __init__(self, target: str, port: int, env: dict[str, str], workdir: Path) -> None:
-        self.port = port
-        command = [
-            sys.executable, "-m", "uvicorn", target, "--factory", "--host", "127.0.0.1",
-            "--port", str(port), "--workers", "1", "--no-access-log", "--log-level", "warning",
-        ]  # fmt: skip
-        full_env = {**os.environ, "PYTHONPATH": str(REPO), **env}
-        # cwd is the temporary directory, so no stray .env file is picked up.
-        self.process = subprocess.Popen(command, cwd=workdir, env=full_env)  # noqa: S603
-
-    def wait_ready(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("server did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
 # -- load -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Result:
-    concurrency: int
-    requests: int
-    seconds: float
-    latencies_ms: list[float]
-    errors: int
-
-    @property
-    def rate(self) -> float:
-        return self.requests / self.seconds
-
-    def percentile(self, p: float) -> float:
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def load(
@@ -262,7 +201,7 @@ def run_server(
     """Start one server, warm it up, then run every concurrency level against it."""
     port = free_port()
     url = f"http://127.0.0.1:{port}{PATH}"
-    server = Server(target, port, env, workdir)
+    server = Server.uvicorn(target, port, env, workdir)
     try:
         server.wait_ready()
         phone_at = 0  # every server gets the same senders; only the survey one needs them

@@ -251,20 +251,11 @@ class SurveyService:
             invitation = tx.invitation(public_id)
             if invitation is None or invitation.status != InvitationStatus.PENDING:
                 return None
-            contact = tx.session.get_one(Contact, invitation.contact_id)
             flow = self.flow(invitation.flow_id)
             turn = Conversation(
                 flow, Channel(invitation.channel), invitation.locale, self.render
             ).begin()
-            return Outbound(
-                invitation_id=invitation.public_id,
-                channel=invitation.channel,
-                address=contact.address or "",
-                locale=invitation.locale,
-                flow_id=flow.id,
-                reply=turn.replies[0],
-                deep_link_token=invitation.deep_link_token,
-            )
+            return self._outbound(tx, invitation, turn.replies[0])
 
     def mark_sent(self, public_id: str, result: SendResult) -> Invitation:
         """The question went out: the conversation is open from now on."""
@@ -335,17 +326,22 @@ class SurveyService:
                 return None
             if invitation.expires_at is not None and invitation.expires_at <= self.clock():
                 return None
-            contact = tx.session.get_one(Contact, invitation.contact_id)
             flow = self.flow(invitation.flow_id)
             reply = self.render.reminder(flow, Channel(invitation.channel), invitation.locale)
-            return Outbound(
-                invitation_id=invitation.public_id,
-                channel=invitation.channel,
-                address=contact.address or "",
-                locale=invitation.locale,
-                flow_id=flow.id,
-                reply=reply,
-            )
+            return self._outbound(tx, invitation, reply)
+
+    @staticmethod
+    def _outbound(tx: SurveyTransaction, invitation: Invitation, reply: Reply) -> Outbound:
+        contact = tx.session.get_one(Contact, invitation.contact_id)
+        return Outbound(
+            invitation_id=invitation.public_id,
+            channel=invitation.channel,
+            address=contact.address or "",
+            locale=invitation.locale,
+            flow_id=invitation.flow_id,
+            reply=reply,
+            deep_link_token=invitation.deep_link_token,
+        )
 
     def mark_reminded(self, public_id: str, result: SendResult) -> None:
         now = self.clock()

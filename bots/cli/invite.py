@@ -71,21 +71,7 @@ def read_rows(
                     message = problem["msg"].removeprefix("Value error, ")
                     errors.append(RowError(line, f"{field}: {message}" if field else message))
                 continue
-            invitations.append(
-                NewInvitation(
-                    channel=valid.channel,
-                    address=valid.address or "",
-                    flow_id=valid.flow,
-                    locale=valid.locale,
-                    interaction_id=valid.interaction_id,
-                    agent=valid.agent,
-                    team=valid.team,
-                    queue=valid.queue,
-                    journey_stage=valid.journey_stage,
-                    tags=tuple(valid.tags),
-                    timezone=valid.timezone,
-                )
-            )
+            invitations.append(valid.to_new())
     return invitations, errors
 
 

@@ -55,6 +55,22 @@ class InvitationIn(BaseModel):
         self.address = address or None
         return self
 
+    def to_new(self) -> NewInvitation:
+        """The core's request, from this validated input."""
+        return NewInvitation(
+            channel=self.channel,
+            address=self.address or "",
+            flow_id=self.flow,
+            locale=self.locale,
+            interaction_id=self.interaction_id,
+            agent=self.agent,
+            team=self.team,
+            queue=self.queue,
+            journey_stage=self.journey_stage,
+            tags=tuple(self.tags),
+            timezone=self.timezone,
+        )
+
 
 class InvitationOut(BaseModel):
     id: str
@@ -111,21 +127,8 @@ async def create_invitation(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             f"channel '{body.channel}' is not configured on this server; see the README",
         )
-    new = NewInvitation(
-        channel=body.channel,
-        address=body.address or "",
-        flow_id=body.flow,
-        locale=body.locale,
-        interaction_id=body.interaction_id,
-        agent=body.agent,
-        team=body.team,
-        queue=body.queue,
-        journey_stage=body.journey_stage,
-        tags=tuple(body.tags),
-        timezone=body.timezone,
-    )
     try:
-        invitation = await container.db.run(container.service.create_invitation, new)
+        invitation = await container.db.run(container.service.create_invitation, body.to_new())
     except UnknownFlow as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
     if invitation.status == "pending" and invitation.id is not None:
