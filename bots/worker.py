@@ -79,7 +79,13 @@ class Worker:
             job_id=job_id,
         )
         if jobs:
-            await asyncio.gather(*(self._process(job) for job in jobs))
+            outcomes = await asyncio.gather(*(self._process(job) for job in jobs))
+            done = [job.id for job, sent in zip(jobs, outcomes, strict=True) if sent]
+            if done:
+                # One commit for the whole batch: on PostgreSQL every commit waits for the disk.
+                await self.container.db.run(
+                    queue.finish_many, self._engine, done, self.container.service.clock()
+                )
         return len(jobs)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
@@ -112,8 +118,12 @@ class Worker:
             )
             log.info("retention (%d days): %s", days, purged)
 
-    async def _process(self, job: ClaimedJob) -> None:
-        """Send one job; never let it get lost: any failure puts it back with a backoff."""
+    async def _process(self, job: ClaimedJob) -> bool:
+        """Send one job; True when it is done. A failure puts it back with a backoff.
+
+        A done job whose worker dies before `finish_many` commits is claimed again after its
+        lease, finds its invitation no longer pending, and is finished then: nothing is resent.
+        """
         service, db = self.container.service, self.container.db
         now = service.clock()
         policy = service.policy.for_flow(service.flow(job.flow_id))
@@ -121,20 +131,21 @@ class Worker:
             due = policy.window_time(now, job.address or "", job.timezone)
             if due > now + WINDOW_SLACK:
                 await db.run(queue.reschedule, self._engine, job.id, due, now, "quiet hours")
-                return
+                return False
             if job.kind == "reminder":
                 await remind(self.container, job.public_id)
-            elif job.invitation_status == InvitationStatus.PENDING:
-                if job.interrupted and await self._already_sent(job):
-                    pass
-                else:
-                    await deliver(self.container, job.public_id, retry=True)
-            await db.run(queue.finish, self._engine, job.id, JobStatus.DONE, service.clock())
+            elif job.invitation_status == InvitationStatus.PENDING and not (
+                job.interrupted and await self._already_sent(job)
+            ):
+                await deliver(self.container, job.public_id, retry=True)
         except RetryLater as exc:
             await self._retry_or_fail(job, str(exc), exc)
+            return False
         except Exception as exc:
             log.exception("job %d (%s) failed unexpectedly", job.id, job.kind)
             await self._retry_or_fail(job, f"internal error: {type(exc).__name__}", None)
+            return False
+        return True
 
     async def _retry_or_fail(self, job: ClaimedJob, reason: str, exc: RetryLater | None) -> None:
         service, db = self.container.service, self.container.db

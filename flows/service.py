@@ -326,6 +326,8 @@ class SurveyService:
                 return None
             if invitation.expires_at is not None and invitation.expires_at <= self.clock():
                 return None
+            if tx.was_sent(invitation, ReplyKind.REMINDER):
+                return None  # one reminder, even if a worker died before finishing its job
             flow = self.flow(invitation.flow_id)
             reply = self.render.reminder(flow, Channel(invitation.channel), invitation.locale)
             return self._outbound(tx, invitation, reply)

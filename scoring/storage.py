@@ -289,6 +289,16 @@ class SurveyTransaction:
             is not None
         )
 
+    def was_sent(self, invitation: Invitation, kind: str) -> bool:
+        return (
+            self.session.exec(
+                select(OutboundMessage.id)
+                .where(OutboundMessage.invitation_id == invitation.id, OutboundMessage.kind == kind)
+                .limit(1)
+            ).first()
+            is not None
+        )
+
     def record_outbound(
         self,
         *,

@@ -268,3 +268,21 @@ def test_opt_out_after_queueing_stops_the_send(queue_container: Container, clock
     work(queue_container)
     assert sent(queue_container) == []
     assert queue_container.service.get_invitation(invitation.public_id).status == "opted_out"
+
+
+def test_a_reminder_job_taken_again_after_a_crash_sends_nothing_twice(
+    database_url: str, clock: Clock
+) -> None:
+    """A worker that died after the reminder went out leaves its job; the next one sends nothing."""
+    for container in dispatching(database_url, clock, reminder_hours=24):
+        invite(container)
+        work(container)
+        clock.advance(hours=24)
+        work(container)
+        with Session(container.db.engine) as session:
+            job = session.exec(select(SendJob).where(SendJob.kind == "reminder")).one()
+            job.status = "queued"  # as if the worker died before marking it done
+            session.add(job)
+            session.commit()
+        assert work(container) == 1
+        assert len(sent(container)) == 2
