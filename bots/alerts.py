@@ -170,7 +170,8 @@ class AlertDeliverer:
                 try:
                     await send(alert)
                 except (httpx.HTTPError, OSError) as exc:
-                    error = f"{type(exc).__name__}: {exc}"
+                    # Never str(exc): httpx quotes the URL, and the Telegram one holds the token.
+                    error = _describe(exc)
                     log.warning("alert %s to %s failed: %s", alert.event_id, target, error)
                 await self.container.db.run(self._record, alert.event_id, target, error)
                 sent += error is None
@@ -209,3 +210,10 @@ class AlertDeliverer:
 
 def alerts_plugin(container: Container) -> AlertDeliverer:
     return AlertDeliverer(container)
+
+
+def _describe(exc: Exception) -> str:
+    """What went wrong, without the request URL (it can carry a bot token or a secret)."""
+    if isinstance(exc, httpx.HTTPStatusError):
+        return f"HTTP {exc.response.status_code}"
+    return type(exc).__name__

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from bots.admin.routes import router as admin_router
 from bots.alerts import alerts_plugin
 from bots.api.routes import cases, contacts, export, flows, health, invitations, metrics, responses
+from bots.body_limit import BodyLimit
 from bots.container import Container, build
 from bots.observability import install_observability
 from bots.plugins import plugin_factories
@@ -63,7 +64,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     app.state.container = container
     app.add_exception_handler(Exception, _webhook_safety_net)
+    app.add_middleware(BodyLimit)
     app.state.api_worker = Worker(container, name=f"api:{worker_name()}")
+    # Webhooks first: the router tries routes in order, and they carry the traffic.
+    for plugin in plugins:
+        container.senders.update(plugin.senders())
+        router = plugin.router()
+        if router is not None:
+            app.include_router(router)
     app.include_router(health.router)
     app.include_router(invitations.router)
     app.include_router(flows.router)
@@ -71,9 +79,4 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     install_observability(app, container)  # GET /metrics and the webhook latency timer
     for own in (metrics.router, responses.router, export.router, cases.router, admin_router):
         app.include_router(own)
-    for plugin in plugins:
-        container.senders.update(plugin.senders())
-        router = plugin.router()
-        if router is not None:
-            app.include_router(router)
     return app

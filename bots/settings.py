@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 PLACEHOLDERS = frozenset(
     {"", "change-me", "changeme", "changethis", "secret", "placeholder", "xxx"}
 )
+MIN_TOKEN_CHARS = 24
 DEFAULT_JOURNEY_FLOWS = {
     "purchase": "nps",
     "complaint": "ces",
@@ -143,6 +144,22 @@ class Settings(BaseSettings):
             for name in ("admin_token", "secret_key")
             if _is_placeholder(getattr(self, name))
         ]
+        for name in ("admin_token", "viewer_token"):
+            token: SecretStr | None = getattr(self, name)
+            if token is not None and len(token.get_secret_value()) < MIN_TOKEN_CHARS:
+                problems.append(
+                    f"SURVEYBOT_{name.upper()} must be at least {MIN_TOKEN_CHARS} characters"
+                )
+        if self.viewer_token is not None and _is_placeholder(self.viewer_token):
+            problems.append(
+                "SURVEYBOT_VIEWER_TOKEN is a placeholder: set a real one or leave it unset"
+            )
+        if (
+            self.admin_token is not None
+            and self.viewer_token is not None
+            and self.admin_token.get_secret_value() == self.viewer_token.get_secret_value()
+        ):
+            problems.append("SURVEYBOT_VIEWER_TOKEN must differ from SURVEYBOT_ADMIN_TOKEN")
         if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 32:
             problems.append("SURVEYBOT_SECRET_KEY must be at least 32 characters")
         if self.twilio_skip_signature:
@@ -150,6 +167,14 @@ class Settings(BaseSettings):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def role_token(self, role: str) -> str | None:
+        """The bearer token of a role ("admin" or "viewer"); None when unset or a placeholder.
+
+        A placeholder such as 'change-me' from .env.example must never open the admin API.
+        """
+        token = self.admin_token if role == "admin" else self.viewer_token
+        return None if _is_placeholder(token) or token is None else token.get_secret_value()
 
     def secret(self) -> str:
         """The HMAC key for contact pseudonyms (a fixed dev key outside production)."""

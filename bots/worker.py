@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from bots.container import Container
 from bots.dispatch import RetryLater, deliver, remind
-from flows.ports import Sender, SentLookup
+from flows.ports import Sender, SendError, SentLookup
 from scoring import queue
 from scoring.privacy import purge_expired_personal_data
 from scoring.queue import ClaimedJob
@@ -130,7 +130,9 @@ class Worker:
         try:
             due = policy.window_time(now, job.address or "", job.timezone)
             if due > now + WINDOW_SLACK:
-                await db.run(queue.reschedule, self._engine, job.id, due, now, "quiet hours")
+                await db.run(
+                    queue.reschedule, self._engine, job.id, due, now, "quiet hours", refund=True
+                )
                 return False
             if job.kind == "reminder":
                 await remind(self.container, job.public_id)
@@ -156,8 +158,10 @@ class Worker:
             await db.run(queue.reschedule, self._engine, job.id, retry_at, now, reason[:255])
             return
         log.warning("job %d gave up after %d attempts: %s", job.id, job.attempts, reason)
-        if job.kind == "invite" and exc is not None:
-            await db.run(service.mark_failed, job.public_id, exc.error)
+        if job.kind == "invite":
+            # Close the invitation too: a pending one would block this person's next survey.
+            error = exc.error if exc is not None else SendError(reason, permanent=True)
+            await db.run(service.mark_failed, job.public_id, error)
         await db.run(queue.finish, self._engine, job.id, JobStatus.FAILED, now, reason[:255])
 
     async def _already_sent(self, job: ClaimedJob) -> bool:

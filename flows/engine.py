@@ -121,10 +121,12 @@ class Conversation:
                 [OptedOut()],
             )
         if state.expires_at is not None and now >= state.expires_at:
+            # A score already given stands: the survey completes; only an unanswered one expires.
+            closing: Event = Completed() if state.step is Step.FOLLOW_UP else Expired()
             return Turn(
                 replace(state, step=Step.DONE),
                 [self.render.closed(self.locale)],
-                [Expired(), LateAnswer(text)],
+                [closing, LateAnswer(text)],
             )
         if state.step is Step.FOLLOW_UP:
             return self._comment(state, text)

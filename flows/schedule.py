@@ -69,8 +69,10 @@ def next_send_time(
     for candidate in candidates:
         if all(window.allows(candidate, z) for z in zones):
             return candidate
-    # The zones' windows never overlap (a country spanning more than the window): use the first
-    # opening in the first zone rather than never sending.
+    if len(zones) > 1:
+        # The zones' windows never overlap (a country wider than the window): go by the first
+        # zone alone, the same way each time this is asked, so a send is never put off forever.
+        return next_send_time(earliest, zones[:1], window)
     return candidates[0] if candidates else earliest
 
 

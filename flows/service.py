@@ -364,7 +364,7 @@ class SurveyService:
         """Create and open an invitation in one go, for live channels (a call, the console)."""
         invitation = self.create_invitation(new, live=True)
         if invitation.status == InvitationStatus.OPTED_OUT:
-            return invitation, [self.render.opted_out(invitation.locale)]
+            return invitation, [self.render.opted_out(invitation.locale, new.channel)]
         if invitation.status != InvitationStatus.PENDING:
             # The same interaction again (a retried call): it is already running or over.
             return invitation, [self.render.closed(invitation.locale)]

@@ -56,6 +56,11 @@ _DEGREE_BEFORE = frozenset(
         "definitely", "largely", "entirely", "wholeheartedly",
         # "nog eens" is "once more", not "agree"
         "nog",
+        # more intensifiers: "te veel moeite" may be 7, "dik tevreden" 5
+        "te", "dik", "reuze", "belachelijk", "absurd", "bizar", "insanely", "ridiculously",
+        "way", "waanzinnig", "verschrikkelijk", "vet", "hyper", "ultra",
+        # a comparison: "less than satisfied" is the opposite, "more than okay" is better
+        "dan", "than", "beyond", "boven", "voorbij",
         # a negative prefix typed apart: "on tevreden", "dis satisfied"
         "on", "dis", "un", "non",
     }
@@ -236,13 +241,20 @@ class _Matcher:
         if negator_at is not None:
             self._accept_negated(negator_at, start, value, key)
             return
-        before, after = self._word_before(start), self._word(end)
+        before, after = self._word_before(start), self._word_after(end)
         if before in _DEGREE_BEFORE:
             self.result.problem = f"'{before}' before '{name}' makes the point unclear"
         elif after in _DEGREE_AFTER:
             self.result.problem = f"'{after}' after '{name}' makes the point unclear"
         else:
             self.result.found.append((value, name))
+
+    def _word_after(self, end: int) -> str | None:
+        """The word after a label, looking through a hyphen: "satisfied-ish" has "ish"."""
+        joined = end + 1 < len(self.tokens) and not self.tokens[end + 1].spaced
+        if joined and self.tokens[end].text == "-":
+            return self._word(end + 1)
+        return self._word(end)
 
     def _word_before(self, start: int) -> str | None:
         """The word before a label, looking through a hyphen: "on-tevreden" has "on"."""

@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 # Stored with every response: bump it whenever a rule changes what an input maps to.
-NORMALISER_VERSION = "2026.11.1"
+NORMALISER_VERSION = "2026.11.2"
 MAX_ANSWER_CHARS = 500
 _MAX_REASON_CHARS = 120  # reasons quote bits of the answer; keep log lines short
 
@@ -60,6 +60,8 @@ _log = logging.getLogger(__name__)
 # The common case, a bare number ("7", " 8. ", "10!", "1#"), skips everything else.
 _PLAIN_NUMBER = re.compile(r"\s*(\d{1,3})\s*[.!#]?\s*")
 # WhatsApp/Telegram strikethrough: "~7~ 8" takes 7 back; too subtle to guess about.
+STAR_SCALE_MAX = 5
+_STAR_WORD = re.compile(r"\b(?:sterren|ster|stars?)\b", re.IGNORECASE)
 _STRIKETHROUGH = re.compile(r"~[^~\s][^~]*~")
 
 
@@ -148,6 +150,11 @@ def _normalise(text: object, scale: Scale, locale: str, channel: str) -> Outcome
 
     signals: list[tuple[int, str]] = [(v, f"'{name}'") for v, name in labels.found]
     signals += [(v, "emoji") for v in emoji_values]
+    if scale.max > STAR_SCALE_MAX and (
+        (stars is not None and stars.out_of is None) or _STAR_WORD.search(cleaned)
+    ):
+        # "⭐⭐⭐⭐⭐" or "5 sterren" is a top rating out of five, not a 5 on a 0-10 scale.
+        return Invalid(f"a star rating is out of {STAR_SCALE_MAX}; this scale goes to {scale.max}")
     if stars is not None:
         if stars.out_of is not None and stars.out_of != scale.max:
             return Invalid(f"stars out of {stars.out_of}, but the scale goes to {scale.max}")

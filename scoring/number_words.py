@@ -42,6 +42,8 @@ _BEFORE_BOUND = frozenset(
         "over", "beyond", "tussen", "between", "tot", "to", "till", "until", "upto",
         "ruim", "ruime", "krap", "krappe", "hooguit", "nauwelijks", "barely", "hardly",
         "plus", "vanaf", "from",
+        # a rank, not a score: "top 3 service", "number 1"
+        "top", "nummer", "number", "nr",
     }
 )  # fmt: skip
 # A word right after a number that makes it something else: "8 plus", "80 procent".
@@ -53,6 +55,14 @@ _AFTER_BOUND = frozenset(
         # "8 beter", "10 meer": compared with something, not a plain score
         "meer", "minder", "hoger", "lager", "beter", "slechter", "more", "less", "higher",
         "lower", "better", "worse",
+        # a count of something, not a score: "10 minuten gewacht", "2 thumbs up", "3 afdelingen"
+        "sec", "seconde", "seconden", "second", "seconds", "minuut", "minuten", "minute",
+        "minutes", "mins", "uur", "uren", "hour", "hours", "hrs", "dag", "dagen", "day", "days",
+        "week", "weken", "weeks", "maand", "maanden", "month", "months", "jaar", "jaren",
+        "year", "years", "woord", "woorden", "word", "words", "duim", "duimen", "thumb",
+        "thumbs", "afdeling", "afdelingen", "department", "departments", "mensen", "people",
+        "medewerkers", "agents", "keren", "telefoontjes", "calls", "mails", "emails", "berichten",
+        "messages", "euro", "eur", "dollar", "dollars", "pagina", "paginas", "pages",
     }
 )  # fmt: skip
 _OR = frozenset({"of", "or"})
@@ -215,6 +225,9 @@ class _Numbers:
                 one = after_number
             else:
                 one = after_number or self._is_number(i + 1)
+                # "one of ten", "one of the best": not a plain score, whichever it means
+                if self._text(i + 1) in _OR and self._text(i + 2) is not None:
+                    return NumberProblem("'one of ...' is not a plain score")
             if alone or counted or one:
                 self.values[i] = 1
         return None

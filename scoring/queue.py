@@ -158,14 +158,24 @@ def finish_many(engine: Engine, job_ids: list[int], now: datetime) -> None:
 
 
 def reschedule(
-    engine: Engine, job_id: int, due_at: datetime, now: datetime, error: str | None = None
+    engine: Engine,
+    job_id: int,
+    due_at: datetime,
+    now: datetime,
+    error: str | None = None,
+    *,
+    refund: bool = False,
 ) -> None:
-    """Put a job back in the queue for later (quiet hours, or a retry after a failure)."""
+    """Put a job back in the queue for later (quiet hours, or a retry after a failure).
+
+    `refund` gives back the attempt the claim counted: waiting for the morning is no failure.
+    """
     with engine.begin() as conn:
         conn.execute(
             job_t.update()
             .where(job_t.c.id == job_id)
             .values(
+                attempts=job_t.c.attempts - (1 if refund else 0),
                 status=JobStatus.QUEUED.value,
                 due_at=due_at,
                 locked_until=None,

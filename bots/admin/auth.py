@@ -20,8 +20,7 @@ SESSION_SECONDS = 12 * 3600
 
 
 def _token(settings: Settings, role: Role) -> str | None:
-    secret = settings.admin_token if role is Role.ADMIN else settings.viewer_token
-    return secret.get_secret_value() if secret is not None else None
+    return settings.role_token(role.value)
 
 
 def _key(settings: Settings, role: Role) -> bytes:

@@ -49,11 +49,9 @@ def current_role(
     settings = container.settings
     if credentials is not None and credentials.scheme.lower() == "bearer":
         token = credentials.credentials
-        admin = settings.admin_token.get_secret_value() if settings.admin_token else None
-        viewer = settings.viewer_token.get_secret_value() if settings.viewer_token else None
-        if _matches(token, admin):
+        if _matches(token, settings.role_token(Role.ADMIN)):
             return Role.ADMIN
-        if _matches(token, viewer):
+        if _matches(token, settings.role_token(Role.VIEWER)):
             return Role.VIEWER
     raise HTTPException(
         status.HTTP_401_UNAUTHORIZED,

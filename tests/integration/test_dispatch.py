@@ -286,3 +286,39 @@ def test_a_reminder_job_taken_again_after_a_crash_sends_nothing_twice(
             session.commit()
         assert work(container) == 1
         assert len(sent(container)) == 2
+
+
+class BrokenSender(RecordingSender):
+    """Fails with an error no one planned for."""
+
+    async def send(self, message: Outbound) -> SendResult:  # noqa: ARG002
+        raise RuntimeError("bug in a sender")
+
+
+def test_an_unexpected_send_error_fails_the_invitation_in_the_end(
+    queue_container: Container, clock: Clock
+) -> None:
+    """After the last try the invitation is failed, so it blocks no later survey."""
+    queue_container.senders["sms"] = BrokenSender()
+    invitation = invite(queue_container)
+    for _ in range(3):
+        work(queue_container)
+        clock.advance(minutes=5)
+    stored = queue_container.service.get_invitation(invitation.public_id)
+    assert (stored.status, stored.status_reason) == ("failed", "internal error: RuntimeError")
+
+
+def test_waiting_for_the_morning_uses_up_no_attempt(
+    queue_container: Container, clock: Clock
+) -> None:
+    """A job the worker defers to the send window keeps all its tries."""
+    invite(queue_container)
+    clock.now = datetime(2026, 11, 25, 21, 30, tzinfo=UTC)  # due now, but 22:30 in Amsterdam
+    with Session(queue_container.db.engine) as session:
+        job = session.exec(select(SendJob)).one()
+        job.due_at = clock.now
+        session.add(job)
+        session.commit()
+    work(queue_container)
+    [job] = rows(queue_container, SendJob)
+    assert (job.status, job.attempts) == ("queued", 0)

@@ -144,3 +144,12 @@ def test_opt_out_on_a_call_does_not_tell_the_caller_to_send_start() -> None:
     sms = conversation(channel=Channel.SMS).receive(State(Step.QUESTION), "stop", NOW)
     assert "START" not in voice.replies[0].text
     assert "START" in sms.replies[0].text
+
+
+def test_comment_after_expiry_completes_the_survey_and_keeps_the_score() -> None:
+    """The score stands; a late comment is kept as late, and the survey completes."""
+    state = State(Step.FOLLOW_UP, 0, NOW - timedelta(minutes=1))
+    turn = conversation().receive(state, "Te lang gewacht", NOW)
+    assert Completed() in turn.events
+    assert Expired() not in turn.events
+    assert LateAnswer("Te lang gewacht") in turn.events

@@ -98,7 +98,8 @@ def test_article_een_inside_a_sentence_is_not_the_number_one() -> None:
 @pytest.mark.parametrize("text", ["een", "Een.", "één", "ÉÉN", "een ster", "one", "one star"])
 def test_een_or_one_alone_or_counted_is_one(text: str) -> None:
     """Alone, accented, or counting stars, "een"/"one" means 1."""
-    assert value_of(text, locale="en" if "one" in text else "nl") == 1
+    scale = CSAT if "st" in text else NPS  # a star count only reads on a five-point scale
+    assert value_of(text, scale, locale="en" if "one" in text else "nl") == 1
 
 
 @pytest.mark.parametrize("text", ["ik geef jullie een", "een, twee", "8, een", "goed een"])
@@ -238,9 +239,41 @@ def test_star_runs_count_the_stars(text: str, expected: int) -> None:
     assert value_of(text, CSAT) == expected
 
 
-def test_star_run_on_a_zero_to_ten_scale() -> None:
-    """Stars work on NPS too when they fit."""
-    assert value_of("⭐⭐⭐⭐⭐⭐⭐⭐", NPS) == 8
+@pytest.mark.parametrize("text", ["⭐⭐⭐⭐⭐", "⭐⭐⭐⭐⭐⭐⭐⭐", "5 stars", "vijf sterren"])
+def test_star_rating_on_a_zero_to_ten_scale_is_refused(text: str) -> None:
+    """Five stars is a top rating, not a 5 out of 10: on NPS, stars are never guessed at."""
+    assert value_of(text, NPS) == "invalid"
+
+
+@pytest.mark.parametrize(
+    ("text", "locale"),
+    [
+        ("10 minuten gewacht!", "nl"),
+        ("waited 10 minutes", "en"),
+        ("twee duimen omhoog", "nl"),
+        ("top 3 service", "en"),
+        ("In 1 woord: geweldig", "nl"),
+        ("one of ten", "en"),
+    ],
+)
+def test_a_count_or_rank_in_a_sentence_is_not_a_score(text: str, locale: str) -> None:
+    """'10 minuten gewacht' counts minutes: taking 10 would store a promoter for a complaint."""
+    assert value_of(text, NPS, locale=locale) == "invalid"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "less than satisfied",
+        "minder dan tevreden",
+        "more than okay",
+        "dik tevreden",
+        "satisfied-ish",
+    ],
+)
+def test_comparisons_intensifiers_and_suffixes_around_a_label_are_refused(text: str) -> None:
+    """'less than satisfied' is not 'satisfied'; refuse rather than store the opposite."""
+    assert value_of(text, CSAT, locale="en") == "invalid"
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from typing import Annotated, Self
 from fastapi import APIRouter, HTTPException, Path, Request, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bots.api.deps import AdminDep, ContainerDep, ViewerDep
+from bots.api.deps import AdminDep, ContainerDep, Role, ViewerDep
 from bots.telegram.deeplink import deep_link_for
 from flows.service import NewInvitation, NotFound, UnknownFlow
 from scoring.scales import Channel
@@ -143,13 +143,14 @@ async def create_invitation(
 
 @router.get("/{invitation_id}", response_model=InvitationOut)
 async def get_invitation(
-    invitation_id: Annotated[str, Path(max_length=36)], container: ContainerDep, _role: ViewerDep
+    invitation_id: Annotated[str, Path(max_length=36)], container: ContainerDep, role: ViewerDep
 ) -> InvitationOut:
-    """One invitation and where it stands."""
+    """One invitation and where it stands (the deep link only for admins: it opens the survey)."""
     try:
         invitation = await container.db.run(container.service.get_invitation, invitation_id)
     except NotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such invitation") from None
-    return InvitationOut.of(invitation).model_copy(
-        update={"deep_link": await deep_link_for(container, invitation)}
-    )
+    out = InvitationOut.of(invitation)
+    if role is not Role.ADMIN:
+        return out.model_copy(update={"deep_link_token": None})
+    return out.model_copy(update={"deep_link": await deep_link_for(container, invitation)})

@@ -19,6 +19,8 @@ from scoring.scales import Metric
 router = APIRouter(prefix="/api/v1", tags=["metrics"])
 
 Many = Annotated[list[str] | None, Query()]
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+METRICS = tuple(m.value for m in Metric)
 
 
 def report_config(settings: Settings) -> ReportConfig:
@@ -32,13 +34,20 @@ def parse_moment(text: str | None, tz: ZoneInfo, *, end: bool) -> datetime | Non
     try:
         if len(text) == 10:
             day = date.fromisoformat(text) + timedelta(days=1 if end else 0)
-            return datetime.combine(day, time(), tzinfo=tz)
-        moment = datetime.fromisoformat(text)
-    except ValueError:
+            moment = datetime.combine(day, time(), tzinfo=tz)
+        else:
+            moment = datetime.fromisoformat(text)
+    except (ValueError, OverflowError):
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             f"'{text}' is not a date (YYYY-MM-DD) or an ISO 8601 datetime",
         ) from None
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        # Reports bucket by day in the report time zone; a span of centuries is no report.
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"dates must lie between {FIRST_YEAR} and {LAST_YEAR}",
+        )
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
@@ -137,9 +146,18 @@ def build_view(container: Container, params: dict[str, Any]) -> View:
         tags=many("tag"),
     )
     group_by = params.get("group_by") or None
-    return View(
-        filters, str(metric) if metric else None, Dimension(group_by) if group_by else None, config
-    )
+    if metric is not None and str(metric) not in METRICS:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"metric must be one of {', '.join(METRICS)}"
+        )
+    try:
+        dimension = Dimension(group_by) if group_by else None
+    except ValueError:
+        known = ", ".join(d.value for d in Dimension)
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"group_by must be one of {known}"
+        ) from None
+    return View(filters, str(metric) if metric else None, dimension, config)
 
 
 ViewDep = Annotated[View, Depends(view)]

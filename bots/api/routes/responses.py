@@ -34,7 +34,7 @@ async def list_responses(
     _role: ViewerDep,
     container: ContainerDep,
     v: ViewDep,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     """Responses under the filters, paginated, each with its comment and tags."""
