@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import FastAPI
 
 from bots.admin.routes import router as admin_router
 from bots.alerts import alerts_plugin
@@ -16,25 +14,9 @@ from bots.body_limit import BodyLimit
 from bots.container import Container, build
 from bots.observability import install_observability
 from bots.plugins import plugin_factories
+from bots.safety_net import WebhookSafetyNet
 from bots.settings import Settings, load_settings
 from bots.worker import Worker, WorkerPlugin, worker_name
-
-log = logging.getLogger(__name__)
-EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
-
-
-async def _webhook_safety_net(request: Request, exc: Exception) -> Response:
-    """A provider never gets a 500: log it, and answer so the customer is not left hanging.
-
-    Everything a webhook stores commits in one transaction, so a failure stores nothing half.
-    """
-    path = request.url.path
-    log.error("unhandled error on %s: %s", path, type(exc).__name__, exc_info=exc)
-    if path.startswith("/webhooks/twilio"):
-        return Response(EMPTY_TWIML, media_type="application/xml")
-    if path.startswith("/webhooks/"):
-        return JSONResponse({})
-    return JSONResponse({"detail": "internal server error"}, status_code=500)
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
@@ -63,7 +45,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         lifespan=lifespan,
     )
     app.state.container = container
-    app.add_exception_handler(Exception, _webhook_safety_net)
+    app.add_middleware(WebhookSafetyNet)
     app.add_middleware(BodyLimit)
     app.state.api_worker = Worker(container, name=f"api:{worker_name()}")
     # Webhooks first: the router tries routes in order, and they carry the traffic.
