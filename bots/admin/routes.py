@@ -8,13 +8,13 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Request, status
-from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from bots.admin import auth, charts
 from bots.admin.i18n import DAYS, LANGUAGES, translator
 from bots.api.deps import ContainerDep, Role
-from bots.api.routes.export import ExportView, lines_of
+from bots.api.routes.export import ExportView, csv_response
 from bots.api.routes.metrics import View, build_view
 from bots.container import Container
 from scoring import cases, metrics
@@ -206,15 +206,7 @@ async def export_csv(request: Request, container: ContainerDep) -> Response:
     what = ExportView(q.get("view", "responses")) if q.get("view") in set(ExportView) else None
     view = what or ExportView.RESPONSES
     extra = {"metric": q.get("metric") or None, "group_by": q.get("group_by") or None}
-    v = _view(page, **extra)
-    if view is ExportView.METRICS:
-        v.require_metric()
-    name = f"surveybot-{view.value}-{v.metric or 'all'}.csv"
-    return StreamingResponse(
-        lines_of(container, v, view),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return csv_response(container, _view(page, **extra), view)
 
 
 # -- overview ---------------------------------------------------------------------------------

@@ -156,6 +156,11 @@ async def export_csv(
     view: ExportView = ExportView.RESPONSES,
 ) -> StreamingResponse:
     """Stream the filtered responses, metrics or funnel as CSV."""
+    return csv_response(container, v, view)
+
+
+def csv_response(container: Container, v: View, view: ExportView) -> StreamingResponse:
+    """The view as a streamed CSV download (shared with the dashboard's CSV links)."""
     if view is ExportView.METRICS:
         v.require_metric()
     name = f"surveybot-{view.value}-{v.metric or 'all'}.csv"
