@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import socket
 import subprocess
@@ -70,6 +71,43 @@ class Result:
     def rate(self) -> float:
         return self.requests / self.seconds
 
+    def line(self, name: str) -> str:
+        """One progress line, as each level finishes."""
+        return (
+            f"  {name:<8} c={self.concurrency:<3} {self.rate:8.0f}/s  "
+            f"p50 {self.percentile(50):6.2f} ms  p99 {self.percentile(99):6.2f} ms  "
+            f"errors {self.errors}"
+        )
+
     def percentile(self, p: float) -> float:
         ordered = sorted(self.latencies_ms)
         return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def parse_sizes(parser: argparse.ArgumentParser, text: str, levels: int) -> list[int]:
+    """`--requests 400,1500,3000`: one request count per concurrency level."""
+    sizes = [int(n) for n in text.split(",")]
+    if len(sizes) != levels:
+        parser.error(f"give {levels} counts, one per concurrency level")
+    return sizes
+
+
+def report(runs: dict[str, list[Result]], levels: tuple[int, ...], target: float) -> None:
+    """The table of the survey server against both baselines, and the target check."""
+    print()
+    print("| senders | survey /s | p50 ms | p99 ms | bare /s | insert /s | vs bare | vs insert |")
+    print("|--------:|----------:|-------:|-------:|--------:|----------:|--------:|----------:|")
+    for i, concurrency in enumerate(levels):
+        survey, bare, insert = runs["survey"][i], runs["bare"][i], runs["insert"][i]
+        print(
+            f"| {concurrency:>7} | {survey.rate:9.0f} | {survey.percentile(50):6.2f} | "
+            f"{survey.percentile(99):6.2f} | {bare.rate:7.0f} | {insert.rate:9.0f} | "
+            f"{survey.rate / bare.rate:7.0%} | {survey.rate / insert.rate:9.0%} |"
+        )
+    errors = sum(r.errors for results in runs.values() for r in results)
+    last = runs["survey"][-1]
+    ratio = last.rate / runs["insert"][-1].rate
+    print(
+        f"\ntarget at {levels[-1]} senders: >= {target:.0%} of insert baseline ({ratio:.0%}), "
+        f"p99 <= 30 ms ({last.percentile(99):.1f} ms); errors: {errors}"
+    )

@@ -35,7 +35,7 @@ import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from benchmarks.harness import Result, Server, free_port
+from benchmarks.harness import Result, Server, free_port, parse_sizes, report
 
 PATH = "/webhooks/telegram"
 TOKEN = "123456:TEST-fake-token-abcdefghijklmnop"  # what the fake Bot API accepts
@@ -254,12 +254,7 @@ def run_server(
         for concurrency, size in zip(CONCURRENCY, sizes, strict=True):
             result = asyncio.run(load(url, take(pool, size), concurrency))
             results.append(result)
-            print(
-                f"  {name:<8} c={concurrency:<3} {result.rate:8.0f}/s  "
-                f"p50 {result.percentile(50):6.2f} ms  p99 {result.percentile(99):6.2f} ms  "
-                f"errors {result.errors}",
-                flush=True,
-            )
+            print(result.line(name), flush=True)
         return results
     finally:
         server.stop()
@@ -273,9 +268,7 @@ def main() -> None:
         help="updates per level for concurrency 1,8,32 (default %(default)s)",
     )
     args = parser.parse_args()
-    sizes = [int(n) for n in args.requests.split(",")]
-    if len(sizes) != len(CONCURRENCY):
-        parser.error("give three counts, for concurrency 1, 8 and 32")
+    sizes = parse_sizes(parser, args.requests, len(CONCURRENCY))
     # A conversation is 1.25 updates on average; prepare enough for every level and the warm-up.
     survey_count = int((WARMUP + sum(sizes)) / 1.25) + 8
 
@@ -327,23 +320,7 @@ def main() -> None:
             }  # fmt: skip
         finally:
             fake.stop()
-    print()
-    print("| senders | survey /s | p50 ms | p99 ms | bare /s | insert /s | vs bare | vs insert |")
-    print("|--------:|----------:|-------:|-------:|--------:|----------:|--------:|----------:|")
-    for i, concurrency in enumerate(CONCURRENCY):
-        survey, bare, insert = runs["survey"][i], runs["bare"][i], runs["insert"][i]
-        print(
-            f"| {concurrency:>7} | {survey.rate:9.0f} | {survey.percentile(50):6.2f} | "
-            f"{survey.percentile(99):6.2f} | {bare.rate:7.0f} | {insert.rate:9.0f} | "
-            f"{survey.rate / bare.rate:7.0%} | {survey.rate / insert.rate:9.0%} |"
-        )
-    errors = sum(r.errors for results in runs.values() for r in results)
-    last = runs["survey"][-1]
-    ratio = last.rate / runs["insert"][-1].rate
-    print(
-        f"\ntarget at 32 senders: >= 50% of insert baseline ({ratio:.0%}), "
-        f"p99 <= 30 ms ({last.percentile(99):.1f} ms); errors: {errors}"
-    )
+    report(runs, CONCURRENCY, target=0.5)
 
 
 if __name__ == "__main__":

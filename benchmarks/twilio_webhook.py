@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import os
 import sqlite3
-import statistics
 import tempfile
 import time
 import uuid
@@ -30,7 +29,7 @@ from urllib.parse import urlencode
 import httpx
 from fastapi import FastAPI, Request, Response
 
-from benchmarks.harness import Result, Server, free_port
+from benchmarks.harness import Result, Server, free_port, parse_sizes, report
 
 PATH = "/webhooks/twilio/messaging"
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
@@ -214,12 +213,7 @@ def run_server(
             phone_at += size
             result = asyncio.run(load(url, batch, concurrency, "Bedankt voor je antwoord"))
             results.append(result)
-            print(
-                f"  {name:<8} c={concurrency:<3} {result.rate:8.0f}/s  "
-                f"p50 {result.percentile(50):6.2f} ms  p99 {result.percentile(99):6.2f} ms  "
-                f"errors {result.errors}",
-                flush=True,
-            )
+            print(result.line(name), flush=True)
         return results
     finally:
         server.stop()
@@ -233,9 +227,7 @@ def main() -> None:
         help="requests per level for concurrency 1,8,32 (default %(default)s)",
     )
     args = parser.parse_args()
-    sizes = [int(n) for n in args.requests.split(",")]
-    if len(sizes) != len(CONCURRENCY):
-        parser.error("give three counts, for concurrency 1, 8 and 32")
+    sizes = parse_sizes(parser, args.requests, len(CONCURRENCY))
     per_run = WARMUP + sum(sizes)
 
     with tempfile.TemporaryDirectory(prefix="surveybot-bench-") as tmp:
@@ -262,25 +254,7 @@ def main() -> None:
             ),
             "survey": run_server("survey", "bots.app:create_app", survey_env, workdir, sizes),
         }
-    print()
-    print("| senders | survey /s | p50 ms | p99 ms | bare /s | insert /s | vs bare | vs insert |")
-    print("|--------:|----------:|-------:|-------:|--------:|----------:|--------:|----------:|")
-    for i, concurrency in enumerate(CONCURRENCY):
-        survey, bare, insert = runs["survey"][i], runs["bare"][i], runs["insert"][i]
-        print(
-            f"| {concurrency:>7} | {survey.rate:9.0f} | {survey.percentile(50):6.2f} | "
-            f"{survey.percentile(99):6.2f} | {bare.rate:7.0f} | {insert.rate:9.0f} | "
-            f"{survey.rate / bare.rate:7.0%} | {survey.rate / insert.rate:9.0%} |"
-        )
-    errors = sum(r.errors for results in runs.values() for r in results)
-    last = runs["survey"][-1]
-    ratio = last.rate / runs["insert"][-1].rate
-    print(
-        f"\ntarget at 32 senders: >= 55% of insert baseline ({ratio:.0%}), "
-        f"p99 <= 30 ms ({last.percentile(99):.1f} ms); errors: {errors}"
-    )
-    median = statistics.median(last.latencies_ms)
-    print(f"(survey median latency at 32 senders: {median:.2f} ms)")
+    report(runs, CONCURRENCY, target=0.55)
 
 
 if __name__ == "__main__":
