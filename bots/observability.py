@@ -198,7 +198,7 @@ router = APIRouter(tags=["operations"])
 async def metrics(request: Request, container: ContainerDep) -> Response:
     registry: CollectorRegistry = request.app.state.metrics_registry
     # The collector queries the database: run it where database work runs, off the event loop.
-    body = await container.db.run(generate_latest, registry)
+    body = await container.db.report(generate_latest, registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 

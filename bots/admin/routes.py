@@ -302,7 +302,7 @@ async def overview(request: Request, container: ContainerDep) -> Response:
         metric = "nps"
     bucket = _dimension(q.get("bucket"), BUCKETS, Dimension.WEEK)
     by = _dimension(q.get("by"), BREAKDOWNS, Dimension.AGENT)
-    data = await container.db.run(overview_data, page, metric, bucket, by)
+    data = await container.db.report(overview_data, page, metric, bucket, by)
     scale = _scale(container, metric, flows)
     overall: Score = data["cards"][metric]
     points = [
@@ -374,7 +374,7 @@ async def responses(request: Request, container: ContainerDep) -> Response:
         number = max(1, int(request.query_params.get("page", "1")))
     except ValueError:
         number = 1
-    data = await container.db.run(responses_data, page, number)
+    data = await container.db.report(responses_data, page, number)
     pages = max(1, -(-data["total"] // PAGE_SIZE))
     return page.render(
         "responses.html",
@@ -406,7 +406,7 @@ async def response_page(request: Request, container: ContainerDep, response_id: 
     page = signed_in(request, container)
     if page is None:
         return to_login(request)
-    data = await container.db.run(response_detail, container, response_id)
+    data = await container.db.report(response_detail, container, response_id)
     if data is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such response")
     return page.render("response.html", colour=_response_colour, now=datetime.now(UTC), **data)
@@ -428,7 +428,7 @@ async def case_list(request: Request, container: ContainerDep) -> Response:
         return to_login(request)
     wanted = request.query_params.get("status")
     state = CaseStatus(wanted) if wanted in {s.value for s in CaseStatus} else None
-    rows = await container.db.run(cases_data, container, state)
+    rows = await container.db.report(cases_data, container, state)
     return page.render(
         "cases.html",
         rows=rows,

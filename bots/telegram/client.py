@@ -8,14 +8,14 @@ from datetime import timedelta
 
 from telegram import Bot
 from telegram.error import Forbidden, RetryAfter
-from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
+
+from bots.telegram.transport import AiohttpRequest
 
 # Long polls hold a connection for this long; the HTTP read timeout must outlast it.
 LONG_POLL_SECONDS = 30
-# Bot API calls in flight at once (the outbox queues the rest). httpcore scans its whole pool
-# for every request it places, so a large pool under load costs more CPU than it saves; at
-# Telegram's ~30 messages a second a handful of keep-alive connections is plenty.
+# Bot API calls in flight at once (the outbox queues the rest): at Telegram's ~30 messages a
+# second a handful of keep-alive connections is plenty.
 MAX_IN_FLIGHT = 8
 
 
@@ -31,16 +31,13 @@ def build_bot(token: str, base_url: str | None = None) -> Bot:
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     # Timeouts generous enough that a slow Bot API answer is not mistaken for a lost message:
     # a timed-out sendMessage may still have been delivered, and we never resend one.
-    request = HTTPXRequest(
+    request = AiohttpRequest(
         connection_pool_size=MAX_IN_FLIGHT,
         connect_timeout=5.0,
         read_timeout=15.0,
-        write_timeout=15.0,
         pool_timeout=30.0,
     )
-    updates_request = HTTPXRequest(
-        connection_pool_size=1, read_timeout=LONG_POLL_SECONDS + 10.0, write_timeout=10.0
-    )
+    updates_request = AiohttpRequest(connection_pool_size=1, read_timeout=LONG_POLL_SECONDS + 10.0)
     if base_url:
         return Bot(token, base_url=base_url, request=request, get_updates_request=updates_request)
     return Bot(token, request=request, get_updates_request=updates_request)

@@ -33,8 +33,8 @@ class Outbox:
         self.limiter = limiter
         self.on_blocked = on_blocked
         self._tasks: set[asyncio.Task[None]] = set()
-        # Our own FIFO gate in front of httpx's pool: a backlog waits here, cheaply, instead of
-        # in httpcore's request queue, which is rescanned on every request it places.
+        # Our own FIFO gate in front of the HTTP pool: a backlog waits here, in order, and never
+        # runs into the pool's own wait time-out.
         self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
 
     async def send_message(

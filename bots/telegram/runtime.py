@@ -36,7 +36,8 @@ class TelegramRuntime:
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
-        # httpx logs every request URL at INFO, and a Bot API URL contains the bot token.
+        # httpx (PTB's default transport, if anything brings it back) logs every request URL at
+        # INFO, and a Bot API URL contains the bot token.
         logging.getLogger("httpx").setLevel(logging.WARNING)
         if self._secret is None:
             log.warning(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 from sqlmodel import Session, select
@@ -202,3 +203,31 @@ def test_help_keyword_gets_the_help_text(container: Container) -> None:
     open_invitation(container)
     assert sms(container.service, "HELP") == [ReplyKind.HELP.value]
     assert sms(container.service, "8") == ["thanks"]
+
+
+def test_an_answer_is_stored_while_a_long_report_is_still_reading(container: Container) -> None:
+    """An export or a dashboard page that takes its time never holds up a customer's answer."""
+    open_invitation(container)
+    reading, release = threading.Event(), threading.Event()
+
+    def long_report() -> None:
+        with Session(container.db.engine) as session:
+            session.exec(select(Response)).all()  # a read transaction is open from here
+            reading.set()
+            release.wait(10)
+
+    async def scenario() -> list[str]:
+        report = asyncio.ensure_future(container.db.report(long_report))
+        try:
+            assert await asyncio.to_thread(reading.wait, 10)
+            inbound = Inbound(Channel.SMS, PHONE, "9", provider="twilio", event_key="SM-1")
+            outcome = await asyncio.wait_for(
+                container.db.run(container.service.receive, inbound), 5
+            )
+            assert len(rows(container, Response)) == 1  # stored while the report still reads
+        finally:
+            release.set()
+            await report
+        return [r.kind.value for r in outcome.replies]
+
+    assert asyncio.run(scenario()) == ["thanks"]

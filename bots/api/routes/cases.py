@@ -41,7 +41,7 @@ async def list_cases(
     limit: int = 100,
 ) -> list[dict[str, Any]]:
     """Alert cases, newest first, with their due time and alert delivery state."""
-    return await container.db.run(case_list, container, state, min(max(limit, 1), 500))
+    return await container.db.report(case_list, container, state, min(max(limit, 1), 500))
 
 
 @router.patch("/{case_id}")

@@ -122,7 +122,7 @@ async def response_lines(container: Container, v: View) -> AsyncIterator[str]:
     yield csv_line(RESPONSE_HEADER)
     after: tuple[datetime, int] | None = None
     while True:
-        batch = await container.db.run(next_batch, container, v, after)
+        batch = await container.db.report(next_batch, container, v, after)
         if not batch:
             return
         yield "".join(csv_line(response_cells(row)) for row in batch)
@@ -135,11 +135,11 @@ async def lines_of(container: Container, v: View, what: ExportView) -> AsyncIter
             yield line
         return
     if what is ExportView.METRICS:
-        data = await container.db.run(compute_metrics, container, v)
+        data = await container.db.report(compute_metrics, container, v)
         for line in metric_lines(data):
             yield line
         return
-    data = await container.db.run(compute_funnel, container, v)
+    data = await container.db.report(compute_funnel, container, v)
     for line in funnel_lines(data):
         yield line
 

@@ -210,10 +210,10 @@ def compute_funnel(container: Container, v: View) -> dict[str, Any]:
 @router.get("/metrics")
 async def get_metrics(_role: ViewerDep, container: ContainerDep, v: ViewDep) -> dict[str, Any]:
     """Score, n, 95% margin, distribution and category counts, overall and per group."""
-    return await container.db.run(compute_metrics, container, v)
+    return await container.db.report(compute_metrics, container, v)
 
 
 @router.get("/funnel")
 async def get_funnel(_role: ViewerDep, container: ContainerDep, v: ViewDep) -> dict[str, Any]:
     """Invited, sent, delivered, answered and commented counts under the same filters."""
-    return await container.db.run(compute_funnel, container, v)
+    return await container.db.report(compute_funnel, container, v)

@@ -38,4 +38,4 @@ async def list_responses(
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     """Responses under the filters, paginated, each with its comment and tags."""
-    return await container.db.run(list_page, container, v, page, page_size)
+    return await container.db.report(list_page, container, v, page, page_size)

@@ -189,7 +189,7 @@ class FakeBotApi:
         if request.path_params["token"] != TOKEN:
             return _error({"ok": False, "error_code": 401, "description": "Unauthorized"})
         method = request.path_params["method"]
-        params = _decode(dict(await request.form()))
+        params = await _params(request)
         if method == "getUpdates":
             return JSONResponse({"ok": True, "result": await self._get_updates(params)})
         failure = self._failure_for(method, params)
@@ -278,8 +278,16 @@ def _error(body: dict[str, Any]) -> JSONResponse:
     return JSONResponse(body, status_code=int(body["error_code"]))
 
 
+async def _params(request: Request) -> dict[str, Any]:
+    """A method's parameters, sent as JSON or as form fields: the Bot API takes both."""
+    if request.headers.get("content-type", "").startswith("application/json"):
+        body = await request.body()
+        return _decode(json.loads(body)) if body else {}
+    return _decode(dict(await request.form()))
+
+
 def _decode(form: dict[str, Any]) -> dict[str, Any]:
-    """PTB posts form fields, objects JSON-encoded; decode them back, strings stay strings."""
+    """Fields may carry objects JSON-encoded (always, in a form); decode them, like Telegram."""
     params: dict[str, Any] = {}
     for key, value in form.items():
         if key in _STRING_PARAMS or not isinstance(value, str):

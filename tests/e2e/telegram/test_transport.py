@@ -1,0 +1,70 @@
+"""The aiohttp transport under PTB's Bot: real calls to the fake, and how failures surface."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import NetworkError, TimedOut
+
+from bots.telegram.client import build_bot
+from bots.telegram.transport import AiohttpRequest
+from tests.e2e.telegram.fake_bot_api import TOKEN, FakeBotApi
+
+
+@pytest.fixture
+def bot_api() -> FakeBotApi:
+    with FakeBotApi() as api:
+        yield api  # type: ignore[misc]
+
+
+async def test_a_message_with_buttons_reaches_the_bot_api_as_json_objects(
+    bot_api: FakeBotApi,
+) -> None:
+    bot = build_bot(TOKEN, bot_api.base_url)
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("9", callback_data="v1:abc:9")]])
+    async with bot:
+        sent = await bot.send_message(chat_id=42, text="Hoe waarschijnlijk?", reply_markup=markup)
+    assert sent.chat_id == 42
+    (call,) = [c for c in bot_api.calls if c.method == "sendMessage"]
+    assert call.params["text"] == "Hoe waarschijnlijk?"
+    assert call.buttons() == [[{"text": "9", "callback_data": "v1:abc:9"}]]
+
+
+@pytest.fixture
+async def silent_port() -> AsyncIterator[int]:
+    """A server that accepts connections and never answers."""
+    writers: list[asyncio.StreamWriter] = []
+
+    async def accept(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+
+    server = await asyncio.start_server(accept, "127.0.0.1", 0)
+    port: int = server.sockets[0].getsockname()[1]
+    async with server:
+        yield port
+        for writer in writers:
+            writer.close()
+            await writer.wait_closed()
+
+
+async def test_a_bot_api_that_does_not_answer_in_time_is_a_timeout(silent_port: int) -> None:
+    request = AiohttpRequest(read_timeout=0.2)
+    async with request:
+        with pytest.raises(TimedOut):
+            await request.post(f"http://127.0.0.1:{silent_port}/bot{TOKEN}/getMe")
+
+
+async def test_an_unreachable_bot_api_is_a_network_error_that_does_not_show_the_token() -> None:
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    request = AiohttpRequest()
+    async with request:
+        with pytest.raises(NetworkError) as caught:
+            await request.post(f"http://127.0.0.1:{port}/bot{TOKEN}/getMe")
+    assert TOKEN not in str(caught.value)
+    assert TOKEN.split(":")[1] not in repr(caught.value)
