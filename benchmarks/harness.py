@@ -10,6 +10,12 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bots.container import Container
+    from flows.ports import SendResult
+    from flows.service import NewInvitation
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -57,6 +63,24 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+def sent_invitation(container: Container, new: NewInvitation, result: SendResult) -> str:
+    """An invitation as the send worker leaves it: question sent, its send job done.
+
+    Left queued, the jobs would be claimed by the server's in-process worker while the load
+    runs, and that sweep would be measured too. Returns the invitation's public id.
+    """
+    from scoring import queue  # noqa: PLC0415
+
+    service, engine = container.service, container.db.engine
+    invitation = service.create_invitation(new)
+    service.mark_sent(invitation.public_id, result)
+    assert invitation.id is not None  # noqa: S101
+    job_id = queue.job_for(engine, invitation.id)
+    if job_id is not None:
+        queue.finish_many(engine, [job_id], service.clock())
+    return invitation.public_id
 
 
 @dataclass(frozen=True)

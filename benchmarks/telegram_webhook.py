@@ -35,7 +35,14 @@ import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from benchmarks.harness import Result, Server, free_port, parse_sizes, report
+from benchmarks.harness import (
+    Result,
+    Server,
+    free_port,
+    parse_sizes,
+    report,
+    sent_invitation,
+)
 
 PATH = "/webhooks/telegram"
 TOKEN = "123456:TEST-fake-token-abcdefghijklmnop"  # what the fake Bot API accepts
@@ -122,16 +129,14 @@ def prepare_surveys(database: Path, count: int) -> list[Survey]:
     )
     container = build(settings)
     service = container.service
+    question = service.render.question(service.flow("nps"), Channel.TELEGRAM, "nl").text
     surveys = []
     try:
         for i in range(count):
             chat_id = FIRST_CHAT + i
             new = NewInvitation(Channel.TELEGRAM, str(chat_id), flow_id="nps", locale="nl")
-            invitation = service.create_invitation(new)
-            outbound = service.outbound(invitation.public_id)
-            assert outbound is not None  # noqa: S101
-            service.mark_sent(invitation.public_id, SendResult(str(i + 1), "sent"))
-            surveys.append(Survey(chat_id, invitation.public_id, outbound.reply.text))
+            public_id = sent_invitation(container, new, SendResult(str(i + 1), "sent"))
+            surveys.append(Survey(chat_id, public_id, question))
     finally:
         container.close()
     return surveys

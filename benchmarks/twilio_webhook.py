@@ -29,7 +29,14 @@ from urllib.parse import urlencode
 import httpx
 from fastapi import FastAPI, Request, Response
 
-from benchmarks.harness import Result, Server, free_port, parse_sizes, report
+from benchmarks.harness import (
+    Result,
+    Server,
+    free_port,
+    parse_sizes,
+    report,
+    sent_invitation,
+)
 
 PATH = "/webhooks/twilio/messaging"
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
@@ -112,13 +119,10 @@ def prepare_surveys(database: Path, count: int) -> None:
         secret_key=SECRET_KEY,
     )
     container = build(settings)
-    service = container.service
     try:
         for i in range(count):
-            invitation = service.create_invitation(
-                NewInvitation(Channel.SMS, phone(i), flow_id="csat", locale="nl")
-            )
-            service.mark_sent(invitation.public_id, SendResult("SM" + uuid.uuid4().hex, "sent"))
+            new = NewInvitation(Channel.SMS, phone(i), flow_id="csat", locale="nl")
+            sent_invitation(container, new, SendResult("SM" + uuid.uuid4().hex, "sent"))
     finally:
         container.close()
 
