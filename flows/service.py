@@ -72,6 +72,15 @@ class Inbound:
     provider: str | None = None  # with event_key: the idempotency key of a provider event
     event_key: str | None = None
     invitation_id: str | None = None  # set when the channel knows which survey (a button)
+    # A tapped choice (a button), not typed text: it answers the question or does nothing. It
+    # never becomes the open comment, and a value off the scale (a forged button) is ignored
+    # rather than re-prompted.
+    choice: bool = False
+
+
+# Outcomes of a choice that did nothing (see Inbound.choice).
+STALE_CHOICE = "stale_choice"  # the question was answered before: a tap on an old button
+BAD_CHOICE = "bad_choice"  # not a point on the survey's scale
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,9 +433,24 @@ class SurveyService:
         survey = tx.open_survey(channel, address, inbound.invitation_id)
         if survey is None or not survey.is_open:
             return self._nothing_open(tx, inbound, survey)
-        if is_help(text):
+        if inbound.choice:
+            refused = self._refused_choice(survey, text)
+            if refused is not None:
+                return refused
+        elif is_help(text):
             return Outcome([self.render.system(ReplyKind.HELP, survey.locale)], survey, "help")
         return self._converse(tx, survey, inbound, now, silent=silent)
+
+    def _refused_choice(self, survey: SurveyRow, text: str) -> Outcome | None:
+        """A choice past the question, or off the scale: nothing to store, nothing to say."""
+        if survey.step not in {None, Step.QUESTION}:
+            return Outcome([], survey, STALE_CHOICE)
+        scale = self.flow(survey.flow_id).scale
+        try:
+            on_scale = scale.contains(int(text))
+        except ValueError:
+            on_scale = False
+        return None if on_scale else Outcome([], survey, BAD_CHOICE)
 
     def _keyword(self, tx: SurveyTransaction, inbound: Inbound, now: datetime) -> Outcome:
         """STOP and START act on the person, on every channel, survey or not."""
@@ -512,7 +536,7 @@ class SurveyService:
                     )
                     # Same transaction as the response, so an alert is never lost (issue 5).
                     open_case_if_alerting(
-                        tx.conn,
+                        tx.raw,
                         survey.id,
                         value,
                         alert_min=flow.alert_min,
@@ -522,7 +546,7 @@ class SurveyService:
                     changes |= {"answered_at": now, "status": InvitationStatus.FOLLOW_UP.value}
                 case CommentRecorded(text=text):
                     tx.add_comment(survey.id, text, now)
-                    note_comment(tx.conn, survey.id, now)
+                    note_comment(tx.raw, survey.id, now)
                 case Completed():
                     changes |= {"status": InvitationStatus.COMPLETED.value, "closed_at": now}
                 case GaveUp(reason=reason):

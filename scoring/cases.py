@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
+from scoring.raw_sql import RawSql
 from scoring.tables import Comment, Response, UTCDateTime
 
 CASE_TARGET = timedelta(hours=48)  # a team lead should have contacted the customer by then
@@ -87,11 +88,6 @@ class AlertDelivery(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
-CASE_T: sa.Table = SQLModel.metadata.tables["alert_case"]
-EVENT_T: sa.Table = SQLModel.metadata.tables["alert_event"]
-RESPONSE_T: sa.Table = SQLModel.metadata.tables["response"]
-
-
 # -- hooks called inside the survey transaction ------------------------------------------------
 
 
@@ -105,7 +101,7 @@ def in_band(value: int, alert_min: int | None, alert_max: int | None) -> bool:
 
 
 def open_case_if_alerting(
-    conn: sa.Connection,
+    raw: RawSql,
     invitation_id: int,
     value: int,
     *,
@@ -115,53 +111,31 @@ def open_case_if_alerting(
 ) -> int | None:
     """Open a case and queue its alert when the just-stored score is in the alert band.
 
-    Runs on the survey transaction's connection, after the response insert, so the case and
-    its outbox row commit (or roll back) together with the response.
+    Runs in the survey's transaction, after the response insert, so the case and its outbox
+    row commit (or roll back) together with the response.
     """
     if not in_band(value, alert_min, alert_max):
         return None
-    r = RESPONSE_T.c
-    response = conn.execute(
-        sa.select(r.id, r.flow_id, r.value, r.agent, r.team).where(r.invitation_id == invitation_id)
-    ).first()
-    if response is None:
-        return None
-    case_id: int = conn.execute(
-        CASE_T.insert()
-        .values(
-            response_id=response.id,
-            flow_id=response.flow_id,
-            value=response.value,
-            agent=response.agent,
-            team=response.team,
-            status=CaseStatus.OPEN.value,
-            created_at=now,
-            updated_at=now,
-            due_at=now + CASE_TARGET,
-        )
-        .returning(CASE_T.c.id)
-    ).scalar_one()
-    conn.execute(
-        EVENT_T.insert().values(case_id=case_id, kind=AlertKind.SCORE.value, created_at=now)
+    opened = raw.one(
+        "open_case",
+        {
+            "iid": invitation_id,
+            "status": CaseStatus.OPEN.value,
+            "now": now,
+            "due": now + CASE_TARGET,
+        },
     )
+    if opened is None:
+        return None
+    case_id = int(opened[0])
+    raw.execute("add_alert_event", {"case_id": case_id, "kind": AlertKind.SCORE.value, "now": now})
     return case_id
 
 
-def note_comment(conn: sa.Connection, invitation_id: int, now: datetime) -> None:
+def note_comment(raw: RawSql, invitation_id: int, now: datetime) -> None:
     """A follow-up comment arrived: tell the team again, now with the customer's words."""
-    case = CASE_T.c
-    conn.execute(
-        EVENT_T.insert().from_select(
-            ["case_id", "kind", "created_at"],
-            sa.select(
-                case.id,
-                sa.literal(AlertKind.COMMENT.value),
-                sa.literal(now, UTCDateTime()),
-            )
-            .select_from(CASE_T.join(RESPONSE_T, RESPONSE_T.c.id == case.response_id))
-            .where(RESPONSE_T.c.invitation_id == invitation_id),
-        )
-    )
+    params = {"iid": invitation_id, "kind": AlertKind.COMMENT.value, "now": now}
+    raw.execute("add_comment_alert_event", params)
 
 
 # -- the delivery loop's reads and writes ------------------------------------------------------

@@ -69,6 +69,15 @@ STATEMENTS: dict[str, str] = {
     "VALUES (:pseudonym, :channel, :now) ON CONFLICT DO NOTHING",
     "select_optout": "SELECT 1 FROM optout WHERE pseudonym = :pseudonym",
     "delete_optout": "DELETE FROM optout WHERE pseudonym = :pseudonym",
+    # Detractor alerts (scoring.cases): the case and its outbox row, in the answer's transaction.
+    "open_case": "INSERT INTO alert_case (response_id, flow_id, value, agent, team, status, "
+    "created_at, updated_at, due_at) SELECT id, flow_id, value, agent, team, :status, :now, "
+    ":now, :due FROM response WHERE invitation_id = :iid RETURNING id",
+    "add_alert_event": "INSERT INTO alert_event (case_id, kind, created_at) "
+    "VALUES (:case_id, :kind, :now)",
+    "add_comment_alert_event": "INSERT INTO alert_event (case_id, kind, created_at) "
+    "SELECT a.id, :kind, :now FROM alert_case a JOIN response r ON r.id = a.response_id "
+    "WHERE r.invitation_id = :iid",
     "close_all_open": "UPDATE invitation SET status = 'opted_out', closed_at = :now "
     "WHERE contact_id IN (SELECT id FROM contact WHERE pseudonym = :pseudonym) "
     "AND status IN ('pending', 'open', 'follow_up')",

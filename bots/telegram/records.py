@@ -12,10 +12,9 @@ from datetime import datetime
 from sqlmodel import select
 
 from bots.telegram.keyboards import ButtonPress, already_answered
-from flows.engine import Step
 from flows.models import Flow
 from flows.render import Reply, ReplyKind
-from flows.service import Inbound, Outcome, SurveyService
+from flows.service import BAD_CHOICE, STALE_CHOICE, Inbound, Outcome, SurveyService
 from scoring.scales import Channel
 from scoring.storage import DuplicateEvent, SurveyTransaction
 from scoring.tables import Contact, Invitation, InvitationStatus
@@ -24,7 +23,14 @@ PROVIDER = "telegram"
 TELEGRAM = Channel.TELEGRAM.value
 
 
-def inbound(chat_id: str, text: str, update_id: int, invitation_id: str | None = None) -> Inbound:
+def inbound(
+    chat_id: str,
+    text: str,
+    update_id: int,
+    invitation_id: str | None = None,
+    *,
+    choice: bool = False,
+) -> Inbound:
     """A Telegram update as the core sees it; update_id is the idempotency key."""
     return Inbound(
         Channel.TELEGRAM,
@@ -33,16 +39,8 @@ def inbound(chat_id: str, text: str, update_id: int, invitation_id: str | None =
         provider=PROVIDER,
         event_key=str(update_id),
         invitation_id=invitation_id,
+        choice=choice,
     )
-
-
-def replayed(service: SurveyService, update_id: int) -> Outcome | None:
-    """The stored outcome of an update handled before, if it was."""
-    stored = service.store.stored_reply(PROVIDER, str(update_id))
-    if stored is None:
-        return None
-    replies = [Reply.from_dict(r) for r in stored.reply]
-    return Outcome(replies, None, stored.outcome, duplicate=True)
 
 
 # -- deep links --------------------------------------------------------------------------------
@@ -145,29 +143,21 @@ def press_button(
 ) -> PressResult:
     """A tap on a score button: the answer, or a polite word when that question is done.
 
-    A score tap while the survey waits for the open comment must not become the comment, so
-    that case is caught here, before the service reads the press as text.
+    One transaction in the service. The press names its survey, but only a survey of this chat
+    is ever found by it: a button is never trusted to name someone else's. A redelivered tap
+    gets what the first one got.
     """
-    with service.store.core_transaction() as tx:
-        # Only a survey of this chat: a button is never trusted to name someone else's.
-        survey = tx.open_survey(TELEGRAM, chat_id, press.invitation_id)
-    if survey is None:
-        return PressResult(service.receive(inbound(chat_id, "", update_id, press.invitation_id)))
-    flow = service.flows.get(survey.flow_id)
-    awaiting_score = survey.is_open and survey.step in (None, Step.QUESTION)
-    if not awaiting_score:
-        # Past the question: a redelivery of the tap that answered it gets its stored reply
-        # (looked up only here, off the common path); any other tap is told politely.
-        seen = replayed(service, update_id)
-        if seen is not None:
-            return PressResult(seen)
-        if survey.is_open:
-            notice = already_answered(survey.locale)
-            return PressResult(flow=flow, locale=survey.locale, notice=notice)
-    if flow is None or not flow.scale.contains(press.value):
-        return PressResult(flow=flow, locale=survey.locale)
-    outcome = service.receive(inbound(chat_id, str(press.value), update_id, press.invitation_id))
-    return PressResult(outcome, flow, survey.locale, scored="ScoreRecorded" in outcome.events)
+    outcome = service.receive(
+        inbound(chat_id, str(press.value), update_id, press.invitation_id, choice=True)
+    )
+    survey = outcome.survey
+    flow = service.flows.get(survey.flow_id) if survey is not None else None
+    locale = survey.locale if survey is not None else service.default_locale
+    if outcome.outcome == STALE_CHOICE:
+        return PressResult(flow=flow, locale=locale, notice=already_answered(locale))
+    if outcome.outcome == BAD_CHOICE:
+        return PressResult(flow=flow, locale=locale)
+    return PressResult(outcome, flow, locale, scored="ScoreRecorded" in outcome.events)
 
 
 # -- blocked bots ------------------------------------------------------------------------------

@@ -231,3 +231,31 @@ def test_an_answer_is_stored_while_a_long_report_is_still_reading(container: Con
         return [r.kind.value for r in outcome.replies]
 
     assert asyncio.run(scenario()) == ["thanks"]
+
+
+def test_a_tapped_choice_off_the_scale_or_after_the_question_changes_nothing(
+    container: Container,
+) -> None:
+    """A button press answers the question or does nothing: no re-prompt, never the comment."""
+    invitation = open_invitation(container)
+    service = container.service
+
+    def tap(value: str, key: str) -> tuple[str, list[str]]:
+        inbound = Inbound(
+            Channel.SMS,
+            PHONE,
+            value,
+            provider="telegram",
+            event_key=key,
+            invitation_id=invitation.public_id,
+            choice=True,
+        )
+        outcome = service.receive(inbound)
+        return outcome.outcome, [r.kind.value for r in outcome.replies]
+
+    assert tap("11", "1") == ("bad_choice", [])  # a forged button: not on the 0-10 scale
+    assert tap("3", "2")[1] == ["follow_up"]  # a detractor: asked why
+    assert tap("9", "3") == ("stale_choice", [])  # an old button, while we wait for the comment
+    assert [r.value for r in rows(container, Response)] == [3]
+    assert rows(container, Comment) == []
+    assert rows(container, Invitation)[0].status == "follow_up"
