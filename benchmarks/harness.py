@@ -90,6 +90,9 @@ class Result:
     seconds: float
     latencies_ms: list[float]
     errors: int
+    # Share of one core the load generator itself used: near 100%, the figures are the load
+    # generator's limit as much as the server's (the machine's cores are shared).
+    client_cpu: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -100,7 +103,7 @@ class Result:
         return (
             f"  {name:<8} c={self.concurrency:<3} {self.rate:8.0f}/s  "
             f"p50 {self.percentile(50):6.2f} ms  p99 {self.percentile(99):6.2f} ms  "
-            f"errors {self.errors}"
+            f"errors {self.errors}  client CPU {self.client_cpu:4.0%}"
         )
 
     def percentile(self, p: float) -> float:

@@ -189,13 +189,14 @@ async def load(
                 errors += 1
 
     try:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         await asyncio.gather(*(sender(client) for client in clients))
         seconds = time.perf_counter() - started
+        client_cpu = (time.process_time() - cpu_started) / seconds
     finally:
         for client in clients:
             await client.aclose()
-    return Result(concurrency, len(batch), seconds, latencies, errors)
+    return Result(concurrency, len(batch), seconds, latencies, errors, client_cpu)
 
 
 def run_server(
