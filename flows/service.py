@@ -81,6 +81,7 @@ class Inbound:
 # Outcomes of a choice that did nothing (see Inbound.choice).
 STALE_CHOICE = "stale_choice"  # the question was answered before: a tap on an old button
 BAD_CHOICE = "bad_choice"  # not a point on the survey's scale
+FOREIGN_CHOICE = "foreign_choice"  # names no survey of this person's
 
 
 @dataclass(frozen=True, slots=True)
@@ -431,6 +432,10 @@ class SurveyService:
         if is_optout(text) or is_optin(text):
             return self._keyword(tx, inbound, now)
         survey = tx.open_survey(channel, address, inbound.invitation_id)
+        if survey is None and inbound.choice:
+            # A button naming no survey of this chat (forwarded, forged, or long gone): it
+            # answers nothing, not even this chat's own survey. Nothing is stored.
+            return Outcome([self.render.closed(self.default_locale)], None, FOREIGN_CHOICE)
         if survey is None or not survey.is_open:
             return self._nothing_open(tx, inbound, survey)
         if inbound.choice:

@@ -82,15 +82,22 @@ class Database:
     thread, so a slow report never holds up an answer. On SQLite, WAL lets that reader run
     beside the writer.
 
-    On PostgreSQL both use a pool of threads matching the connection pool: there each statement
-    is a network round trip, worth waiting for off the loop.
+    On PostgreSQL the message path runs on a pool of threads (each statement is a network round
+    trip, worth waiting for off the loop), and reports on a pool of their own, so that a few
+    slow exports cannot take every thread the answers need.
     """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.inline = is_sqlite(engine)
-        workers = 1 if self.inline else 8
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="surveybot-db")
+        self._reports = ThreadPoolExecutor(
+            max_workers=1 if self.inline else 4, thread_name_prefix="surveybot-report"
+        )
+        self._messages = (
+            None
+            if self.inline
+            else ThreadPoolExecutor(max_workers=8, thread_name_prefix="surveybot-db")
+        )
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -99,15 +106,18 @@ class Database:
 
     async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Short message-path work: inline on SQLite, on a thread on PostgreSQL."""
-        if self.inline:
+        if self._messages is None:
             return fn(*args, **kwargs)
-        return await self.report(fn, *args, **kwargs)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._messages, partial(fn, *args, **kwargs))
 
     async def report(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Work that may scan many rows: always on a thread, never on the event loop."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, partial(fn, *args, **kwargs))
+        return await loop.run_in_executor(self._reports, partial(fn, *args, **kwargs))
 
     def close(self) -> None:
-        self._executor.shutdown(wait=True)
+        for executor in (self._messages, self._reports):
+            if executor is not None:
+                executor.shutdown(wait=True)
         self.engine.dispose()

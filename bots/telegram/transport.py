@@ -39,18 +39,26 @@ class AiohttpRequest(BaseRequest):
         self._read_timeout = read_timeout
         self._pool_timeout = pool_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._shut_down = False
 
     @property
     def read_timeout(self) -> float | None:
         return self._read_timeout
 
     async def initialize(self) -> None:
-        if self._session is None or self._session.closed:
+        self._shut_down = False
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._loop is not loop:
+            # A session belongs to the loop it was made on: a CLI command that runs the bot
+            # under a second asyncio.run gets a new one (the old loop, and its sockets, are gone).
             connector = aiohttp.TCPConnector(limit=self._pool_size, ttl_dns_cache=300)
-            # trust_env=False: a proxy from the environment is an explicit setting, not a default.
-            self._session = aiohttp.ClientSession(connector=connector, trust_env=False)
+            # trust_env: HTTPS_PROXY / NO_PROXY apply, as they did with PTB's httpx default.
+            self._session = aiohttp.ClientSession(connector=connector, trust_env=True)
+            self._loop = loop
 
     async def shutdown(self) -> None:
+        self._shut_down = True
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
@@ -65,14 +73,18 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
         pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        if self._session is None or self._session.closed:
-            await self.initialize()
+        if self._shut_down:
+            # As PTB's own transport: after shutdown, nothing goes out until initialize again.
+            raise RuntimeError("AiohttpRequest is shut down; initialize it first")
+        await self.initialize()  # a no-op once this loop has its session
         assert self._session is not None  # noqa: S101
+        pool = _seconds(pool_timeout, self._pool_timeout)
+        connect = _seconds(connect_timeout, self._connect_timeout)
         timeout = aiohttp.ClientTimeout(
             total=None,
-            # aiohttp's "connect" covers the wait for a pooled connection too.
-            connect=_seconds(pool_timeout, self._pool_timeout),
-            sock_connect=_seconds(connect_timeout, self._connect_timeout),
+            # aiohttp's "connect" is the wait for a pooled connection plus making a new one.
+            connect=None if pool is None or connect is None else pool + connect,
+            sock_connect=connect,
             sock_read=_seconds(read_timeout, self._read_timeout),
         )
         body: bytes | aiohttp.FormData | None = None
@@ -87,14 +99,15 @@ class AiohttpRequest(BaseRequest):
                 body = json.dumps(request_data.parameters, ensure_ascii=False).encode()
         try:
             async with self._session.request(
-                method, url, data=body, headers=headers, timeout=timeout
+                method, url, data=body, headers=headers, timeout=timeout, allow_redirects=False
             ) as response:
                 return response.status, await response.read()
-        except TimeoutError as exc:  # asyncio.TimeoutError is TimeoutError on 3.11
-            raise TimedOut from exc
+        # The URL holds the bot token, and aiohttp's errors quote it: name the error class only,
+        # and keep the original out of the chain (`from None`), or a logged traceback shows it.
+        except TimeoutError:  # asyncio.TimeoutError is TimeoutError on 3.11
+            raise TimedOut from None
         except (aiohttp.ClientError, asyncio.IncompleteReadError, OSError) as exc:
-            # The URL holds the bot token: name the error class only, never its text.
-            raise NetworkError(f"aiohttp.{type(exc).__name__}") from exc
+            raise NetworkError(f"aiohttp.{type(exc).__name__}") from None
 
 
 def _seconds(given: ODVInput[float], default: float | None) -> float | None:

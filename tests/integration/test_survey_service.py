@@ -15,7 +15,15 @@ from flows.ports import SendError
 from flows.render import ReplyKind
 from flows.service import Inbound, NewInvitation, SurveyService
 from scoring.scales import Channel
-from scoring.tables import Comment, Contact, InboundEvent, Invitation, OptOut, Response
+from scoring.tables import (
+    Comment,
+    Contact,
+    InboundEvent,
+    Invitation,
+    LateAnswer,
+    OptOut,
+    Response,
+)
 from tests.fakes import RecordingSender
 
 PHONE = "+31612345678"
@@ -259,3 +267,30 @@ def test_a_tapped_choice_off_the_scale_or_after_the_question_changes_nothing(
     assert [r.value for r in rows(container, Response)] == [3]
     assert rows(container, Comment) == []
     assert rows(container, Invitation)[0].status == "follow_up"
+
+
+def test_a_tapped_choice_naming_someone_elses_survey_touches_nothing_of_ours(
+    container: Container,
+) -> None:
+    """A forwarded button names another person's survey: our own open survey is left alone."""
+    theirs = open_invitation(container, address="+31611111111")
+    open_invitation(container)  # ours, open
+    inbound = Inbound(
+        Channel.SMS,
+        PHONE,
+        "9",
+        provider="telegram",
+        event_key="fwd-1",
+        invitation_id=theirs.public_id,
+        choice=True,
+    )
+
+    outcome = container.service.receive(inbound)
+
+    assert (outcome.outcome, [r.kind.value for r in outcome.replies]) == (
+        "foreign_choice",
+        ["closed"],
+    )
+    assert rows(container, Response) == []
+    assert rows(container, LateAnswer) == []
+    assert {i.status for i in rows(container, Invitation)} == {"open"}
