@@ -1,7 +1,9 @@
 """Telegram webhook throughput and latency, against two baselines measured in the same run.
 
-One uvicorn worker (a subprocess) on SQLite; the load comes from this process with httpx async
-at 1, 8 and 32 concurrent senders, over loopback. Every survey request is a real Telegram
+One uvicorn worker (a subprocess) on SQLite; the load comes from this process (a lean asyncio
+HTTP/1.1 client, see benchmarks.harness.Connection) at 1, 8 and 32 concurrent senders, each on its
+own keep-alive connection, over loopback; the collector is off while it measures.
+Every survey request is a real Telegram
 update with the secret-token header, for a different open NPS invitation (pre-created, one chat
 each): a mix of button presses (callback queries) and typed answers ("negen", "8"), and for a
 quarter a tap on a detractor score followed by the typed comment. Outbound Bot API calls (the
@@ -31,15 +33,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from benchmarks.harness import (
+    Post,
     Result,
     Server,
     free_port,
+    load,
     parse_sizes,
+    quiet_collector,
     report,
     sent_invitation,
 )
@@ -218,47 +222,27 @@ def take(pool: list[list[bytes]], requests: int) -> list[list[bytes]]:
 # -- load -------------------------------------------------------------------------------------
 
 
-async def load(url: str, batch: list[list[bytes]], concurrency: int) -> Result:
-    latencies: list[float] = []
-    errors = 0
-    todo = iter(batch)
+def requests(batch: list[list[bytes]]) -> list[list[Post]]:
     headers = {"Content-Type": "application/json", SECRET_HEADER: WEBHOOK_SECRET}
-    # One client (one keep-alive connection) per sender: a single shared httpx pool serialises
-    # on its own bookkeeping at 32 concurrent requests and would measure httpx, not the server.
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    clients = [httpx.AsyncClient(limits=limits, timeout=30.0) for _ in range(concurrency)]
+    return [[(body, headers) for body in conversation] for conversation in batch]
 
-    async def sender(client: httpx.AsyncClient) -> None:
-        nonlocal errors
-        for conversation in todo:
-            for body in conversation:
-                started = time.perf_counter()
-                response = await client.post(url, content=body, headers=headers)
-                latencies.append((time.perf_counter() - started) * 1000)
-                if response.status_code != 200 or b"sendMessage" not in response.content:
-                    errors += 1
 
-    try:
-        started, cpu_started = time.perf_counter(), time.process_time()
-        await asyncio.gather(*(sender(client) for client in clients))
-        seconds = time.perf_counter() - started
-        client_cpu = (time.process_time() - cpu_started) / seconds
-    finally:
-        for client in clients:
-            await client.aclose()
-    return Result(concurrency, len(latencies), seconds, latencies, errors, client_cpu)
+def answered(status: int, reply: bytes) -> bool:
+    """Every update gets its reply in the webhook response: a sendMessage."""
+    return status == 200 and b"sendMessage" in reply
 
 
 def run_server(
     name: str, server: Server, pool: list[list[bytes]], sizes: list[int]
 ) -> list[Result]:
-    url = f"http://127.0.0.1:{server.port}{PATH}"
     try:
         server.wait_ready()
-        asyncio.run(load(url, take(pool, WARMUP), 4))
+        asyncio.run(load(server.port, PATH, requests(take(pool, WARMUP)), 4, answered))
         results = []
         for concurrency, size in zip(CONCURRENCY, sizes, strict=True):
-            result = asyncio.run(load(url, take(pool, size), concurrency))
+            work = requests(take(pool, size))
+            with quiet_collector():
+                result = asyncio.run(load(server.port, PATH, work, concurrency, answered))
             results.append(result)
             print(result.line(name), flush=True)
         return results

@@ -1,7 +1,9 @@
 """Inbound SMS webhook throughput and latency, against two baselines measured in the same run.
 
-One uvicorn worker (a subprocess) on SQLite; the load comes from this process with httpx async
-at 1, 8 and 32 concurrent senders, over loopback. Every survey request is a real, signed Twilio
+One uvicorn worker (a subprocess) on SQLite; the load comes from this process (a lean asyncio
+HTTP/1.1 client, see benchmarks.harness.Connection) at 1, 8 and 32 concurrent senders, each on its
+own keep-alive connection, over loopback; the collector is off while it measures.
+Every survey request is a real, signed Twilio
 SMS webhook answering a different open invitation (pre-created, one phone number each), so each
 one stores a score, closes a survey and records the provider event.
 
@@ -26,14 +28,16 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
-import httpx
 from fastapi import FastAPI, Request, Response
 
 from benchmarks.harness import (
+    Post,
     Result,
     Server,
     free_port,
+    load,
     parse_sizes,
+    quiet_collector,
     report,
     sent_invitation,
 )
@@ -127,7 +131,7 @@ def prepare_surveys(database: Path, count: int) -> None:
         container.close()
 
 
-def signed_requests(url: str, first: int, count: int) -> list[tuple[bytes, dict[str, str]]]:
+def signed_requests(url: str, first: int, count: int) -> list[Post]:
     """Real-looking Twilio SMS webhooks answering '4', signed with Twilio's own validator."""
     from bots.twilio.client import compute_signature  # noqa: PLC0415
 
@@ -168,35 +172,9 @@ def signed_requests(url: str, first: int, count: int) -> list[tuple[bytes, dict[
 # -- load -------------------------------------------------------------------------------------
 
 
-async def load(
-    url: str, batch: list[tuple[bytes, dict[str, str]]], concurrency: int, expect: str
-) -> Result:
-    latencies: list[float] = []
-    errors = 0
-    todo = iter(batch)
-    # One client (one keep-alive connection) per sender: a single shared httpx pool serialises
-    # on its own bookkeeping at 32 concurrent requests and would measure httpx, not the server.
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    clients = [httpx.AsyncClient(limits=limits, timeout=30.0) for _ in range(concurrency)]
-
-    async def sender(client: httpx.AsyncClient) -> None:
-        nonlocal errors
-        for body, headers in todo:
-            started = time.perf_counter()
-            response = await client.post(url, content=body, headers=headers)
-            latencies.append((time.perf_counter() - started) * 1000)
-            if response.status_code != 200 or expect not in response.text:
-                errors += 1
-
-    try:
-        started, cpu_started = time.perf_counter(), time.process_time()
-        await asyncio.gather(*(sender(client) for client in clients))
-        seconds = time.perf_counter() - started
-        client_cpu = (time.process_time() - cpu_started) / seconds
-    finally:
-        for client in clients:
-            await client.aclose()
-    return Result(concurrency, len(batch), seconds, latencies, errors, client_cpu)
+def thanked(status: int, reply: bytes) -> bool:
+    """Every answer gets the thanks in the TwiML reply."""
+    return status == 200 and b"Bedankt voor je antwoord" in reply
 
 
 def run_server(
@@ -211,12 +189,14 @@ def run_server(
         phone_at = 0  # every server gets the same senders; only the survey one needs them
         warm = signed_requests(url, phone_at, WARMUP)
         phone_at += WARMUP
-        asyncio.run(load(url, warm, 4, "Bedankt voor je antwoord"))
+        asyncio.run(load(port, PATH, [[post] for post in warm], 4, thanked))
         results = []
         for concurrency, size in zip(CONCURRENCY, sizes, strict=True):
             batch = signed_requests(url, phone_at, size)
             phone_at += size
-            result = asyncio.run(load(url, batch, concurrency, "Bedankt voor je antwoord"))
+            work = [[post] for post in batch]
+            with quiet_collector():
+                result = asyncio.run(load(port, PATH, work, concurrency, thanked))
             results.append(result)
             print(result.line(name), flush=True)
         return results
