@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -16,6 +18,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_EVERY = 0.25  # seconds between background WAL checkpoints (see Checkpointer)
 
 
 def normalise_url(url: str) -> str:
@@ -98,6 +104,7 @@ class Database:
             if self.inline
             else ThreadPoolExecutor(max_workers=8, thread_name_prefix="surveybot-db")
         )
+        self._checkpointer: Checkpointer | None = None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -116,8 +123,64 @@ class Database:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._reports, partial(fn, *args, **kwargs))
 
+    def start_checkpointer(self) -> None:
+        """On SQLite, move WAL checkpoints off the commits (see Checkpointer); idempotent."""
+        if self.inline and self._checkpointer is None:
+            self._checkpointer = Checkpointer(self.engine)
+            self._checkpointer.start()
+
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         for executor in (self._messages, self._reports):
             if executor is not None:
                 executor.shutdown(wait=True)
         self.engine.dispose()
+
+
+def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+
+
+class Checkpointer:
+    """Checkpoints SQLite's WAL from a background thread instead of inside commits.
+
+    By default the commit that takes the WAL past 1,000 pages copies them into the database
+    file and syncs it, there and then: on the message path that is the event loop, stalled for
+    the copy and the fsync. Here the server's connections stop checkpointing on commit, and
+    this thread runs a PASSIVE checkpoint (it never blocks a writer) every CHECKPOINT_EVERY
+    seconds, with the GIL released while SQLite copies and syncs. Other processes on the same
+    file (the CLI, the poller) keep SQLite's default, so the WAL is checkpointed either way.
+    """
+
+    def __init__(self, engine: Engine, every: float = CHECKPOINT_EVERY) -> None:
+        self.engine = engine
+        self.every = every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="surveybot-checkpoint", daemon=True)
+
+    def start(self) -> None:
+        event.listen(self.engine, "connect", _no_autocheckpoint)
+        self.engine.dispose()  # pooled connections reconnect with the setting
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        event.remove(self.engine, "connect", _no_autocheckpoint)
+        self.checkpoint()  # leave a short WAL behind
+
+    def checkpoint(self) -> tuple[int, int, int] | None:
+        """(busy, WAL frames, frames copied), as SQLite reports them; None if it failed."""
+        try:
+            with self.engine.connect() as conn:
+                row = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+                return int(row[0]), int(row[1]), int(row[2])
+        except sa.exc.SQLAlchemyError as exc:
+            log.warning("WAL checkpoint failed: %s", type(exc).__name__)
+            return None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self.checkpoint()
