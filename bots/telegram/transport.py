@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import urllib.parse
+import urllib.request
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -41,6 +43,7 @@ class AiohttpRequest(BaseRequest):
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._shut_down = False
+        self._proxies: dict[tuple[str, str], str | None] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -53,8 +56,9 @@ class AiohttpRequest(BaseRequest):
             # A session belongs to the loop it was made on: a CLI command that runs the bot
             # under a second asyncio.run gets a new one (the old loop, and its sockets, are gone).
             connector = aiohttp.TCPConnector(limit=self._pool_size, ttl_dns_cache=300)
-            # trust_env: HTTPS_PROXY / NO_PROXY apply, as they did with PTB's httpx default.
-            self._session = aiohttp.ClientSession(connector=connector, trust_env=True)
+            # Proxies from the environment are read once per host (_proxy), not by aiohttp's
+            # trust_env, which reads them and ~/.netrc again on every request, in a thread.
+            self._session = aiohttp.ClientSession(connector=connector, trust_env=False)
             self._loop = loop
 
     async def shutdown(self) -> None:
@@ -99,7 +103,13 @@ class AiohttpRequest(BaseRequest):
                 body = json.dumps(request_data.parameters, ensure_ascii=False).encode()
         try:
             async with self._session.request(
-                method, url, data=body, headers=headers, timeout=timeout, allow_redirects=False
+                method,
+                url,
+                data=body,
+                headers=headers,
+                timeout=timeout,
+                allow_redirects=False,
+                proxy=self._proxy(url),
             ) as response:
                 return response.status, await response.read()
         # The URL holds the bot token, and aiohttp's errors quote it: name the error class only,
@@ -108,6 +118,15 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut from None
         except (aiohttp.ClientError, asyncio.IncompleteReadError, OSError) as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}") from None
+
+    def _proxy(self, url: str) -> str | None:
+        """HTTPS_PROXY / HTTP_PROXY unless NO_PROXY covers the host, as PTB's httpx read them."""
+        parts = urllib.parse.urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        if key not in self._proxies:
+            bypass = urllib.request.proxy_bypass(parts.hostname or "")
+            self._proxies[key] = None if bypass else urllib.request.getproxies().get(parts.scheme)
+        return self._proxies[key]
 
 
 def _seconds(given: ODVInput[float], default: float | None) -> float | None:

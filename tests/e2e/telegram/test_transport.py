@@ -98,3 +98,20 @@ async def test_nothing_goes_out_after_shutdown(bot_api: FakeBotApi) -> None:
     with pytest.raises(NetworkError, match="shut down"):
         await request.post(f"{bot_api.base_url}{TOKEN}/getMe")
     assert bot_api.calls == []
+
+
+async def test_the_bot_api_is_reached_through_the_proxy_the_environment_names(
+    bot_api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTTP(S)_PROXY applies (as with PTB's default transport), and NO_PROXY exempts a host."""
+    for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", bot_api.url)  # the fake serves absolute-form requests too
+    unresolvable = "http://bot-api.invalid/bot"
+    async with build_bot(TOKEN, unresolvable) as bot:
+        assert (await bot.get_me()).username == "acme_survey_bot"
+
+    monkeypatch.setenv("NO_PROXY", "bot-api.invalid")
+    with pytest.raises(NetworkError):
+        async with build_bot(TOKEN, unresolvable) as bot:
+            await bot.get_me()
