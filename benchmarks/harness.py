@@ -197,6 +197,9 @@ class Result:
     # Share of one core the load generator itself used: near 100%, the figures are the load
     # generator's limit as much as the server's (the machine's cores are shared).
     client_cpu: float = 0.0
+    # Work the server deferred past its last reply (calls to a fake provider), in seconds; it
+    # is counted in `seconds`, so the rate is what the server sustains, not just its replies.
+    deferred_seconds: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -204,10 +207,12 @@ class Result:
 
     def line(self, name: str) -> str:
         """One progress line, as each level finishes."""
+        deferred = self.deferred_seconds * 1000
         return (
             f"  {name:<8} c={self.concurrency:<3} {self.rate:8.0f}/s  "
             f"p50 {self.percentile(50):6.2f} ms  p99 {self.percentile(99):6.2f} ms  "
             f"errors {self.errors}  client CPU {self.client_cpu:4.0%}"
+            + (f"  deferred calls done +{deferred:.0f} ms" if deferred else "")
         )
 
     def percentile(self, p: float) -> float:

@@ -29,7 +29,8 @@ import sqlite3
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+import urllib.request
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 CONCURRENCY = (1, 8, 32)
 WARMUP = 100
 FIRST_CHAT = 700_000_000
+CALLS_PER_TAP = 2  # answerCallbackQuery, then editMessageText (the thanks rides on the reply)
 CONSTANT_REPLY = {"method": "sendMessage", "chat_id": 1, "text": "Bedankt voor je antwoord!"}
 
 
@@ -232,22 +234,60 @@ def answered(status: int, reply: bytes) -> bool:
     return status == 200 and b"sendMessage" in reply
 
 
+def bot_api_calls(fake_port: int) -> int:
+    """How many calls the fake Bot API has answered so far."""
+    url = f"http://127.0.0.1:{fake_port}/stats"
+    with urllib.request.urlopen(url, timeout=5) as reply:
+        return sum(json.load(reply).values())
+
+
+def wait_for_calls(fake_port: int, expected: int, timeout: float = 60.0) -> float:
+    """Seconds until the fake has answered `expected` calls (the server's outbox drained)."""
+    started = time.perf_counter()
+    while bot_api_calls(fake_port) < expected:
+        if time.perf_counter() - started > timeout:
+            raise RuntimeError(f"the outbox did not drain in {timeout:.0f} s")
+        time.sleep(0.005)
+    return time.perf_counter() - started
+
+
 def run_server(
-    name: str, server: Server, pool: list[list[bytes]], sizes: list[int]
+    name: str,
+    server: Server,
+    pool: list[list[bytes]],
+    sizes: list[int],
+    fake_port: int | None = None,
 ) -> list[Result]:
+    """Warm up, then run each level. With `fake_port` (the survey server), a level ends when
+    the outbox has made every Bot API call its updates asked for, not at the last reply: the
+    callback answer and the edit of each tapped question are made after the reply."""
     try:
         server.wait_ready()
         asyncio.run(load(server.port, PATH, requests(take(pool, WARMUP)), 4, answered))
         results = []
         for concurrency, size in zip(CONCURRENCY, sizes, strict=True):
-            work = requests(take(pool, size))
+            batch = take(pool, size)
+            if fake_port is not None:
+                time.sleep(0.5)  # the warm-up's or the previous level's calls are all in
+                expected = bot_api_calls(fake_port) + CALLS_PER_TAP * taps(batch)
             with quiet_collector():
-                result = asyncio.run(load(server.port, PATH, work, concurrency, answered))
+                result = asyncio.run(
+                    load(server.port, PATH, requests(batch), concurrency, answered)
+                )
+                if fake_port is not None:
+                    waited = wait_for_calls(fake_port, expected)
+                    result = replace(
+                        result, seconds=result.seconds + waited, deferred_seconds=waited
+                    )
             results.append(result)
             print(result.line(name), flush=True)
         return results
     finally:
         server.stop()
+
+
+def taps(batch: list[list[bytes]]) -> int:
+    return sum(b'"callback_query"' in body for conversation in batch for body in conversation)
 
 
 def main() -> None:
@@ -305,7 +345,7 @@ def main() -> None:
                 "survey": run_server(
                     "survey",
                     Server.uvicorn("bots.app:create_app", free_port(), survey_env, workdir),
-                    pool(), sizes,
+                    pool(), sizes, fake_port,
                 ),
             }  # fmt: skip
         finally:

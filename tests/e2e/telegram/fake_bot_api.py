@@ -363,10 +363,25 @@ def callback_update(update_id: int, chat_id: int, question: Call, data: str) -> 
 
 
 class _Silent(FakeBotApi):
-    """The benchmark's fake: answers like the test one, keeps nothing."""
+    """The benchmark's fake: answers like the test one, keeps only a count per method.
 
-    def record(self, call: Call) -> None:  # noqa: ARG002
-        return None
+    GET /stats gives the counts, so the benchmark can see the calls made after a run.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counts: dict[str, int] = {}
+
+    def record(self, call: Call) -> None:
+        self.counts[call.method] = self.counts.get(call.method, 0) + 1
+
+    def app(self) -> Starlette:
+        app = super().app()
+        app.add_route("/stats", self._stats, methods=["GET"])
+        return app
+
+    async def _stats(self, _request: Request) -> JSONResponse:
+        return JSONResponse(self.counts)
 
 
 if __name__ == "__main__":
