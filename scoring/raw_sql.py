@@ -90,7 +90,14 @@ class RawSql:
     def __init__(self, conn: Connection) -> None:
         self.postgres = conn.dialect.name == "postgresql"
         self.integrity_error: type[Exception] = conn.dialect.loaded_dbapi.IntegrityError
-        self._cursor = conn.connection.cursor()
+        self._cursor: Any = conn.connection.cursor()
+
+    @classmethod
+    def on_cursor(cls, cursor: Any, *, postgres: bool, integrity_error: type[Exception]) -> RawSql:
+        """On a driver cursor whose transaction the caller manages."""
+        raw = cls.__new__(cls)
+        raw.postgres, raw.integrity_error, raw._cursor = postgres, integrity_error, cursor
+        return raw
 
     def execute(self, name: str, params: Mapping[str, Any]) -> int:
         self._cursor.execute(_sql(name, self.postgres), self._bind(params))

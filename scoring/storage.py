@@ -8,7 +8,6 @@ through the ORM, where clarity matters more than microseconds.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import re
@@ -95,6 +94,8 @@ class SqlSurveyStore:
     def __init__(self, engine: Engine, pseudonymise: Pseudonymiser) -> None:
         self.engine = engine
         self.pseudonymise = pseudonymise
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._integrity_error: type[Exception] = engine.dialect.loaded_dbapi.IntegrityError
         # What a lost race looks like, from SQLAlchemy or straight from the driver.
         self.conflicts: tuple[type[Exception], ...] = (
             IntegrityError,
@@ -109,9 +110,33 @@ class SqlSurveyStore:
 
     @contextmanager
     def core_transaction(self) -> Iterator[SurveyTransaction]:
-        """A bare connection's transaction, for the inbound hot path."""
-        with self.engine.begin() as connection:
-            yield SurveyTransaction(connection, self.pseudonymise)
+        """A transaction for the inbound hot path, which speaks plain SQL (scoring.raw_sql).
+
+        On SQLite it runs on the pooled driver connection itself: a SQLAlchemy Connection and
+        its begin events cost more than the few statements of an answer.
+        """
+        if not self._sqlite:
+            with self.engine.begin() as connection:
+                yield SurveyTransaction(connection, self.pseudonymise)
+            return
+        pooled = self.engine.raw_connection()
+        try:
+            driver = pooled.driver_connection
+            assert driver is not None  # noqa: S101
+            cursor = driver.cursor()
+            cursor.execute("BEGIN")
+            try:
+                raw = RawSql.on_cursor(
+                    cursor, postgres=False, integrity_error=self._integrity_error
+                )
+                yield SurveyTransaction(None, self.pseudonymise, raw=raw)
+                cursor.execute("COMMIT")
+            except BaseException:
+                if driver.in_transaction:
+                    cursor.execute("ROLLBACK")
+                raise
+        finally:
+            pooled.close()  # back to the pool
 
     def stored_reply(self, provider: str, event_key: str) -> StoredReply | None:
         with self.engine.begin() as conn:
@@ -122,11 +147,23 @@ class SqlSurveyStore:
 
 class SurveyTransaction:
     def __init__(
-        self, conn: Connection, pseudonymise: Pseudonymiser, session: Session | None = None
+        self,
+        conn: Connection | None,
+        pseudonymise: Pseudonymiser,
+        session: Session | None = None,
+        *,
+        raw: RawSql | None = None,
     ) -> None:
-        self.conn = conn
+        self._conn = conn
         self.pseudonymise = pseudonymise
         self._session = session
+        self._raw = raw
+
+    @property
+    def conn(self) -> Connection:
+        if self._conn is None:
+            raise RuntimeError("a plain-SQL transaction has no SQLAlchemy connection")
+        return self._conn
 
     @property
     def session(self) -> Session:
@@ -136,9 +173,11 @@ class SurveyTransaction:
 
     # -- the inbound path (plain SQL, see scoring.raw_sql) ----------------------------------
 
-    @functools.cached_property
+    @property
     def raw(self) -> RawSql:
-        return RawSql(self.conn)
+        if self._raw is None:
+            self._raw = RawSql(self.conn)
+        return self._raw
 
     def open_survey(self, channel: str, address: str, public_id: str | None) -> SurveyRow | None:
         """The pinned survey if given, else the newest open one (locked); None if none."""

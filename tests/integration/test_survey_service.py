@@ -294,3 +294,34 @@ def test_a_tapped_choice_naming_someone_elses_survey_touches_nothing_of_ours(
     assert rows(container, Response) == []
     assert rows(container, LateAnswer) == []
     assert {i.status for i in rows(container, Invitation)} == {"open"}
+
+
+def test_an_inbound_transaction_that_fails_half_way_leaves_nothing_behind(
+    container: Container,
+) -> None:
+    """The hot path's transaction (plain SQL on the driver) rolls back as a whole."""
+    store = container.service.store
+
+    def event(key: str) -> dict[str, object]:
+        return {
+            "provider": "test",
+            "event_key": key,
+            "invitation_id": None,
+            "outcome": "answer",
+            "detail": None,
+            "reply": [],
+            "received_at": container.service.clock(),
+        }
+
+    def fails_half_way() -> None:
+        with store.core_transaction() as tx:
+            tx.record_event(event("1"))
+            raise RuntimeError("half way")
+
+    with pytest.raises(RuntimeError, match="half way"):
+        fails_half_way()
+    assert rows(container, InboundEvent) == []
+
+    with store.core_transaction() as tx:  # the pooled connection is clean for the next one
+        tx.record_event(event("2"))
+    assert [e.event_key for e in rows(container, InboundEvent)] == ["2"]
