@@ -124,7 +124,10 @@ class SqlSurveyStore:
             driver = pooled.driver_connection
             assert driver is not None  # noqa: S101
             cursor = driver.cursor()
-            cursor.execute("BEGIN")
+            # IMMEDIATE: take the write lock now. A deferred BEGIN reads first and, if another
+            # process commits in between, fails at its first write (SQLITE_BUSY_SNAPSHOT);
+            # this waits its turn (busy_timeout) instead.
+            cursor.execute("BEGIN IMMEDIATE")
             try:
                 raw = RawSql.on_cursor(
                     cursor, postgres=False, integrity_error=self._integrity_error
