@@ -7,12 +7,13 @@ import asyncio
 import gc
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from flows.service import NewInvitation
 
 REPO = Path(__file__).resolve().parents[1]
+CONCURRENCY = (1, 8, 32)  # senders at each level of the webhook benchmarks
+WARMUP = 100  # requests before the first measured level
 
 
 def free_port() -> int:
@@ -185,6 +188,54 @@ async def load(
         for connection in connections:
             await connection.close()
     return Result(concurrency, len(latencies), seconds, latencies, errors, client_cpu)
+
+
+# Called before a level with its work; what it returns is called right after the load, still
+# inside the measured window, and gives the seconds the server took to finish deferred work.
+Settle = Callable[[list[list[Post]]], Callable[[], float]]
+
+
+def run_levels(
+    name: str,
+    server: Server,
+    path: str,
+    sizes: list[int],
+    work_for: Callable[[int], list[list[Post]]],
+    *,
+    ok: Callable[[int, bytes], bool],
+    settle: Settle | None = None,
+) -> list[Result]:
+    """Warm the server up, run each concurrency level against it, stop it."""
+    try:
+        server.wait_ready()
+        asyncio.run(load(server.port, path, work_for(WARMUP), 4, ok))
+        results = []
+        for concurrency, size in zip(CONCURRENCY, sizes, strict=True):
+            work = work_for(size)
+            finish = settle(work) if settle is not None else None
+            with quiet_collector():
+                result = asyncio.run(load(server.port, path, work, concurrency, ok))
+                if finish is not None:
+                    waited = finish()
+                    result = replace(
+                        result, seconds=result.seconds + waited, deferred_seconds=waited
+                    )
+            results.append(result)
+            print(result.line(name), flush=True)
+        return results
+    finally:
+        server.stop()
+
+
+def baseline_sqlite(schema: str) -> sqlite3.Connection:
+    """The INSERT baseline's database: WAL and synchronous=NORMAL, as surveybot runs SQLite."""
+    connection = sqlite3.connect(
+        os.environ["BENCH_SQLITE"], isolation_level=None, check_same_thread=False
+    )
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute(schema)
+    return connection
 
 
 @dataclass(frozen=True)

@@ -22,15 +22,13 @@ Writes nothing outside a temporary directory.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import os
-import sqlite3
 import sys
 import tempfile
 import time
 import urllib.request
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,14 +36,16 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from benchmarks.harness import (
+    CONCURRENCY,
+    WARMUP,
     Post,
     Result,
     Server,
+    baseline_sqlite,
     free_port,
-    load,
     parse_sizes,
-    quiet_collector,
     report,
+    run_levels,
     sent_invitation,
 )
 
@@ -54,8 +54,6 @@ TOKEN = "123456:TEST-fake-token-abcdefghijklmnop"  # what the fake Bot API accep
 WEBHOOK_SECRET = "benchmark-webhook-secret_0123456789"
 SECRET_KEY = "benchmark-secret-key-0123456789abcdef-0123"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-CONCURRENCY = (1, 8, 32)
-WARMUP = 100
 FIRST_CHAT = 700_000_000
 CALLS_PER_TAP = 2  # answerCallbackQuery, then editMessageText (the thanks rides on the reply)
 CONSTANT_REPLY = {"method": "sendMessage", "chat_id": 1, "text": "Bedankt voor je antwoord!"}
@@ -82,12 +80,7 @@ def bare_app() -> FastAPI:
 
 
 def insert_app() -> FastAPI:
-    connection = sqlite3.connect(
-        os.environ["BENCH_SQLITE"], isolation_level=None, check_same_thread=False
-    )
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
-    connection.execute(
+    connection = baseline_sqlite(
         "CREATE TABLE IF NOT EXISTS inbound (id INTEGER PRIMARY KEY, update_id INTEGER UNIQUE, "
         "body TEXT, received_at REAL)"
     )
@@ -258,36 +251,25 @@ def run_server(
     sizes: list[int],
     fake_port: int | None = None,
 ) -> list[Result]:
-    """Warm up, then run each level. With `fake_port` (the survey server), a level ends when
-    the outbox has made every Bot API call its updates asked for, not at the last reply: the
-    callback answer and the edit of each tapped question are made after the reply."""
-    try:
-        server.wait_ready()
-        asyncio.run(load(server.port, PATH, requests(take(pool, WARMUP)), 4, answered))
-        results = []
-        for concurrency, size in zip(CONCURRENCY, sizes, strict=True):
-            batch = take(pool, size)
-            if fake_port is not None:
-                time.sleep(0.5)  # the warm-up's or the previous level's calls are all in
-                expected = bot_api_calls(fake_port) + CALLS_PER_TAP * taps(batch)
-            with quiet_collector():
-                result = asyncio.run(
-                    load(server.port, PATH, requests(batch), concurrency, answered)
-                )
-                if fake_port is not None:
-                    waited = wait_for_calls(fake_port, expected)
-                    result = replace(
-                        result, seconds=result.seconds + waited, deferred_seconds=waited
-                    )
-            results.append(result)
-            print(result.line(name), flush=True)
-        return results
-    finally:
-        server.stop()
+    """Run every level. With `fake_port` (the survey server), a level ends when the outbox has
+    made every Bot API call its updates asked for, not at the last reply: the callback answer
+    and the edit of each tapped question are made after the reply."""
+
+    def work_for(size: int) -> list[list[Post]]:
+        return requests(take(pool, size))
+
+    def drained(work: list[list[Post]]) -> Callable[[], float]:
+        assert fake_port is not None  # noqa: S101
+        time.sleep(0.5)  # the warm-up's or the previous level's calls are all in
+        expected = bot_api_calls(fake_port) + CALLS_PER_TAP * taps(work)
+        return lambda: wait_for_calls(fake_port, expected)
+
+    settle = drained if fake_port is not None else None
+    return run_levels(name, server, PATH, sizes, work_for, ok=answered, settle=settle)
 
 
-def taps(batch: list[list[bytes]]) -> int:
-    return sum(b'"callback_query"' in body for conversation in batch for body in conversation)
+def taps(work: list[list[Post]]) -> int:
+    return sum(b'"callback_query"' in body for item in work for body, _headers in item)
 
 
 def main() -> None:

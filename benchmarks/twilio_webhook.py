@@ -19,9 +19,7 @@ Writes nothing outside a temporary directory.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
-import sqlite3
+import itertools
 import tempfile
 import time
 import uuid
@@ -31,14 +29,16 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Request, Response
 
 from benchmarks.harness import (
+    CONCURRENCY,
+    WARMUP,
     Post,
     Result,
     Server,
+    baseline_sqlite,
     free_port,
-    load,
     parse_sizes,
-    quiet_collector,
     report,
+    run_levels,
     sent_invitation,
 )
 
@@ -47,8 +47,6 @@ ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "benchmark-auth-token-0123456789abcdef"
 SECRET_KEY = "benchmark-secret-key-0123456789abcdef-0123"
 OUR_NUMBER = "+3197010000001"
-CONCURRENCY = (1, 8, 32)
-WARMUP = 100
 CONSTANT_TWIML = (
     '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Bedankt voor je antwoord!'
     "</Message></Response>"
@@ -72,12 +70,7 @@ def bare_app() -> FastAPI:
 
 
 def insert_app() -> FastAPI:
-    connection = sqlite3.connect(
-        os.environ["BENCH_SQLITE"], isolation_level=None, check_same_thread=False
-    )
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
-    connection.execute(
+    connection = baseline_sqlite(
         "CREATE TABLE IF NOT EXISTS inbound (id INTEGER PRIMARY KEY, sid TEXT UNIQUE, "
         "sender TEXT, body TEXT, received_at REAL)"
     )
@@ -180,28 +173,18 @@ def thanked(status: int, reply: bytes) -> bool:
 def run_server(
     name: str, target: str, env: dict[str, str], workdir: Path, sizes: list[int]
 ) -> list[Result]:
-    """Start one server, warm it up, then run every concurrency level against it."""
+    """Start one server and run every level against it; each answer is a new phone number."""
     port = free_port()
     url = f"http://127.0.0.1:{port}{PATH}"
+    # Every server gets the same senders (only the survey one needs them): the first number of
+    # each batch, in turn.
+    firsts = itertools.accumulate([WARMUP, *sizes], initial=0)
+
+    def work_for(size: int) -> list[list[Post]]:
+        return [[post] for post in signed_requests(url, next(firsts), size)]
+
     server = Server.uvicorn(target, port, env, workdir)
-    try:
-        server.wait_ready()
-        phone_at = 0  # every server gets the same senders; only the survey one needs them
-        warm = signed_requests(url, phone_at, WARMUP)
-        phone_at += WARMUP
-        asyncio.run(load(port, PATH, [[post] for post in warm], 4, thanked))
-        results = []
-        for concurrency, size in zip(CONCURRENCY, sizes, strict=True):
-            batch = signed_requests(url, phone_at, size)
-            phone_at += size
-            work = [[post] for post in batch]
-            with quiet_collector():
-                result = asyncio.run(load(port, PATH, work, concurrency, thanked))
-            results.append(result)
-            print(result.line(name), flush=True)
-        return results
-    finally:
-        server.stop()
+    return run_levels(name, server, PATH, sizes, work_for, ok=thanked)
 
 
 def main() -> None:
