@@ -14,7 +14,13 @@ from fastapi.templating import Jinja2Templates
 from bots.admin import auth, charts
 from bots.admin.i18n import DAYS, LANGUAGES, translator
 from bots.api.deps import ContainerDep, Role
-from bots.api.routes.export import ExportView, csv_response
+from bots.api.routes.export import (
+    CsvFormat,
+    ExportView,
+    Separator,
+    csv_response,
+    separator_for_locale,
+)
 from bots.api.routes.metrics import View, build_view
 from bots.container import Container
 from scoring import cases, metrics
@@ -206,7 +212,11 @@ async def export_csv(request: Request, container: ContainerDep) -> Response:
     what = ExportView(q.get("view", "responses")) if q.get("view") in set(ExportView) else None
     view = what or ExportView.RESPONSES
     extra = {"metric": q.get("metric") or None, "group_by": q.get("group_by") or None}
-    return csv_response(container, _view(page, **extra), view)
+    v = _view(page, **extra)
+    # The Dutch dashboard hands out the file Dutch Excel opens as columns; `sep` overrides.
+    asked = q.get("sep")
+    sep = Separator(asked) if asked in set(Separator) else separator_for_locale(page.lang)
+    return csv_response(container, v, view, CsvFormat(sep, v.config.timezone))
 
 
 # -- overview ---------------------------------------------------------------------------------
