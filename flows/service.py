@@ -60,6 +60,9 @@ class NewInvitation:
     journey_stage: str | None = None
     tags: tuple[str, ...] = ()
     timezone: str | None = None
+    # A rehearsal (`surveybot try`, or `"test": true` on the API): stored like any survey,
+    # counted in no report and alerting nobody.
+    test: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +214,7 @@ class SurveyService:
             tags=list(new.tags),
             deep_link_token=secrets.token_urlsafe(24) if new.channel is Channel.TELEGRAM else None,
             created_at=now,
+            is_test=new.test,
         )
         if tx.is_opted_out(contact.pseudonym):
             invitation.status = InvitationStatus.OPTED_OUT
@@ -537,17 +541,20 @@ class SurveyService:
                             "queue": survey.queue,
                             "journey_stage": survey.journey_stage,
                             "answered_at": now,
+                            "is_test": survey.is_test,
                         }
                     )
-                    # Same transaction as the response, so an alert is never lost (issue 5).
-                    open_case_if_alerting(
-                        tx.raw,
-                        survey.id,
-                        value,
-                        alert_min=flow.alert_min,
-                        alert_max=flow.alert_max,
-                        now=now,
-                    )
+                    # Same transaction as the response, so an alert is never lost. A test
+                    # answer alerts nobody: no case, no message to the team.
+                    if not survey.is_test:
+                        open_case_if_alerting(
+                            tx.raw,
+                            survey.id,
+                            value,
+                            alert_min=flow.alert_min,
+                            alert_max=flow.alert_max,
+                            now=now,
+                        )
                     changes |= {"answered_at": now, "status": InvitationStatus.FOLLOW_UP.value}
                 case CommentRecorded(text=text):
                     tx.add_comment(survey.id, text, now)

@@ -199,11 +199,53 @@ def demo_data(
     )
 
 
+test_answers_app = typer.Typer(
+    help="Test answers from `surveybot try`: left out of every report; count or delete them.",
+    no_args_is_help=True,
+)
+
+
+@test_answers_app.command("count")
+def count_rehearsals() -> None:
+    """How many test surveys and test answers are stored."""
+    from scoring.rehearsals import count_test_answers  # noqa: PLC0415
+
+    engine = _engine(_settings())
+    counts = count_test_answers(engine)
+    engine.dispose()
+    typer.echo(f"test answers: invitations={counts['invitations']} responses={counts['responses']}")
+
+
+@test_answers_app.command("purge")
+def purge_rehearsals(
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")] = False,
+) -> None:
+    """Delete every test survey (from `surveybot try`) and everything stored with it."""
+    from scoring.rehearsals import count_test_answers, purge_test_answers  # noqa: PLC0415
+
+    engine = _engine(_settings())
+    try:
+        found = count_test_answers(engine)
+        if not found["invitations"]:
+            typer.echo("no test answers stored")
+            return
+        if not yes and not typer.confirm(
+            f"delete {found['invitations']} test survey(s) with {found['responses']} answer(s)?"
+        ):
+            raise typer.Exit(1)
+        deleted = purge_test_answers(engine)
+    finally:
+        engine.dispose()
+    shown = " ".join(f"{name}={n}" for name, n in deleted.items() if n)
+    typer.echo(f"deleted: {shown}")
+
+
 def register(app: typer.Typer) -> None:
-    """Add `report`, `export` and `demo-data` to the main command line."""
+    """Add `report`, `export`, `demo-data` and `test-answers` to the main command line."""
     app.command("report")(report)
     app.command("export")(export)
     app.command("demo-data")(demo_data)
+    app.add_typer(test_answers_app, name="test-answers")
 
 
 # -- demo data --------------------------------------------------------------------------------

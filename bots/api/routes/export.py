@@ -130,6 +130,7 @@ RESPONSE_HEADER = [
     "answered_at",
     "comment",
     "tags",
+    "test",
 ]
 METRIC_HEADER = [
     "group",

@@ -41,6 +41,10 @@ class InvitationIn(BaseModel):
     journey_stage: str | None = Field(default=None, max_length=64)
     tags: list[str] = Field(default_factory=list, max_length=20)
     timezone: str | None = Field(default=None, max_length=64)
+    test: bool = Field(
+        default=False,
+        description="a rehearsal: sent as usual, but left out of reports, exports and alerts",
+    )
 
     @model_validator(mode="after")
     def _address_fits_channel(self) -> Self:
@@ -69,6 +73,7 @@ class InvitationIn(BaseModel):
             journey_stage=self.journey_stage,
             tags=tuple(self.tags),
             timezone=self.timezone,
+            test=self.test,
         )
 
 
@@ -86,6 +91,7 @@ class InvitationOut(BaseModel):
     queue: str | None
     journey_stage: str | None
     tags: list[str]
+    test: bool = Field(description="a test survey: left out of reports, exports and alerts")
     created_at: datetime
     sent_at: datetime | None
     expires_at: datetime | None
@@ -109,6 +115,7 @@ class InvitationOut(BaseModel):
             queue=row.queue,
             journey_stage=row.journey_stage,
             tags=list(row.tags or []),
+            test=row.is_test,
             created_at=row.created_at,
             sent_at=row.sent_at,
             expires_at=row.expires_at,
