@@ -21,12 +21,14 @@ from bots.api.routes.export import (
     csv_response,
     separator_for_locale,
 )
+from bots.api.routes.invitations import recent as recent_invitations
 from bots.api.routes.metrics import View, build_view
 from bots.container import Container
 from scoring import cases, metrics
 from scoring.cases import CaseStatus
 from scoring.metrics import Dimension, Rehearsals, Score
 from scoring.rehearsals import purge_test_answers
+from scoring.tables import InvitationStatus
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -529,3 +531,27 @@ async def purge_tests(
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs the admin role")
     await container.db.run(purge_test_answers, container.db.engine)
     return RedirectResponse("/admin/responses?purged=1", status.HTTP_303_SEE_OTHER)
+
+
+# -- invitations ------------------------------------------------------------------------------
+
+INVITATION_STATES = ("pending", "open", "completed", "failed", "throttled", "opted_out")
+
+
+@router.get("/invitations")
+async def invitation_list(request: Request, container: ContainerDep) -> Response:
+    """The newest invitations; a pending one says why it waits and when it goes."""
+    page = signed_in(request, container)
+    if page is None:
+        return to_login(request)
+    wanted = request.query_params.get("status")
+    state = InvitationStatus(wanted) if wanted in INVITATION_STATES else None
+    rows = await container.db.report(
+        recent_invitations, container, state, 200, test=page.test == Rehearsals.ONLY
+    )
+    return page.render(
+        "invitations.html",
+        rows=rows,
+        state=state.value if state else "",
+        statuses=list(INVITATION_STATES),
+    )
