@@ -80,7 +80,8 @@ def trend(
         )
         line = " ".join(f"{x(i):.1f},{y(p.score):.1f}" for i, p in seg if p.score is not None)
         parts.append(f'<polyline points="{line}" fill="none" stroke="{BLUE}" stroke-width="2.2"/>')
-    step = max(1, -(-len(points) // 12))  # at most ~12 labels on the axis
+    most = max(3, plot_w // 52)  # a label needs about 52 px: ~11 on a wide chart, 6 on a phone
+    step = max(1, -(-len(points) // most))
     for i, p in enumerate(points):
         if p.score is not None:
             tip = f"{p.label}: {_fmt(p.score, decimal)} ± {_fmt(p.margin or 0, decimal)} (n={p.n})"
@@ -139,7 +140,9 @@ def funnel(
     decimal: str = ".",
 ) -> Markup:
     """Horizontal bars, each step as a share of the invitations."""
-    label_w, right, row = 150, 90, (height - 10) / max(len(steps), 1)
+    longest = max((len(label) for label, _ in steps), default=0)
+    # Room for the longest step name ("Vervolgvraag beantwoord") at the 12 px label size.
+    label_w, right, row = min(190, 16 + 7 * longest), 90, (height - 10) / max(len(steps), 1)
     total = steps[0][1] if steps else 0
     parts = [_open(width, height, title)]
     for i, (label, count) in enumerate(steps):

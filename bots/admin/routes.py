@@ -379,8 +379,21 @@ async def overview(request: Request, container: ContainerDep) -> Response:
         drill_param=DRILL_PARAM[by],
         flows=sorted(container.flows),
         trend_svg=charts.trend(points, y_lo, y_hi, title=page.t["trend"], decimal=page.decimal),
+        # The same trend drawn for a phone: scaled down, the wide one's labels are unreadable.
+        trend_narrow_svg=charts.trend(
+            points,
+            y_lo,
+            y_hi,
+            title=page.t["trend"],
+            decimal=page.decimal,
+            width=360,
+            height=220,
+        ),
         dist_svg=charts.bars(dist, title=page.t["distribution"]),
         funnel_svg=charts.funnel(funnel_steps, title=page.t["funnel"], decimal=page.decimal),
+        funnel_narrow_svg=charts.funnel(
+            funnel_steps, title=page.t["funnel"], decimal=page.decimal, width=360, height=180
+        ),
         score_bar=lambda s: charts.score_bar(s.score, s.margin, y_lo, y_hi),
         groups=_worst_first(data["groups"]),
         overall=overall,
