@@ -630,6 +630,12 @@ class ResponseRow:
     comment: str | None
     tags: list[str]
     test: bool = False
+    lower_is_better: bool = False
+
+    @property
+    def goodness(self) -> int:
+        """The value with higher always better, as reports count it."""
+        return self.scale_min + self.scale_max - self.value if self.lower_is_better else self.value
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -667,6 +673,7 @@ def _response_query(
             COMMENT.c.text,
             INVITATION.c.tags,
             r.is_test,
+            r.lower_is_better,
         )
         .select_from(
             RESPONSE.join(INVITATION, INVITATION.c.id == r.invitation_id).outerjoin(
@@ -679,9 +686,11 @@ def _response_query(
 
 
 def _row(values: Sequence[Any]) -> ResponseRow:
-    *head, answered_at, comment, tags, is_test = values
+    *head, answered_at, comment, tags, is_test, lower = values
     build: Any = ResponseRow  # the leading columns line up with the dataclass fields
-    return build(*head, _as_utc(answered_at), comment, list(tags or []), bool(is_test))  # type: ignore[no-any-return]
+    return build(  # type: ignore[no-any-return]
+        *head, _as_utc(answered_at), comment, list(tags or []), bool(is_test), bool(lower)
+    )
 
 
 def responses(

@@ -446,7 +446,7 @@ async def responses(request: Request, container: ContainerDep) -> Response:
 
 def _response_band(row: metrics.ResponseRow) -> str:
     """A CSS class for the answer's colour (classes, not inline styles: the CSP allows none)."""
-    band = metrics.band_of(row.metric, row.value, row.scale_min, row.scale_max)
+    band = metrics.band_of(row.metric, row.goodness, row.scale_min, row.scale_max)
     return {-1: "low", 0: "mid", 1: "high"}[band]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ import httpx
 import pytest
 
 from bots.cli.admin import seed_demo
+from bots.console import run_console_survey
 from bots.container import Container
 from scoring import metrics
 from tests.conftest import VIEWER_TOKEN, LiveServer
@@ -80,3 +82,17 @@ def test_dashboard_times_are_in_the_report_time_zone(client: httpx.Client) -> No
     local = answered.astimezone(ZoneInfo("Europe/Amsterdam"))
     assert first.group(2) == local.strftime("%Y-%m-%d %H:%M")
     assert local.strftime("%Y-%m-%d %H:%M") in detail
+
+
+def test_a_high_effort_answer_is_shown_red_not_green(
+    client: httpx.Client, container: Container
+) -> None:
+    """ces-effort runs the other way: 7 ('very much effort') is the worst answer, so red."""
+    out = io.StringIO()
+    run_console_survey(
+        container.service, "ces-effort", locale="en", who="t", inp=io.StringIO("7\nx\n"), out=out
+    )
+    with container.db.engine.connect() as conn:
+        [row] = metrics.responses(conn, metrics.Filters(test=metrics.Rehearsals.ONLY))[1]
+    page = client.get(f"/admin/responses/{row.id}?lang=en").text
+    assert '<span class="dot low"></span><strong data-testid="value">7</strong>' in page
