@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from bots.cli.admin import seed_demo
 from bots.container import Container
@@ -146,6 +147,13 @@ def _pending_invitations(container: Container) -> None:
     container.service.create_invitation(NewInvitation(Channel.TELEGRAM, "", flow_id="nps"))
 
 
+def _a_case_response(container: Container) -> int:
+    with container.db.session() as session:
+        case = session.exec(sa.select(AlertCase)).scalars().first()  # type: ignore[call-overload]
+        assert case is not None
+        return int(case.response_id)
+
+
 @pytest.mark.parametrize("width", [390, 1400])
 def test_dashboard_fits_the_screen_in_both_languages_and_saves_screenshots(
     page: Any, live_server: LiveServer, container: Container, width: int
@@ -160,12 +168,15 @@ def test_dashboard_fits_the_screen_in_both_languages_and_saves_screenshots(
             locale=browser_locale, viewport={"width": width, "height": 900}
         )
         tab = context.new_page()
+        tab.goto(f"{base}/admin/login?lang={lang}")
+        tab.screenshot(path=str(ARTIFACTS / f"admin-login-{lang}-{width}.png"), full_page=True)
         _sign_in(tab, base, f"/admin?lang={lang}")
         for name, path in (
             ("overview", f"/admin?lang={lang}"),
             ("responses", f"/admin/responses?lang={lang}"),
             ("cases", f"/admin/cases?lang={lang}"),
             ("invitations", f"/admin/invitations?lang={lang}"),
+            ("response", f"/admin/responses/{_a_case_response(container)}?lang={lang}"),
         ):
             tab.goto(base + path)
             overflow = tab.evaluate(
