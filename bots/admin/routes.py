@@ -532,9 +532,12 @@ async def update_case(  # noqa: PLR0917  (FastAPI reads the form fields from the
 
 @router.post("/test-answers/purge")
 async def purge_tests(
-    request: Request, container: ContainerDep, csrf: Annotated[str, Form()] = ""
+    request: Request,
+    container: ContainerDep,
+    csrf: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
 ) -> Response:
-    """Delete every test answer (admin session and CSRF token required)."""
+    """Delete every test answer (admin session, CSRF token and the confirm box required)."""
     page = signed_in(request, container)
     if page is None:
         return to_login(request)
@@ -542,6 +545,8 @@ async def purge_tests(
         raise HTTPException(status.HTTP_403_FORBIDDEN, "invalid CSRF token")
     if page.role is not Role.ADMIN:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs the admin role")
+    if confirm != "yes":
+        return RedirectResponse("/admin/responses?test=only", status.HTTP_303_SEE_OTHER)
     await container.db.run(purge_test_answers, container.db.engine)
     return RedirectResponse("/admin/responses?purged=1", status.HTTP_303_SEE_OTHER)
 

@@ -169,15 +169,18 @@ def test_admin_purges_test_answers_and_keeps_the_real_ones(
 def test_dashboard_purge_button_needs_an_admin_and_the_csrf_token(
     live_server: LiveServer, mixed: Container
 ) -> None:
-    """The responses page's purge form works for an admin with the token, and only then."""
+    """The purge form needs an admin, the CSRF token and its confirm box ticked."""
     with httpx.Client(base_url=live_server.url) as client:
         client.post("/admin/login", data={"token": ADMIN_TOKEN, "next": "/admin"})
         assert client.post("/admin/test-answers/purge", data={}).status_code == 403
         csrf = auth.csrf_token(mixed.settings, client.cookies[auth.COOKIE])
         page = client.get("/admin/responses?test=only&lang=en")
         assert 'action="/admin/test-answers/purge"' in page.text
-        done = client.post("/admin/test-answers/purge", data={"csrf": csrf})
-    assert done.status_code == 303
+        unticked = client.post("/admin/test-answers/purge", data={"csrf": csrf})
+        with mixed.db.engine.connect() as conn:
+            assert metrics.responses(conn, Filters(test=Rehearsals.ONLY))[0] == 2
+        done = client.post("/admin/test-answers/purge", data={"csrf": csrf, "confirm": "yes"})
+    assert (unticked.status_code, done.status_code) == (303, 303)
     with mixed.db.engine.connect() as conn:
         assert metrics.responses(conn, Filters(test=Rehearsals.ONLY))[0] == 0
         assert metrics.responses(conn, Filters())[0] == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from bots.cli.admin import seed_demo
+from bots.console import run_console_survey
 from bots.container import Container
 from flows.service import NewInvitation
 from scoring import queue
@@ -133,7 +135,7 @@ def test_case_status_changes_from_the_dashboard(
 
 
 def _pending_invitations(container: Container) -> None:
-    """One waiting for the morning (as the worker leaves it), one Telegram deep link."""
+    """One waiting for the morning (as the worker leaves it), a Telegram link, a test answer."""
     now = datetime.now(UTC)
     evening = container.service.create_invitation(
         NewInvitation(Channel.SMS, "+31612345678", flow_id="csat", agent="Anna")
@@ -145,6 +147,11 @@ def _pending_invitations(container: Container) -> None:
         container.db.engine, job, now + timedelta(hours=11), now, "quiet hours", refund=True
     )
     container.service.create_invitation(NewInvitation(Channel.TELEGRAM, "", flow_id="nps"))
+    answers, out = io.StringIO("2\nJust testing the flow\n"), io.StringIO()
+    assert (
+        run_console_survey(container.service, "nps", locale="en", who="t", inp=answers, out=out)
+        == 0
+    )
 
 
 def _a_case_response(container: Container) -> int:
@@ -176,6 +183,7 @@ def test_dashboard_fits_the_screen_in_both_languages_and_saves_screenshots(
             ("responses", f"/admin/responses?lang={lang}"),
             ("cases", f"/admin/cases?lang={lang}"),
             ("invitations", f"/admin/invitations?lang={lang}"),
+            ("test-answers", f"/admin/responses?lang={lang}&test=only"),
             ("response", f"/admin/responses/{_a_case_response(container)}?lang={lang}"),
         ):
             tab.goto(base + path)
