@@ -10,7 +10,17 @@ from fastapi import FastAPI
 
 from bots.admin.routes import router as admin_router
 from bots.alerts import alerts_plugin
-from bots.api.routes import cases, contacts, export, flows, health, invitations, metrics, responses
+from bots.api.routes import (
+    cases,
+    contacts,
+    export,
+    flows,
+    health,
+    invitations,
+    metrics,
+    rehearsals,
+    responses,
+)
 from bots.body_limit import BodyLimit
 from bots.container import Container, build
 from bots.observability import install_observability
@@ -67,6 +77,13 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(flows.router)
     app.include_router(contacts.router)
     install_observability(app, container)  # GET /metrics and the webhook latency timer
-    for own in (metrics.router, responses.router, export.router, cases.router, admin_router):
+    for own in (
+        metrics.router,
+        responses.router,
+        export.router,
+        cases.router,
+        rehearsals.router,
+        admin_router,
+    ):
         app.include_router(own)
     return app

@@ -21,11 +21,15 @@ def run_console_survey(
     """Ask, read answers line by line until the conversation ends. Returns an exit code."""
     try:
         invitation, replies = service.start_now(
-            NewInvitation(Channel.CONSOLE, who, flow_id=flow_id, locale=locale)
+            NewInvitation(Channel.CONSOLE, who, flow_id=flow_id, locale=locale, test=True)
         )
     except UnknownFlow as exc:
         out.write(f"error: {exc}\n")
         return 2
+    out.write(
+        "(a test survey: its answers stay out of reports, exports and alerts; "
+        "`surveybot test-answers purge` deletes them)\n"
+    )
     _show(replies, out)
     while replies and not _over(replies):
         out.write("you> ")

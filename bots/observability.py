@@ -66,7 +66,8 @@ class DatabaseCollector:
         by_status = GaugeMetricFamily(
             "surveybot_invitations", "Invitations by current status", labels=["status"]
         )
-        counts = dict(_grouped(conn, invitation_t.c.status))
+        real = invitation_t.c.is_test == sa.false()  # test answers are no customer's
+        counts = dict(_grouped(conn, invitation_t.c.status, real))
         for state in InvitationStatus:
             by_status.add_metric([state.value], counts.pop(state.value, 0))
         for other, n in counts.items():  # a status added later still shows up
@@ -77,7 +78,7 @@ class DatabaseCollector:
             "surveybot_invitations_sent", "Invitations whose question was sent", labels=["channel"]
         )
         for channel, n in _grouped(
-            conn, invitation_t.c.channel, invitation_t.c.sent_at.is_not(None)
+            conn, invitation_t.c.channel, invitation_t.c.sent_at.is_not(None), real
         ):
             sent.add_metric([channel], n)
         yield sent
@@ -85,7 +86,9 @@ class DatabaseCollector:
         answered = CounterMetricFamily(
             "surveybot_responses", "Scores received", labels=["flow", "channel"]
         )
-        for (flow, channel), n in _grouped2(conn, response_t.c.flow_id, response_t.c.channel):
+        for (flow, channel), n in _grouped2(
+            conn, response_t.c.flow_id, response_t.c.channel, response_t.c.is_test == sa.false()
+        ):
             answered.add_metric([flow, channel], n)
         yield answered
 
@@ -133,9 +136,12 @@ def _grouped(
 
 
 def _grouped2(
-    conn: Connection, first: sa.ColumnElement[Any], second: sa.ColumnElement[Any]
+    conn: Connection,
+    first: sa.ColumnElement[Any],
+    second: sa.ColumnElement[Any],
+    *where: sa.ColumnElement[bool],
 ) -> list[tuple[tuple[str, str], int]]:
-    query = sa.select(first, second, sa.func.count()).group_by(first, second)
+    query = sa.select(first, second, sa.func.count()).where(*where).group_by(first, second)
     return [((str(a), str(b)), int(n)) for a, b, n in conn.execute(query)]
 
 

@@ -26,9 +26,10 @@ from flows.models import Flow
 from flows.policy import DispatchPolicy
 from flows.ports import Clock, Outbound, SendError, SendResult
 from flows.render import Expects, Renderer, Reply, ReplyKind
+from flows.waiting import QueuedSend, Waiting, explain
 from scoring.cases import note_comment, open_case_if_alerting
 from scoring.normalise import is_help, is_optin, is_optout
-from scoring.queue import enqueue
+from scoring.queue import enqueue, invite_jobs
 from scoring.scales import LOCALES, Channel
 from scoring.storage import DuplicateEvent, SqlSurveyStore, SurveyRow, SurveyTransaction
 from scoring.tables import Contact, Invitation, InvitationStatus
@@ -60,6 +61,9 @@ class NewInvitation:
     journey_stage: str | None = None
     tags: tuple[str, ...] = ()
     timezone: str | None = None
+    # A rehearsal (`surveybot try`, or `"test": true` on the API): stored like any survey,
+    # counted in no report and alerting nobody.
+    test: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +215,7 @@ class SurveyService:
             tags=list(new.tags),
             deep_link_token=secrets.token_urlsafe(24) if new.channel is Channel.TELEGRAM else None,
             created_at=now,
+            is_test=new.test,
         )
         if tx.is_opted_out(contact.pseudonym):
             invitation.status = InvitationStatus.OPTED_OUT
@@ -247,6 +252,34 @@ class SurveyService:
         if not policy.sampled_in(invitation.public_id):
             return f"not in the {policy.sample_percent:g}% sample"
         return None
+
+    def waiting(self, invitations: Sequence[Invitation]) -> dict[int, Waiting]:
+        """Why each pending invitation waits (send window, delay, retry) and until when."""
+        pending = [i for i in invitations if i.status == InvitationStatus.PENDING and i.id]
+        if not pending:
+            return {}
+        with self.store.engine.connect() as conn:
+            jobs = invite_jobs(conn, [i.id for i in pending if i.id is not None])
+        now = self.clock()
+        found: dict[int, Waiting] = {}
+        for invitation in pending:
+            assert invitation.id is not None  # noqa: S101
+            flow = self.flows.get(invitation.flow_id)
+            delay = self.policy.for_flow(flow).send_delay if flow else self.policy.send_delay
+            row = jobs.get(invitation.id)
+            job = (
+                QueuedSend(row.status, row.due_at, row.attempts, row.last_error)
+                if row is not None
+                else None
+            )
+            found[invitation.id] = explain(
+                created_at=invitation.created_at,
+                job=job,
+                send_delay=delay,
+                now=now,
+                deep_link=invitation.deep_link_token is not None,
+            )
+        return found
 
     def get_invitation(self, public_id: str) -> Invitation:
         with self.store.transaction() as tx:
@@ -537,17 +570,20 @@ class SurveyService:
                             "queue": survey.queue,
                             "journey_stage": survey.journey_stage,
                             "answered_at": now,
+                            "is_test": survey.is_test,
                         }
                     )
-                    # Same transaction as the response, so an alert is never lost (issue 5).
-                    open_case_if_alerting(
-                        tx.raw,
-                        survey.id,
-                        value,
-                        alert_min=flow.alert_min,
-                        alert_max=flow.alert_max,
-                        now=now,
-                    )
+                    # Same transaction as the response, so an alert is never lost. A test
+                    # answer alerts nobody: no case, no message to the team.
+                    if not survey.is_test:
+                        open_case_if_alerting(
+                            tx.raw,
+                            survey.id,
+                            value,
+                            alert_min=flow.alert_min,
+                            alert_max=flow.alert_max,
+                            now=now,
+                        )
                     changes |= {"answered_at": now, "status": InvitationStatus.FOLLOW_UP.value}
                 case CommentRecorded(text=text):
                     tx.add_comment(survey.id, text, now)

@@ -59,6 +59,14 @@ class Dimension(StrEnum):
         return self in (Dimension.DAY, Dimension.WEEK, Dimension.MONTH, Dimension.DOW)
 
 
+class Rehearsals(StrEnum):
+    """Test answers (`surveybot try`, `"test": true` invitations) in a view: out by default."""
+
+    EXCLUDE = "exclude"
+    INCLUDE = "include"
+    ONLY = "only"
+
+
 _COLUMN = {
     Dimension.FLOW: "flow_id",
     Dimension.CHANNEL: "channel",
@@ -84,6 +92,7 @@ class Filters:
     journey_stages: tuple[str, ...] = ()
     locales: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    test: Rehearsals = Rehearsals.EXCLUDE
 
     def __post_init__(self) -> None:
         for moment in (self.start, self.end):
@@ -280,6 +289,10 @@ def conditions(
     """WHERE clauses for `filters` on the response or the invitation table (same columns)."""
     c = table.c
     where: list[sa.ColumnElement[bool]] = []
+    if filters.test is Rehearsals.EXCLUDE:
+        where.append(c.is_test == sa.false())
+    elif filters.test is Rehearsals.ONLY:
+        where.append(c.is_test == sa.true())
     if filters.start is not None:
         where.append(c[time_column] >= sa.literal(filters.start, UTCDateTime()))
     if filters.end is not None:
@@ -616,6 +629,13 @@ class ResponseRow:
     answered_at: datetime
     comment: str | None
     tags: list[str]
+    test: bool = False
+    lower_is_better: bool = False
+
+    @property
+    def goodness(self) -> int:
+        """The value with higher always better, as reports count it."""
+        return self.scale_min + self.scale_max - self.value if self.lower_is_better else self.value
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -652,6 +672,8 @@ def _response_query(
             r.answered_at,
             COMMENT.c.text,
             INVITATION.c.tags,
+            r.is_test,
+            r.lower_is_better,
         )
         .select_from(
             RESPONSE.join(INVITATION, INVITATION.c.id == r.invitation_id).outerjoin(
@@ -664,9 +686,11 @@ def _response_query(
 
 
 def _row(values: Sequence[Any]) -> ResponseRow:
-    *head, answered_at, comment, tags = values
+    *head, answered_at, comment, tags, is_test, lower = values
     build: Any = ResponseRow  # the leading columns line up with the dataclass fields
-    return build(*head, _as_utc(answered_at), comment, list(tags or []))  # type: ignore[no-any-return]
+    return build(  # type: ignore[no-any-return]
+        *head, _as_utc(answered_at), comment, list(tags or []), bool(is_test), bool(lower)
+    )
 
 
 def responses(
@@ -716,8 +740,8 @@ def responses_after(
 
 
 def response_by_id(conn: sa.Connection, response_id: int) -> ResponseRow | None:
-    """One response with its comment and tags."""
-    query, _ = _response_query(_d(conn), Filters(), None)
+    """One response with its comment and tags, a test answer too."""
+    query, _ = _response_query(_d(conn), Filters(test=Rehearsals.INCLUDE), None)
     values = conn.execute(query.where(RESPONSE.c.id == response_id)).first()
     return None if values is None else _row(values)
 
@@ -742,11 +766,16 @@ def distinct_values(conn: sa.Connection, dimension: Dimension, limit: int = 200)
     """Known values of a dimension, for the dashboard's filter lists."""
     if dimension is Dimension.TAG:
         elements = _tag_elements(_d(conn), INVITATION.c.tags)
-        query = sa.select(elements.c.value).select_from(INVITATION).join(elements, sa.true())
+        query = (
+            sa.select(elements.c.value)
+            .select_from(INVITATION)
+            .join(elements, sa.true())
+            .where(INVITATION.c.is_test == sa.false())
+        )
         column: sa.ColumnElement[Any] = elements.c.value
     else:
         column = RESPONSE.c[_COLUMN[dimension]]
-        query = sa.select(column)
+        query = sa.select(column).where(RESPONSE.c.is_test == sa.false())
     rows = conn.execute(
         query.where(column.is_not(None)).group_by(column).order_by(column).limit(limit)
     ).scalars()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -215,3 +216,19 @@ def expire_overdue(engine: Engine, now: datetime) -> int:
             .values(status=InvitationStatus.COMPLETED.value, closed_at=now)
         )
     return int(expired)
+
+
+def invite_jobs(conn: Connection, invitation_ids: list[int]) -> dict[int, Any]:
+    """The invite send job of each invitation: status, due time, attempts, last error."""
+    if not invitation_ids:
+        return {}
+    rows = conn.execute(
+        sa.select(
+            job_t.c.invitation_id,
+            job_t.c.status,
+            job_t.c.due_at,
+            job_t.c.attempts,
+            job_t.c.last_error,
+        ).where(job_t.c.invitation_id.in_(invitation_ids), job_t.c.kind == "invite")
+    ).all()
+    return {row.invitation_id: row for row in rows}

@@ -23,7 +23,7 @@ _SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"
 
 SURVEY_COLUMNS = (
     "i.id, i.public_id, i.flow_id, i.channel, i.locale, i.status, i.expires_at, i.agent, "
-    "i.team, i.queue, i.journey_stage, s.step, COALESCE(s.reprompts, 0)"
+    "i.team, i.queue, i.journey_stage, s.step, COALESCE(s.reprompts, 0), i.is_test"
 )
 _OF_ADDRESS = "WHERE c.channel = :channel AND c.address = :address AND i.channel = :channel"
 SURVEY_FROM = (
@@ -53,9 +53,9 @@ STATEMENTS: dict[str, str] = {
     "VALUES (:iid, :step, :reprompts, :now)",
     "insert_response": "INSERT INTO response (invitation_id, flow_id, metric, value, scale_min, "
     "scale_max, lower_is_better, raw_text, normaliser_version, channel, locale, agent, team, "
-    "queue, journey_stage, answered_at) VALUES (:invitation_id, :flow_id, :metric, :value, "
-    ":scale_min, :scale_max, :lower_is_better, :raw_text, :normaliser_version, :channel, "
-    ":locale, :agent, :team, :queue, :journey_stage, :answered_at)",
+    "queue, journey_stage, answered_at, is_test) VALUES (:invitation_id, :flow_id, :metric, "
+    ":value, :scale_min, :scale_max, :lower_is_better, :raw_text, :normaliser_version, "
+    ":channel, :locale, :agent, :team, :queue, :journey_stage, :answered_at, :is_test)",
     "insert_comment": "INSERT INTO comment (response_id, text, created_at) VALUES "
     "((SELECT id FROM response WHERE invitation_id = :iid), :text, :now)",
     "insert_event": "INSERT INTO inboundevent (provider, event_key, invitation_id, outcome, "

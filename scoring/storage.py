@@ -82,6 +82,7 @@ class SurveyRow:
     journey_stage: str | None
     step: str | None
     reprompts: int
+    is_test: bool = False
 
     @property
     def is_open(self) -> bool:
@@ -201,6 +202,7 @@ class SurveyTransaction:
             return None
         values = list(row)
         values[6] = self.raw.timestamp(values[6])
+        values[13] = bool(values[13])
         return SurveyRow(*values)
 
     def update_invitation(self, invitation_id: int, values: dict[str, Any]) -> None:

@@ -106,6 +106,10 @@ class Invitation(SQLModel, table=True):
     expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     answered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # A test answer (`surveybot try`): kept out of every report, export, metric and alert.
+    is_test: bool = Field(
+        default=False, sa_column=Column(sa.Boolean(), nullable=False, server_default=sa.false())
+    )
 
 
 class ConversationState(SQLModel, table=True):
@@ -144,6 +148,10 @@ class Response(SQLModel, table=True):
     queue: str | None = Field(default=None, max_length=128)
     journey_stage: str | None = Field(default=None, max_length=64)
     answered_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # Copied from the invitation, like the dimensions above.
+    is_test: bool = Field(
+        default=False, sa_column=Column(sa.Boolean(), nullable=False, server_default=sa.false())
+    )
 
 
 class Comment(SQLModel, table=True):

@@ -14,8 +14,8 @@ RED, AMBER, GREEN, BLUE, GREY = "#d64545", "#e8a317", "#2f9e44", "#3b6fd4", "#8a
 INK, GRID, BAND = "#1f2937", "#e5e7eb", "#3b6fd4"
 
 
-def _fmt(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
+def _fmt(value: float, decimal: str = ".") -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".").replace(".", decimal)
 
 
 def value_colour(metric: str, goodness: int, lo: int, hi: int) -> str:
@@ -39,6 +39,7 @@ def trend(
     title: str,
     width: int = 640,
     height: int = 240,
+    decimal: str = ".",
 ) -> Markup:
     """Line with a shaded 95% band; a hidden bucket breaks the line instead of faking a value."""
     left, right, top, bottom = 44, 12, 12, 34
@@ -57,7 +58,7 @@ def trend(
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
             f'stroke="{GRID}"/><text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" '
-            f'class="tick">{_fmt(tick)}</text>'
+            f'class="tick">{_fmt(tick, decimal)}</text>'
         )
     segments: list[list[tuple[int, TrendPoint]]] = [[]]
     for i, p in enumerate(points):
@@ -79,10 +80,11 @@ def trend(
         )
         line = " ".join(f"{x(i):.1f},{y(p.score):.1f}" for i, p in seg if p.score is not None)
         parts.append(f'<polyline points="{line}" fill="none" stroke="{BLUE}" stroke-width="2.2"/>')
-    step = max(1, -(-len(points) // 12))  # at most ~12 labels on the axis
+    most = max(3, plot_w // 52)  # a label needs about 52 px: ~11 on a wide chart, 6 on a phone
+    step = max(1, -(-len(points) // most))
     for i, p in enumerate(points):
         if p.score is not None:
-            tip = f"{p.label}: {_fmt(p.score)} ± {_fmt(p.margin or 0)} (n={p.n})"
+            tip = f"{p.label}: {_fmt(p.score, decimal)} ± {_fmt(p.margin or 0, decimal)} (n={p.n})"
             parts.append(
                 f'<circle cx="{x(i):.1f}" cy="{y(p.score):.1f}" r="3.2" fill="{BLUE}">'
                 f"<title>{escape(tip)}</title></circle>"
@@ -130,10 +132,17 @@ def bars(
 
 
 def funnel(
-    steps: Sequence[tuple[str, int]], *, title: str, width: int = 420, height: int = 190
+    steps: Sequence[tuple[str, int]],
+    *,
+    title: str,
+    width: int = 420,
+    height: int = 190,
+    decimal: str = ".",
 ) -> Markup:
     """Horizontal bars, each step as a share of the invitations."""
-    label_w, right, row = 150, 90, (height - 10) / max(len(steps), 1)
+    longest = max((len(label) for label, _ in steps), default=0)
+    # Room for the longest step name ("Vervolgvraag beantwoord") at the 12 px label size.
+    label_w, right, row = min(190, 16 + 7 * longest), 90, (height - 10) / max(len(steps), 1)
     total = steps[0][1] if steps else 0
     parts = [_open(width, height, title)]
     for i, (label, count) in enumerate(steps):
@@ -145,7 +154,7 @@ def funnel(
             f'<rect x="{label_w}" y="{y0 + row * 0.15:.1f}" width="{max(w, 1):.1f}" '
             f'height="{row * 0.7:.1f}" rx="3" fill="{BLUE}" fill-opacity="{1 - i * 0.13:.2f}"/>'
             f'<text x="{label_w + w + 6:.1f}" y="{y0 + row * 0.62:.1f}" class="count">'
-            f"{count} · {_fmt(100 * share)}%</text>"
+            f"{count} · {_fmt(100 * share, decimal)}%</text>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704

@@ -1,6 +1,8 @@
-"""The dashboard's words in Dutch and English."""
+"""The dashboard's words in Dutch and English, and how each language writes numbers and dates."""
 
 from __future__ import annotations
+
+from datetime import date, datetime
 
 LANGUAGES = ("nl", "en")
 
@@ -92,6 +94,37 @@ TEXTS: dict[str, dict[str, str]] = {
         "hidden_note": "Groups with fewer than {n} answers show n only.",
         "tz_note": "Times in {tz}.",
         "viewer_only": "Viewers can read; only admins change cases.",
+        "test": "Test answers",
+        "test_exclude": "Hidden",
+        "test_include": "Included",
+        "test_only": "Only test answers",
+        "test_mark": "test",
+        "test_note": "Test answers come from surveybot try and stay out of every report.",
+        "purge_tests": "Delete all test answers",
+        "purge_confirm": "yes, delete every test answer",
+        "purged": "Test answers deleted.",
+        "invitations": "Invitations",
+        "created_at": "Created",
+        "waiting": "Waiting for",
+        "goes_at": "Goes",
+        "reason_send_window": "the send window to open",
+        "reason_send_delay": "the send delay",
+        "reason_retry": "a retry after a failed send",
+        "reason_due": "a worker (due now)",
+        "reason_sending": "the send in progress",
+        "reason_deep_link": "the customer to open the deep link",
+        "attempt": "attempt",
+        "pending": "Pending",
+        "failed": "Failed",
+        "throttled": "Throttled",
+        "opted_out": "Opted out",
+        "completed": "Completed",
+        "expired": "Expired",
+        "unanswered": "Unanswered",
+        "follow_up": "Follow-up",
+        "no_invitations": "No invitations.",
+        "filters": "Filters",
+        "chosen": "chosen",
     },
     "nl": {
         "title": "Klantscores",
@@ -180,6 +213,37 @@ TEXTS: dict[str, dict[str, str]] = {
         "hidden_note": "Groepen met minder dan {n} antwoorden tonen alleen n.",
         "tz_note": "Tijden in {tz}.",
         "viewer_only": "Kijkers kunnen lezen; alleen beheerders wijzigen meldingen.",
+        "test": "Testantwoorden",
+        "test_exclude": "Verborgen",
+        "test_include": "Meegeteld",
+        "test_only": "Alleen testantwoorden",
+        "test_mark": "test",
+        "test_note": "Testantwoorden (van surveybot try) tellen in geen rapport mee.",
+        "purge_tests": "Alle testantwoorden verwijderen",
+        "purge_confirm": "ja, verwijder alle testantwoorden",
+        "purged": "Testantwoorden verwijderd.",
+        "invitations": "Uitnodigingen",
+        "created_at": "Aangemaakt",
+        "waiting": "Wacht op",
+        "goes_at": "Gaat om",
+        "reason_send_window": "het verzendvenster",
+        "reason_send_delay": "de verzendvertraging",
+        "reason_retry": "een nieuwe poging na een mislukte verzending",
+        "reason_due": "een worker (nu aan de beurt)",
+        "reason_sending": "de verzending die loopt",
+        "reason_deep_link": "de klant die de link opent",
+        "attempt": "poging",
+        "pending": "In de wachtrij",
+        "failed": "Mislukt",
+        "throttled": "Overgeslagen",
+        "opted_out": "Afgemeld",
+        "completed": "Voltooid",
+        "expired": "Verlopen",
+        "unanswered": "Onbeantwoord",
+        "follow_up": "Vervolgvraag",
+        "no_invitations": "Geen uitnodigingen.",
+        "filters": "Filters",
+        "chosen": "gekozen",
     },
 }
 
@@ -189,5 +253,35 @@ DAYS = {
 }
 
 
+MONTHS = {
+    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+    "nl": ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
+}
+DASH = "\u2013"
+
+
 def translator(lang: str) -> dict[str, str]:
     return TEXTS.get(lang, TEXTS["en"])
+
+
+def number(value: float | None, digits: int, lang: str) -> str:
+    """A figure as the language writes it: 41.5 in English, 41,5 in Dutch; a dash for none."""
+    if value is None:
+        return DASH
+    text = f"{value:.{digits}f}"
+    return text.replace(".", ",") if lang == "nl" else text
+
+
+def moment(value: datetime, lang: str) -> str:
+    """A local date and time for tables: day-month-year in Dutch."""
+    return value.strftime("%d-%m-%Y %H:%M" if lang == "nl" else "%Y-%m-%d %H:%M")
+
+
+def day_label(value: date, lang: str) -> str:
+    """A short day for chart axes: '2 nov' in Dutch, 'Nov 2' in English."""
+    month = MONTHS[lang if lang in MONTHS else "en"][value.month - 1]
+    return f"{value.day} {month}" if lang == "nl" else f"{month} {value.day}"
+
+
+def month_label(value: date, lang: str) -> str:
+    return f"{MONTHS[lang if lang in MONTHS else 'en'][value.month - 1]} {value.year}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -11,15 +11,24 @@ from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from bots.admin import auth, charts
+from bots.admin import auth, charts, i18n
 from bots.admin.i18n import DAYS, LANGUAGES, translator
 from bots.api.deps import ContainerDep, Role
-from bots.api.routes.export import ExportView, csv_response
+from bots.api.routes.export import (
+    CsvFormat,
+    ExportView,
+    Separator,
+    csv_response,
+    separator_for_locale,
+)
+from bots.api.routes.invitations import recent as recent_invitations
 from bots.api.routes.metrics import View, build_view
 from bots.container import Container
 from scoring import cases, metrics
 from scoring.cases import CaseStatus
-from scoring.metrics import Dimension, Score
+from scoring.metrics import Dimension, Rehearsals, Score
+from scoring.rehearsals import purge_test_answers
+from scoring.tables import InvitationStatus
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -49,6 +58,7 @@ FILTER_PARAMS = (
     "journey_stage",
     "locale",
     "tag",
+    "test",
 )
 # The dashboard filter name for each breakdown, so a row links to its own responses.
 DRILL_PARAM = {d: "flow" if d is Dimension.FLOW else d.value for d in BREAKDOWNS}
@@ -70,6 +80,23 @@ class Page:
         """The filter query parameters, repeated ones kept, empty ones dropped."""
         q = self.request.query_params
         return {k: [v for v in q.getlist(k) if v] for k in FILTER_PARAMS if any(q.getlist(k))}
+
+    def chosen(self, name: str) -> list[str]:
+        """The values picked for one filter (a filter may repeat: channel=sms&channel=voice)."""
+        return [v for v in self.request.query_params.getlist(name) if v]
+
+    @property
+    def test(self) -> str:
+        asked = self.request.query_params.get("test")
+        return asked if asked in set(Rehearsals) else Rehearsals.EXCLUDE.value
+
+    def num(self, value: float | None, digits: int = 1) -> str:
+        """A figure with the language's decimal sign."""
+        return i18n.number(value, digits, self.lang)
+
+    @property
+    def decimal(self) -> str:
+        return "," if self.lang == "nl" else "."
 
     def qs(self, path: str, **changes: str | None) -> str:
         """A link to `path` with the current filters, some changed (None removes one)."""
@@ -96,10 +123,17 @@ class Page:
         return response
 
     def local(self, moment: datetime | None) -> str:
+        """A time as people here read it: in the report time zone, in the page's language."""
         if moment is None:
             return ""
+        return i18n.moment(moment.astimezone(metrics_tz(self.container)), self.lang)
+
+    @property
+    def tz_label(self) -> str:
+        """The report time zone and its current offset, e.g. 'Europe/Amsterdam (UTC+01:00)'."""
         tz = metrics_tz(self.container)
-        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        offset = datetime.now(UTC).astimezone(tz).strftime("%z")
+        return f"{tz.key} (UTC{offset[:3]}:{offset[3:]})"
 
 
 def metrics_tz(container: Container) -> Any:
@@ -206,7 +240,11 @@ async def export_csv(request: Request, container: ContainerDep) -> Response:
     what = ExportView(q.get("view", "responses")) if q.get("view") in set(ExportView) else None
     view = what or ExportView.RESPONSES
     extra = {"metric": q.get("metric") or None, "group_by": q.get("group_by") or None}
-    return csv_response(container, _view(page, **extra), view)
+    v = _view(page, **extra)
+    # The Dutch dashboard hands out the file Dutch Excel opens as columns; `sep` overrides.
+    asked = q.get("sep")
+    sep = Separator(asked) if asked in set(Separator) else separator_for_locale(page.lang)
+    return csv_response(container, v, view, CsvFormat(sep, v.config.timezone))
 
 
 # -- overview ---------------------------------------------------------------------------------
@@ -246,18 +284,7 @@ def overview_data(page: Page, metric: str, bucket: Dimension, by: Dimension) -> 
         groups = metrics.scores(conn, metric, v.filters, by, v.config)
         funnel = metrics.funnel(conn, v.filters, None, v.config)[0]
         comments = metrics.latest_comments(conn, v.filters, None, 8)
-        options = {
-            d.value: metrics.distinct_values(conn, d)
-            for d in (
-                Dimension.CHANNEL,
-                Dimension.AGENT,
-                Dimension.TEAM,
-                Dimension.QUEUE,
-                Dimension.JOURNEY_STAGE,
-                Dimension.LOCALE,
-                Dimension.TAG,
-            )
-        }
+        options = filter_options(conn)
     with container.db.session() as session:
         open_cases = cases.count_open(session)
     return {
@@ -272,14 +299,31 @@ def overview_data(page: Page, metric: str, bucket: Dimension, by: Dimension) -> 
     }
 
 
+OPTION_DIMENSIONS = (
+    Dimension.CHANNEL,
+    Dimension.AGENT,
+    Dimension.TEAM,
+    Dimension.QUEUE,
+    Dimension.JOURNEY_STAGE,
+    Dimension.LOCALE,
+    Dimension.TAG,
+)
+
+
+def filter_options(conn: Any) -> dict[str, list[str]]:
+    """The values each filter offers, from the stored answers."""
+    return {d.value: metrics.distinct_values(conn, d) for d in OPTION_DIMENSIONS}
+
+
 def _trend_label(page: Page, key: str | None, bucket: Dimension) -> str:
     if key is None:
         return "-"
     if bucket is Dimension.DOW:
         return DAYS[page.lang][int(key) - 1]
+    day = date.fromisoformat(key[:10])
     if bucket is Dimension.MONTH:
-        return key[:7]
-    return key[5:]  # MM-DD: the year is in the filter
+        return i18n.month_label(day, page.lang)
+    return i18n.day_label(day, page.lang)  # the year is in the filter
 
 
 def _worst_first(groups: list[Score]) -> list[Score]:
@@ -334,9 +378,22 @@ async def overview(request: Request, container: ContainerDep) -> Response:
         breakdowns=[b.value for b in BREAKDOWNS],
         drill_param=DRILL_PARAM[by],
         flows=sorted(container.flows),
-        trend_svg=charts.trend(points, y_lo, y_hi, title=page.t["trend"]),
+        trend_svg=charts.trend(points, y_lo, y_hi, title=page.t["trend"], decimal=page.decimal),
+        # The same trend drawn for a phone: scaled down, the wide one's labels are unreadable.
+        trend_narrow_svg=charts.trend(
+            points,
+            y_lo,
+            y_hi,
+            title=page.t["trend"],
+            decimal=page.decimal,
+            width=360,
+            height=220,
+        ),
         dist_svg=charts.bars(dist, title=page.t["distribution"]),
-        funnel_svg=charts.funnel(funnel_steps, title=page.t["funnel"]),
+        funnel_svg=charts.funnel(funnel_steps, title=page.t["funnel"], decimal=page.decimal),
+        funnel_narrow_svg=charts.funnel(
+            funnel_steps, title=page.t["funnel"], decimal=page.decimal, width=360, height=180
+        ),
         score_bar=lambda s: charts.score_bar(s.score, s.margin, y_lo, y_hi),
         groups=_worst_first(data["groups"]),
         overall=overall,
@@ -361,7 +418,8 @@ def responses_data(page: Page, number: int) -> dict[str, Any]:
         total, rows = metrics.responses(
             conn, v.filters, v.metric, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE
         )
-    return {"total": total, "rows": rows}
+        options = filter_options(conn)
+    return {"total": total, "rows": rows, "options": options}
 
 
 @router.get("/responses")
@@ -381,13 +439,15 @@ async def responses(request: Request, container: ContainerDep) -> Response:
         flows=sorted(container.flows),
         number=number,
         pages=pages,
-        colour=_response_colour,
+        band=_response_band,
         **data,
     )
 
 
-def _response_colour(row: metrics.ResponseRow) -> str:
-    return charts.value_colour(row.metric, row.value, row.scale_min, row.scale_max)
+def _response_band(row: metrics.ResponseRow) -> str:
+    """A CSS class for the answer's colour (classes, not inline styles: the CSP allows none)."""
+    band = metrics.band_of(row.metric, row.goodness, row.scale_min, row.scale_max)
+    return {-1: "low", 0: "mid", 1: "high"}[band]
 
 
 def response_detail(container: Container, response_id: int) -> dict[str, Any] | None:
@@ -409,7 +469,7 @@ async def response_page(request: Request, container: ContainerDep, response_id: 
     data = await container.db.report(response_detail, container, response_id)
     if data is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such response")
-    return page.render("response.html", colour=_response_colour, now=datetime.now(UTC), **data)
+    return page.render("response.html", band=_response_band, now=datetime.now(UTC), **data)
 
 
 # -- cases ------------------------------------------------------------------------------------
@@ -465,3 +525,51 @@ async def update_case(  # noqa: PLR0917  (FastAPI reads the form fields from the
     except LookupError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such case") from None
     return RedirectResponse(_safe_next(back), status.HTTP_303_SEE_OTHER)
+
+
+# -- test answers -----------------------------------------------------------------------------
+
+
+@router.post("/test-answers/purge")
+async def purge_tests(
+    request: Request,
+    container: ContainerDep,
+    csrf: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    """Delete every test answer (admin session, CSRF token and the confirm box required)."""
+    page = signed_in(request, container)
+    if page is None:
+        return to_login(request)
+    if not auth.csrf_ok(container.settings, request.cookies.get(auth.COOKIE), csrf):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "invalid CSRF token")
+    if page.role is not Role.ADMIN:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs the admin role")
+    if confirm != "yes":
+        return RedirectResponse("/admin/responses?test=only", status.HTTP_303_SEE_OTHER)
+    await container.db.run(purge_test_answers, container.db.engine)
+    return RedirectResponse("/admin/responses?purged=1", status.HTTP_303_SEE_OTHER)
+
+
+# -- invitations ------------------------------------------------------------------------------
+
+INVITATION_STATES = ("pending", "open", "completed", "failed", "throttled", "opted_out")
+
+
+@router.get("/invitations")
+async def invitation_list(request: Request, container: ContainerDep) -> Response:
+    """The newest invitations; a pending one says why it waits and when it goes."""
+    page = signed_in(request, container)
+    if page is None:
+        return to_login(request)
+    wanted = request.query_params.get("status")
+    state = InvitationStatus(wanted) if wanted in INVITATION_STATES else None
+    rows = await container.db.report(
+        recent_invitations, container, state, 200, test=page.test == Rehearsals.ONLY
+    )
+    return page.render(
+        "invitations.html",
+        rows=rows,
+        state=state.value if state else "",
+        statuses=list(INVITATION_STATES),
+    )

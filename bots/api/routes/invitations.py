@@ -6,14 +6,17 @@ import re
 from datetime import datetime
 from typing import Annotated, Self
 
-from fastapi import APIRouter, HTTPException, Path, Request, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlmodel import col, select
 
 from bots.api.deps import AdminDep, ContainerDep, Role, ViewerDep
+from bots.container import Container
 from bots.telegram.deeplink import deep_link_for
 from flows.service import NewInvitation, NotFound, UnknownFlow
+from flows.waiting import WaitReason
 from scoring.scales import Channel
-from scoring.tables import Invitation
+from scoring.tables import Invitation, InvitationStatus
 
 router = APIRouter(prefix="/api/v1/invitations", tags=["invitations"])
 
@@ -41,6 +44,10 @@ class InvitationIn(BaseModel):
     journey_stage: str | None = Field(default=None, max_length=64)
     tags: list[str] = Field(default_factory=list, max_length=20)
     timezone: str | None = Field(default=None, max_length=64)
+    test: bool = Field(
+        default=False,
+        description="a rehearsal: sent as usual, but left out of reports, exports and alerts",
+    )
 
     @model_validator(mode="after")
     def _address_fits_channel(self) -> Self:
@@ -69,7 +76,21 @@ class InvitationIn(BaseModel):
             journey_stage=self.journey_stage,
             tags=tuple(self.tags),
             timezone=self.timezone,
+            test=self.test,
         )
+
+
+class WaitingOut(BaseModel):
+    """Why a pending invitation has not gone out yet, and when it will."""
+
+    reason: WaitReason = Field(
+        description="send_window (outside local sending hours), send_delay, retry (after a "
+        "failed send), due (the next worker round), sending, or deep_link (waits for the "
+        "customer to open the Telegram link)"
+    )
+    until: datetime | None = Field(description="when it goes (UTC); none for a deep link")
+    attempts: int = Field(description="failed sends so far")
+    detail: str | None = Field(description="the last failure, for a retry")
 
 
 class InvitationOut(BaseModel):
@@ -86,10 +107,14 @@ class InvitationOut(BaseModel):
     queue: str | None
     journey_stage: str | None
     tags: list[str]
+    test: bool = Field(description="a test survey: left out of reports, exports and alerts")
     created_at: datetime
     sent_at: datetime | None
     expires_at: datetime | None
     answered_at: datetime | None
+    waiting: WaitingOut | None = Field(
+        default=None, description="for a pending invitation: why it waits and until when"
+    )
     deep_link_token: str | None = None
     deep_link: str | None = Field(default=None, description="Telegram: t.me link to hand out")
 
@@ -109,12 +134,54 @@ class InvitationOut(BaseModel):
             queue=row.queue,
             journey_stage=row.journey_stage,
             tags=list(row.tags or []),
+            test=row.is_test,
             created_at=row.created_at,
             sent_at=row.sent_at,
             expires_at=row.expires_at,
             answered_at=row.answered_at,
             deep_link_token=row.deep_link_token,
         )
+
+
+def with_waiting(container: Container, rows: list[Invitation]) -> list[InvitationOut]:
+    """The rows for the API, each pending one with why it waits."""
+    waits = container.service.waiting(rows)
+    out = []
+    for row in rows:
+        item = InvitationOut.of(row)
+        wait = waits.get(row.id or 0)
+        if wait is not None:
+            item.waiting = WaitingOut(
+                reason=wait.reason, until=wait.until, attempts=wait.attempts, detail=wait.detail
+            )
+        out.append(item)
+    return out
+
+
+def recent(
+    container: Container, state: InvitationStatus | None, limit: int, *, test: bool
+) -> list[InvitationOut]:
+    query = select(Invitation).where(Invitation.is_test == test)
+    if state is not None:
+        query = query.where(Invitation.status == state.value)
+    query = query.order_by(col(Invitation.created_at).desc(), col(Invitation.id).desc())
+    with container.db.session() as session:
+        rows = list(session.exec(query.limit(limit)).all())
+    return [
+        item.model_copy(update={"deep_link_token": None}) for item in with_waiting(container, rows)
+    ]
+
+
+@router.get("", response_model=list[InvitationOut])
+async def list_invitations(
+    container: ContainerDep,
+    _role: ViewerDep,
+    state: Annotated[InvitationStatus | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    test: Annotated[bool, Query(description="list test invitations instead")] = False,
+) -> list[InvitationOut]:
+    """The newest invitations (e.g. ?status=pending: what waits, why, and until when)."""
+    return await container.db.report(recent, container, state, limit, test=test)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=InvitationOut)
@@ -136,9 +203,8 @@ async def create_invitation(
         # the send window). Otherwise the worker sends it when it is.
         await request.app.state.api_worker.send_now(invitation.id)
         invitation = await container.db.run(container.service.get_invitation, invitation.public_id)
-    return InvitationOut.of(invitation).model_copy(
-        update={"deep_link": await deep_link_for(container, invitation)}
-    )
+    [out] = await container.db.run(with_waiting, container, [invitation])
+    return out.model_copy(update={"deep_link": await deep_link_for(container, invitation)})
 
 
 @router.get("/{invitation_id}", response_model=InvitationOut)
@@ -150,7 +216,7 @@ async def get_invitation(
         invitation = await container.db.run(container.service.get_invitation, invitation_id)
     except NotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such invitation") from None
-    out = InvitationOut.of(invitation)
+    [out] = await container.db.run(with_waiting, container, [invitation])
     if role is not Role.ADMIN:
         return out.model_copy(update={"deep_link_token": None})
     return out.model_copy(update={"deep_link": await deep_link_for(container, invitation)})

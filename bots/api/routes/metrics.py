@@ -13,7 +13,7 @@ from bots.api.deps import ContainerDep, ViewerDep
 from bots.container import Container
 from bots.settings import Settings
 from scoring import metrics
-from scoring.metrics import Dimension, Filters, ReportConfig
+from scoring.metrics import Dimension, Filters, Rehearsals, ReportConfig
 from scoring.scales import Metric
 
 router = APIRouter(prefix="/api/v1", tags=["metrics"])
@@ -85,6 +85,10 @@ def view(  # noqa: PLR0917  (FastAPI reads each query parameter from the signatu
     locale: Many = None,
     tag: Annotated[list[str] | None, Query(description="responses carrying all of these")] = None,
     group_by: Dimension | None = None,
+    test: Annotated[
+        Rehearsals,
+        Query(description="test answers (`surveybot try`): left out unless include or only"),
+    ] = Rehearsals.EXCLUDE,
 ) -> View:
     return build_view(
         container,
@@ -101,6 +105,7 @@ def view(  # noqa: PLR0917  (FastAPI reads each query parameter from the signatu
             "locale": locale,
             "tag": tag,
             "group_by": group_by,
+            "test": test,
         },
     )
 
@@ -131,6 +136,10 @@ def build_view(container: Container, params: dict[str, Any]) -> View:
     metric = params.get("metric") or None
     if metric is None and flows:
         metric = container.flows[flows[0]].metric.value
+    test = one("test") or Rehearsals.EXCLUDE.value
+    if test not in set(Rehearsals):
+        known = ", ".join(r.value for r in Rehearsals)
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"test must be one of {known}")
     start = parse_moment(one("from"), config.timezone, end=False)
     end = parse_moment(one("to"), config.timezone, end=True)
     filters = Filters(
@@ -144,6 +153,7 @@ def build_view(container: Container, params: dict[str, Any]) -> View:
         journey_stages=many("journey_stage"),
         locales=many("locale"),
         tags=many("tag"),
+        test=Rehearsals(test),
     )
     group_by = params.get("group_by") or None
     if metric is not None and str(metric) not in METRICS:
@@ -175,6 +185,7 @@ def filters_json(filters: Filters) -> dict[str, Any]:
         "journey_stage": list(filters.journey_stages),
         "locale": list(filters.locales),
         "tag": list(filters.tags),
+        "test": filters.test.value,
     }
 
 

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from bots.cli.admin import seed_demo
+from bots.console import run_console_survey
 from bots.container import Container
+from flows.service import NewInvitation
+from scoring import queue
 from scoring.cases import AlertCase
+from scoring.scales import Channel
 from tests.conftest import ADMIN_TOKEN, LiveServer, viewer_headers
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -126,3 +132,86 @@ def test_case_status_changes_from_the_dashboard(
         case = session.get(AlertCase, case_id)
         assert case is not None
         assert case.status == "contacted"
+
+
+def _pending_invitations(container: Container) -> None:
+    """One waiting for the morning (as the worker leaves it), a Telegram link, a test answer."""
+    now = datetime.now(UTC)
+    evening = container.service.create_invitation(
+        NewInvitation(Channel.SMS, "+31612345678", flow_id="csat", agent="Anna")
+    )
+    assert evening.id is not None
+    job = queue.job_for(container.db.engine, evening.id)
+    assert job is not None
+    queue.reschedule(
+        container.db.engine, job, now + timedelta(hours=11), now, "quiet hours", refund=True
+    )
+    container.service.create_invitation(NewInvitation(Channel.TELEGRAM, "", flow_id="nps"))
+    answers, out = io.StringIO("2\nJust testing the flow\n"), io.StringIO()
+    assert (
+        run_console_survey(container.service, "nps", locale="en", who="t", inp=answers, out=out)
+        == 0
+    )
+
+
+def _a_case_response(container: Container) -> int:
+    with container.db.session() as session:
+        case = session.exec(sa.select(AlertCase)).scalars().first()  # type: ignore[call-overload]
+        assert case is not None
+        return int(case.response_id)
+
+
+@pytest.mark.parametrize("width", [390, 1400])
+def test_dashboard_fits_the_screen_in_both_languages_and_saves_screenshots(
+    page: Any, live_server: LiveServer, container: Container, width: int
+) -> None:
+    """No page scrolls sideways at 390 px or 1400 px; screenshots land in test-artifacts/."""
+    seed_demo(container.db.engine, responses=800, days=60, seed=13, now=datetime.now(UTC))
+    _pending_invitations(container)
+    base = live_server.url
+    ARTIFACTS.mkdir(exist_ok=True)
+    for lang, browser_locale in (("nl", "nl-NL"), ("en", "en-GB")):
+        context = page.context.browser.new_context(
+            locale=browser_locale, viewport={"width": width, "height": 900}
+        )
+        tab = context.new_page()
+        tab.goto(f"{base}/admin/login?lang={lang}")
+        tab.screenshot(path=str(ARTIFACTS / f"admin-login-{lang}-{width}.png"), full_page=True)
+        _sign_in(tab, base, f"/admin?lang={lang}")
+        for name, path in (
+            ("overview", f"/admin?lang={lang}"),
+            ("responses", f"/admin/responses?lang={lang}"),
+            ("cases", f"/admin/cases?lang={lang}"),
+            ("invitations", f"/admin/invitations?lang={lang}"),
+            ("test-answers", f"/admin/responses?lang={lang}&test=only"),
+            ("response", f"/admin/responses/{_a_case_response(container)}?lang={lang}"),
+        ):
+            tab.goto(base + path)
+            overflow = tab.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, f"{path} is {overflow}px too wide at {width}px"
+            shot = ARTIFACTS / f"admin-{name}-{lang}-{width}.png"
+            tab.screenshot(path=str(shot), full_page=True)
+            assert shot.stat().st_size > 10_000
+        context.close()
+
+
+def test_several_channels_can_be_chosen_on_a_phone(
+    page: Any, live_server: LiveServer, container: Container
+) -> None:
+    """At 390 px: open the channel filter, tick two, apply; both stay chosen and count."""
+    seed_demo(container.db.engine, responses=300, days=30, seed=2, now=datetime.now(UTC))
+    base = live_server.url
+    page.set_viewport_size({"width": 390, "height": 844})
+    _sign_in(page, base, "/admin?lang=en")
+    page.goto(f"{base}/admin/responses?lang=en")
+    page.click("details[data-filter=channel] summary")
+    page.check("input[name=channel][value=sms]")
+    page.check("input[name=channel][value=whatsapp]")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**channel=whatsapp**")
+    assert page.inner_text("[data-testid=chosen-channel]") == "sms, whatsapp"
+    shown = set(page.locator("[data-testid=responses] tbody td:nth-child(6)").all_inner_texts())
+    assert shown == {"sms", "whatsapp"}
+    page.screenshot(path=str(ARTIFACTS / "admin-filters-en-390.png"), full_page=True)
