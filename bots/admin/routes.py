@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from bots.admin import auth, charts
 from bots.admin.i18n import DAYS, LANGUAGES, translator
-from bots.api.deps import ContainerDep, Role
+from bots.api.deps import MAX_PAGE, ContainerDep, Role, existing_id, no_such
 from bots.api.routes.export import ExportView, csv_response
 from bots.api.routes.metrics import View, build_view
 from bots.container import Container
@@ -371,7 +371,7 @@ async def responses(request: Request, container: ContainerDep) -> Response:
     if page is None:
         return to_login(request)
     try:
-        number = max(1, int(request.query_params.get("page", "1")))
+        number = min(max(1, int(request.query_params.get("page", "1"))), MAX_PAGE)
     except ValueError:
         number = 1
     data = await container.db.report(responses_data, page, number)
@@ -406,9 +406,11 @@ async def response_page(request: Request, container: ContainerDep, response_id: 
     page = signed_in(request, container)
     if page is None:
         return to_login(request)
-    data = await container.db.report(response_detail, container, response_id)
+    data = await container.db.report(
+        response_detail, container, existing_id(response_id, "response")
+    )
     if data is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such response")
+        raise no_such("response")
     return page.render("response.html", colour=_response_colour, now=datetime.now(UTC), **data)
 
 
@@ -460,8 +462,9 @@ async def update_case(  # noqa: PLR0917  (FastAPI reads the form fields from the
         raise HTTPException(status.HTTP_403_FORBIDDEN, "invalid CSRF token")
     if page.role is not Role.ADMIN:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs the admin role")
+    existing_id(case_id, "case")
     try:
         await container.db.run(_set_status, container, case_id, new_status)
     except LookupError:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such case") from None
+        raise no_such("case") from None
     return RedirectResponse(_safe_next(back), status.HTTP_303_SEE_OTHER)

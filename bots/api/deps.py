@@ -17,6 +17,22 @@ _bearer = HTTPBearer(
 )
 
 
+# Ids are INTEGER columns: PostgreSQL's int4 holds no more, SQLite's int8 overflows further on.
+MAX_ID = 2**31 - 1
+MAX_PAGE = 1_000_000
+
+
+def no_such(what: str) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, f"no such {what}")
+
+
+def existing_id(value: int, what: str) -> int:
+    """`value`, or the 404 an id no row can have gets (never a database overflow)."""
+    if not 1 <= value <= MAX_ID:
+        raise no_such(what)
+    return value
+
+
 class Role(StrEnum):
     ADMIN = "admin"
     VIEWER = "viewer"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict
 
-from bots.api.deps import AdminDep, ContainerDep, ViewerDep
+from bots.api.deps import AdminDep, ContainerDep, ViewerDep, existing_id, no_such
 from bots.container import Container
 from scoring import cases
 from scoring.cases import CaseStatus
@@ -49,7 +49,8 @@ async def update_case(
     _role: AdminDep, container: ContainerDep, case_id: Annotated[int, Path(ge=1)], body: CaseUpdate
 ) -> dict[str, Any]:
     """Set a case's status: open, contacted or closed (admin only)."""
+    existing_id(case_id, "case")
     try:
         return await container.db.run(change_status, container, case_id, body.status)
     except LookupError:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such case") from None
+        raise no_such("case") from None

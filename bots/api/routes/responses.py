@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from bots.api.deps import ContainerDep, ViewerDep
+from bots.api.deps import MAX_PAGE, ContainerDep, ViewerDep
 from bots.api.routes.metrics import View, ViewDep, filters_json
 from bots.container import Container
 from scoring import metrics
@@ -34,7 +34,7 @@ async def list_responses(
     _role: ViewerDep,
     container: ContainerDep,
     v: ViewDep,
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     """Responses under the filters, paginated, each with its comment and tags."""
