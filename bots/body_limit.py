@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024  # webhooks and API calls are small; nothing here takes uploads
 
@@ -18,7 +22,7 @@ class BodyLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _refuse(send)
+            await _refuse(scope, send)
             return
         seen = 0
         refused = False
@@ -35,7 +39,7 @@ class BodyLimit:
                     # Answer now and tell the app the client has gone: whatever parses the
                     # body (FastAPI's JSON, a form) stops without buffering the rest.
                     refused = True
-                    await _refuse(send)
+                    await _refuse(scope, send)
                     return {"type": "http.disconnect"}
             return message
 
@@ -53,7 +57,9 @@ class BodyLimit:
                 raise
 
 
-async def _refuse(send: Send) -> None:
+async def _refuse(scope: Scope, send: Send) -> None:
+    # One short line, without the query string (it may carry personal data).
+    log.warning("413: request body over %d bytes refused on %s", MAX_BODY_BYTES, scope["path"])
     body = b'{"detail":"request body too large"}'
     await send(
         {
