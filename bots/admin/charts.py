@@ -23,6 +23,11 @@ def value_colour(metric: str, goodness: int, lo: int, hi: int) -> str:
     return {-1: RED, 0: AMBER, 1: GREEN}[band_of(metric, goodness, lo, hi)]
 
 
+def value_class(metric: str, goodness: int, lo: int, hi: int) -> str:
+    """The CSS class of value_colour (admin.css): the pages carry no inline style attributes."""
+    return {-1: "band-low", 0: "band-mid", 1: "band-high"}[band_of(metric, goodness, lo, hi)]
+
+
 @dataclass(frozen=True, slots=True)
 class TrendPoint:
     label: str

@@ -387,7 +387,7 @@ async def responses(request: Request, container: ContainerDep) -> Response:
 
 
 def _response_colour(row: metrics.ResponseRow) -> str:
-    return charts.value_colour(row.metric, row.value, row.scale_min, row.scale_max)
+    return charts.value_class(row.metric, row.value, row.scale_min, row.scale_max)
 
 
 def response_detail(container: Container, response_id: int) -> dict[str, Any] | None:
