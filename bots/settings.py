@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from pathlib import Path
 from typing import Literal
@@ -84,6 +85,13 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=365, ge=1)
     metrics_token: SecretStr | None = None
     log_format: Literal["json", "text"] | None = None
+    # Failed authentication (admin sign-in, API and metrics tokens): at most this many per
+    # client in each window, then 429 until the window ends; counted in the database.
+    auth_failure_limit: int = Field(default=10, ge=1)
+    auth_failure_window_seconds: int = Field(default=300, ge=1, le=86400)
+    # Reverse proxies whose X-Forwarded-For names the client (IPs or CIDRs, comma-separated).
+    # Empty: the client is the socket peer, and nothing a client sends can change that.
+    trusted_proxies: str = ""
 
     twilio_account_sid: str | None = Field(
         default=None, validation_alias=_env("TWILIO_ACCOUNT_SID")
@@ -134,6 +142,19 @@ class Settings(BaseSettings):
     def window(self) -> SendWindow | None:
         text = self.send_window.strip().lower()
         return None if text in {"off", ""} else SendWindow.parse(text)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        for item in _split(value):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network") from None
+        return value
+
+    def proxies(self) -> list[str]:
+        return _split(self.trusted_proxies)
 
     @field_validator("public_url")
     @classmethod
@@ -205,6 +226,10 @@ class Settings(BaseSettings):
         if self.twilio_skip_signature:
             notes.append("TWILIO_SKIP_SIGNATURE is on: Twilio requests are NOT authenticated")
         return notes
+
+
+def _split(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def weakness(value: str, min_chars: int) -> str | None:

@@ -17,7 +17,8 @@ from bots.api.deps import MAX_PAGE, ContainerDep, Role, existing_id, no_such
 from bots.api.routes.export import ExportView, csv_response
 from bots.api.routes.metrics import View, build_view
 from bots.container import Container
-from scoring import cases, metrics
+from bots.throttle import Guard
+from scoring import auth_state, cases, metrics
 from scoring.cases import CaseStatus
 from scoring.metrics import Dimension, Score
 
@@ -108,12 +109,20 @@ def metrics_tz(container: Container) -> Any:
     return ZoneInfo(container.settings.report_timezone)
 
 
-def signed_in(request: Request, container: Container) -> Page | None:
+async def signed_in(request: Request, container: Container) -> Page | None:
+    """The page of a live session; None when the cookie is missing, forged, stale or signed out."""
     cookie = request.cookies.get(auth.COOKIE)
     role = auth.verify(container.settings, cookie)
     if role is None or cookie is None:
         return None
-    return Page(request, container, role, cookie)
+    alive = await container.db.run(
+        auth_state.session_alive,
+        container.db.engine,
+        auth.session_hash(cookie),
+        role.value,
+        datetime.now(UTC),
+    )
+    return Page(request, container, role, cookie) if alive else None
 
 
 def to_login(request: Request) -> RedirectResponse:
@@ -152,22 +161,41 @@ async def login(
     token: Annotated[str, Form(max_length=512)],
     next_: Annotated[str, Form(alias="next")] = "",
 ) -> Response:
-    """Check the token and start a session cookie."""
+    """Check the token and start a session cookie (429 after too many wrong tokens)."""
     settings = container.settings
-    role = auth.role_for_token(settings, token.strip())
     lang = request.cookies.get(LANG_COOKIE) or settings.default_locale
+    guard = Guard(container, request)
+    wait = await guard.blocked()
+    role = None if wait else auth.role_for_token(settings, token.strip())
     if role is None:
+        wait = wait or await guard.failed()
         return templates.TemplateResponse(
             request,
             "login.html",
-            {"t": translator(lang), "lang": lang, "next": next_, "error": True},
-            status_code=status.HTTP_401_UNAUTHORIZED,
+            {
+                "t": translator(lang),
+                "lang": lang,
+                "next": next_,
+                "error": "wait" if wait else "token",
+            },
+            status_code=status.HTTP_429_TOO_MANY_REQUESTS if wait else status.HTTP_401_UNAUTHORIZED,
+            headers={"Retry-After": str(wait)} if wait else None,
         )
+    cookie = auth.issue(settings, role)
+    now = datetime.now(UTC)
+    await container.db.run(
+        auth_state.open_session,
+        container.db.engine,
+        auth.session_hash(cookie),
+        role.value,
+        now,
+        datetime.fromtimestamp(auth.expires_at(cookie), UTC),
+    )
     response = RedirectResponse(_safe_next(next_), status.HTTP_303_SEE_OTHER)
     secure = settings.env == "production" or (settings.public_url or "").startswith("https:")
     response.set_cookie(
         auth.COOKIE,
-        auth.issue(settings, role),
+        cookie,
         max_age=auth.SESSION_SECONDS,
         httponly=True,
         samesite="strict",
@@ -185,6 +213,12 @@ async def logout(
     cookie = request.cookies.get(auth.COOKIE)
     if not auth.csrf_ok(container.settings, cookie, csrf):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "invalid CSRF token")
+    assert cookie is not None  # noqa: S101  (csrf_ok refuses a missing cookie)
+    if auth.verify(container.settings, cookie) is not None:
+        # Revoked in the database: a copy of the cookie stops working on every instance too.
+        await container.db.run(
+            auth_state.end_session, container.db.engine, auth.session_hash(cookie)
+        )
     response = RedirectResponse("/admin/login", status.HTTP_303_SEE_OTHER)
     response.delete_cookie(auth.COOKIE, path="/admin")
     return response
@@ -199,7 +233,7 @@ async def stylesheet() -> FileResponse:
 @router.get("/export.csv")
 async def export_csv(request: Request, container: ContainerDep) -> Response:
     """The dashboard's CSV links: the API export, authorised by the session cookie."""
-    page = signed_in(request, container)
+    page = await signed_in(request, container)
     if page is None:
         return to_login(request)
     q = request.query_params
@@ -289,7 +323,7 @@ def _worst_first(groups: list[Score]) -> list[Score]:
 @router.get("")
 async def overview(request: Request, container: ContainerDep) -> Response:
     """The overview: scores with margins, trend, distribution, breakdown, funnel, comments."""
-    page = signed_in(request, container)
+    page = await signed_in(request, container)
     if page is None:
         return to_login(request)
     q = request.query_params
@@ -367,7 +401,7 @@ def responses_data(page: Page, number: int) -> dict[str, Any]:
 @router.get("/responses")
 async def responses(request: Request, container: ContainerDep) -> Response:
     """Every response behind a number, with comments, paginated."""
-    page = signed_in(request, container)
+    page = await signed_in(request, container)
     if page is None:
         return to_login(request)
     try:
@@ -403,7 +437,7 @@ def response_detail(container: Container, response_id: int) -> dict[str, Any] | 
 @router.get("/responses/{response_id}")
 async def response_page(request: Request, container: ContainerDep, response_id: int) -> Response:
     """One response, its comment and its alert case."""
-    page = signed_in(request, container)
+    page = await signed_in(request, container)
     if page is None:
         return to_login(request)
     data = await container.db.report(
@@ -425,7 +459,7 @@ def cases_data(container: Container, state: CaseStatus | None) -> list[dict[str,
 @router.get("/cases")
 async def case_list(request: Request, container: ContainerDep) -> Response:
     """Alert cases with their 48-hour target and status forms."""
-    page = signed_in(request, container)
+    page = await signed_in(request, container)
     if page is None:
         return to_login(request)
     wanted = request.query_params.get("status")
@@ -455,7 +489,7 @@ async def update_case(  # noqa: PLR0917  (FastAPI reads the form fields from the
     back: Annotated[str, Form()] = "/admin/cases",
 ) -> Response:
     """Change a case's status (admin session and CSRF token required)."""
-    page = signed_in(request, container)
+    page = await signed_in(request, container)
     if page is None:
         return to_login(request)
     if not auth.csrf_ok(container.settings, request.cookies.get(auth.COOKIE), csrf):

@@ -10,6 +10,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from bots.container import Container
+from bots.throttle import Guard, too_many
 from flows.service import SurveyService
 
 _bearer = HTTPBearer(
@@ -57,11 +58,15 @@ def _matches(given: str, expected: str | None) -> bool:
     return expected is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
-def current_role(
+async def current_role(
+    request: Request,
     container: ContainerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Role:
-    """401 without a valid token; the token's role otherwise."""
+    """401 without a valid token, 429 after too many wrong ones; the token's role otherwise."""
+    guard = Guard(container, request)
+    if wait := await guard.blocked():
+        raise too_many(wait)
     settings = container.settings
     if credentials is not None and credentials.scheme.lower() == "bearer":
         token = credentials.credentials
@@ -69,6 +74,9 @@ def current_role(
             return Role.ADMIN
         if _matches(token, settings.role_token(Role.VIEWER)):
             return Role.VIEWER
+        # Only a wrong token counts: a request without one is a client that was not set up.
+        if wait := await guard.failed():
+            raise too_many(wait)
     raise HTTPException(
         status.HTTP_401_UNAUTHORIZED,
         "a valid bearer token is required",
