@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hmac
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 
 from bots.container import Container
 from bots.throttle import Guard, too_many
@@ -21,6 +23,40 @@ _bearer = HTTPBearer(
 # Ids are INTEGER columns: PostgreSQL's int4 holds no more, SQLite's int8 overflows further on.
 MAX_ID = 2**31 - 1
 MAX_PAGE = 1_000_000
+
+
+class ErrorOut(BaseModel):
+    """What every hand-raised 4xx answers (a 422 has FastAPI's own field-error list)."""
+
+    detail: str
+
+
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "seconds until the client may try again",
+        "schema": {"type": "integer"},
+    }
+}
+UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "no bearer token, or not a valid one"},
+    429: {
+        "model": ErrorOut,
+        "description": "too many failed attempts from this client",
+        "headers": _RETRY_AFTER,
+    },
+}
+FORBIDDEN: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorOut, "description": "a viewer token: this needs the admin role"}
+}
+
+
+def not_found(what: str) -> dict[int | str, dict[str, Any]]:
+    return {404: {"model": ErrorOut, "description": f"no such {what}"}}
+
+
+def invalid(where: tuple[str, ...], message: str) -> RequestValidationError:
+    """A hand-raised 422 in the documented shape of FastAPI's own (HTTPValidationError)."""
+    return RequestValidationError([{"type": "value_error", "loc": where, "msg": message}])
 
 
 def no_such(what: str) -> HTTPException:

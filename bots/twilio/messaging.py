@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from bots.container import Container
 from bots.twilio import twiml
-from bots.twilio.security import FormParams, Webhook, verified_webhook
+from bots.twilio.security import WEBHOOK_ERRORS, FormParams, Webhook, verified_webhook
 from flows.service import Inbound
 from scoring.scales import Channel
 
@@ -22,7 +22,7 @@ MAX_BODY_CHARS = 1600  # Twilio's own cap on an inbound message body
 _MESSAGE_SID = re.compile(r"(?:SM|MM)[0-9a-fA-F]{32}")
 SID_NAMES = ("MessageSid", "SmsMessageSid", "SmsSid")
 
-router = APIRouter(tags=["twilio"])
+router = APIRouter(tags=["twilio"], responses=WEBHOOK_ERRORS)
 
 
 def inbound_message(hook: Webhook) -> Inbound:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import hmac
 import logging
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import HTTPException, Request, status
+from pydantic import BaseModel
 
 from bots.settings import Settings
 from bots.twilio.client import signature_is_valid
@@ -22,6 +24,19 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024  # a Twilio webhook is a few hundred bytes; refuse anything silly
 SIGNATURE_HEADER = "x-twilio-signature"
+
+
+class WebhookError(BaseModel):
+    detail: str
+
+
+# What a webhook refuses, documented on each Twilio route.
+WEBHOOK_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": WebhookError, "description": "a required parameter is missing or malformed"},
+    403: {"model": WebhookError, "description": "bad X-Twilio-Signature, or not our AccountSid"},
+    413: {"model": WebhookError, "description": "body too large"},
+    415: {"model": WebhookError, "description": "not application/x-www-form-urlencoded"},
+}
 
 
 class FormParams(dict[str, str]):

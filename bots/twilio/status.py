@@ -17,7 +17,7 @@ from sqlmodel import select
 from bots.container import Container
 from bots.twilio import twiml
 from bots.twilio.client import OPT_OUT_CODES
-from bots.twilio.security import verified_webhook
+from bots.twilio.security import WEBHOOK_ERRORS, verified_webhook
 from flows.ports import SendError
 from scoring.db import Database
 from scoring.tables import Invitation, InvitationStatus, OutboundMessage
@@ -54,7 +54,7 @@ _RANK = {
 NOT_DELIVERED = frozenset({"undelivered", "failed"})
 NOT_ANSWERED = frozenset({"busy", "no-answer", "canceled", "failed"})
 
-router = APIRouter(tags=["twilio"])
+router = APIRouter(tags=["twilio"], responses=WEBHOOK_ERRORS)
 
 
 @dataclass(frozen=True, slots=True)

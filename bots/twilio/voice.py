@@ -19,7 +19,7 @@ from bots.container import Container
 from bots.settings import Settings
 from bots.twilio import twiml
 from bots.twilio.calls import CallStart, open_call
-from bots.twilio.security import FormParams, verified_webhook
+from bots.twilio.security import WEBHOOK_ERRORS, FormParams, verified_webhook
 from flows.models import Flow
 from flows.render import Expects, Reply
 from flows.service import Inbound, UnknownFlow
@@ -42,7 +42,7 @@ NUMBER_WORDS: dict[str, tuple[str, ...]] = {
     "en": ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
 }
 
-router = APIRouter(tags=["twilio"])
+router = APIRouter(tags=["twilio"], responses=WEBHOOK_ERRORS)
 
 
 class EntryQuery(BaseModel):

@@ -8,12 +8,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict
 
-from bots.api.deps import AdminDep, ContainerDep, ViewerDep, existing_id, no_such
+from bots.api.deps import (
+    FORBIDDEN,
+    UNAUTHORIZED,
+    AdminDep,
+    ContainerDep,
+    ViewerDep,
+    existing_id,
+    no_such,
+    not_found,
+)
 from bots.container import Container
 from scoring import cases
 from scoring.cases import CaseStatus
 
-router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+router = APIRouter(prefix="/api/v1/cases", tags=["cases"], responses=UNAUTHORIZED)
 
 
 class CaseUpdate(BaseModel):
@@ -44,7 +53,7 @@ async def list_cases(
     return await container.db.report(case_list, container, state, min(max(limit, 1), 500))
 
 
-@router.patch("/{case_id}")
+@router.patch("/{case_id}", responses={**FORBIDDEN, **not_found("case")})
 async def update_case(
     _role: AdminDep, container: ContainerDep, case_id: Annotated[int, Path(ge=1)], body: CaseUpdate
 ) -> dict[str, Any]:

@@ -9,13 +9,22 @@ from typing import Annotated, Self
 from fastapi import APIRouter, HTTPException, Path, Request, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bots.api.deps import AdminDep, ContainerDep, Role, ViewerDep
+from bots.api.deps import (
+    FORBIDDEN,
+    UNAUTHORIZED,
+    AdminDep,
+    ContainerDep,
+    Role,
+    ViewerDep,
+    invalid,
+    not_found,
+)
 from bots.telegram.deeplink import deep_link_for
 from flows.service import NewInvitation, NotFound, UnknownFlow
 from scoring.scales import Channel
 from scoring.tables import Invitation
 
-router = APIRouter(prefix="/api/v1/invitations", tags=["invitations"])
+router = APIRouter(prefix="/api/v1/invitations", tags=["invitations"], responses=UNAUTHORIZED)
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _CHAT_ID = re.compile(r"^-?\d{1,20}$")
@@ -117,20 +126,22 @@ class InvitationOut(BaseModel):
         )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=InvitationOut)
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=InvitationOut, responses=FORBIDDEN
+)
 async def create_invitation(
     body: InvitationIn, request: Request, container: ContainerDep, _role: AdminDep
 ) -> InvitationOut:
     """Create an invitation and send its question (idempotent on interaction_id)."""
     if body.channel not in container.senders:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
+        raise invalid(
+            ("body", "channel"),
             f"channel '{body.channel}' is not configured on this server; see the README",
         )
     try:
         invitation = await container.db.run(container.service.create_invitation, body.to_new())
     except UnknownFlow as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
+        raise invalid(("body", "flow"), str(exc)) from None
     if invitation.status == "pending" and invitation.id is not None:
         # The job is queued with the invitation; send it now if it is due (no delay, inside
         # the send window). Otherwise the worker sends it when it is.
@@ -141,7 +152,7 @@ async def create_invitation(
     )
 
 
-@router.get("/{invitation_id}", response_model=InvitationOut)
+@router.get("/{invitation_id}", response_model=InvitationOut, responses=not_found("invitation"))
 async def get_invitation(
     invitation_id: Annotated[str, Path(max_length=36)], container: ContainerDep, role: ViewerDep
 ) -> InvitationOut:

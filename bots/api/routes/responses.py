@@ -6,12 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from bots.api.deps import MAX_PAGE, ContainerDep, ViewerDep
+from bots.api.deps import MAX_PAGE, UNAUTHORIZED, ContainerDep, ViewerDep
 from bots.api.routes.metrics import View, ViewDep, filters_json
 from bots.container import Container
 from scoring import metrics
 
-router = APIRouter(prefix="/api/v1", tags=["responses"])
+router = APIRouter(prefix="/api/v1", tags=["responses"], responses=UNAUTHORIZED)
 
 
 def list_page(container: Container, v: View, page: int, page_size: int) -> dict[str, Any]:
