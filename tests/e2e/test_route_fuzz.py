@@ -94,3 +94,23 @@ def test_no_route_answers_500_to_out_of_range_numbers(
             if reply.status_code >= 500:
                 failures.append(f"{method} {url[:60]} -> {reply.status_code}")
     assert failures == []
+
+
+def test_nul_characters_in_api_input_are_a_422_on_both_stores(
+    live_server: LiveServer, admin: httpx.Client
+) -> None:
+    """PostgreSQL cannot hold or compare text with NUL: the API says so instead of a 500."""
+    base = live_server.url
+    body = {"channel": "telegram", "interaction_id": "a\x00b", "agent": "an\x00na"}
+    created = httpx.post(f"{base}/api/v1/invitations", json=body, headers=admin_headers())
+    assert created.status_code == 422
+    assert "NUL" in created.text
+    for path in (
+        "/api/v1/metrics?metric=nps&agent=a%00b",
+        "/api/v1/invitations/a%00b",
+        "/api/v1/responses?team=%00",
+    ):
+        reply = httpx.get(f"{base}{path}", headers=admin_headers())
+        assert reply.status_code == 422, path
+        assert reply.json() == {"detail": "NUL characters are not allowed in the URL"}
+    assert admin.get("/admin/responses?agent=a%00b").status_code == 422

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Self
 
 from fastapi import APIRouter, HTTPException, Path, Request, status
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bots.api.deps import (
     FORBIDDEN,
@@ -50,6 +50,17 @@ class InvitationIn(BaseModel):
     journey_stage: str | None = Field(default=None, max_length=64)
     tags: list[str] = Field(default_factory=list, max_length=20)
     timezone: str | None = Field(default=None, max_length=64)
+
+    @field_validator(
+        "address", "flow", "interaction_id", "agent", "team", "queue", "journey_stage", "tags"
+    )
+    @classmethod
+    def _storable(cls, value: str | list[str] | None) -> str | list[str] | None:
+        # PostgreSQL cannot store NUL; SQLite would. Refused alike, so both stores agree.
+        texts = value if isinstance(value, list) else [value or ""]
+        if any("\x00" in text for text in texts):
+            raise ValueError("must not contain NUL characters")
+        return value
 
     @model_validator(mode="after")
     def _address_fits_channel(self) -> Self:
