@@ -76,3 +76,13 @@ def test_production_starts_with_strong_secrets() -> None:
         alert_webhook_secret=secrets.token_urlsafe(32),
     )
     assert settings.env == "production"
+
+
+def test_trusted_proxies_must_be_addresses_or_networks() -> None:
+    """A typo in SURVEYBOT_TRUSTED_PROXIES fails at start-up instead of trusting nobody."""
+    assert load_settings(_env_file=None, trusted_proxies="10.0.0.0/8, ::1").proxies() == [
+        "10.0.0.0/8",
+        "::1",
+    ]
+    with pytest.raises(ConfigError, match=r"'proxy\.internal' is not an IP address or network"):
+        load_settings(_env_file=None, trusted_proxies="10.0.0.1,proxy.internal")
