@@ -26,6 +26,7 @@ from bots.container import Container, build
 from bots.observability import install_observability
 from bots.plugins import plugin_factories
 from bots.safety_net import WebhookSafetyNet
+from bots.security_headers import SecurityHeaders
 from bots.settings import Settings, load_settings
 from bots.worker import Worker, WorkerPlugin, worker_name
 
@@ -65,6 +66,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.state.container = container
     app.add_middleware(WebhookSafetyNet)
     app.add_middleware(BodyLimit)
+    # Outermost, so that a 413 or a safety-net answer carries the headers too.
+    app.add_middleware(SecurityHeaders, hsts=container.settings.env == "production")
     app.state.api_worker = Worker(container, name=f"api:{worker_name()}")
     # Webhooks first: the router tries routes in order, and they carry the traffic.
     for plugin in plugins:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -25,9 +26,21 @@ _STANDARD = frozenset(
 )
 
 
+# The erasure API takes the address in its path: mask the whole segment, whatever its form (a
+# short chat id, a number with spaces or a +, URL-encoded or not), e.g. in the access log.
+_CONTACT_PATH = re.compile(r"(/contacts/)[^/?#\s\"']+")
+
+
+def mask_text(text: str) -> str:
+    """`text` with phone numbers, chat ids and addresses in erasure URLs masked."""
+    if "/contacts/" in text:
+        text = _CONTACT_PATH.sub(r"\1***", text)
+    return mask_numbers(text)
+
+
 def _mask_value(value: Any) -> Any:
     if isinstance(value, str):
-        return mask_numbers(value)
+        return mask_text(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         # A chat id or number logged as an int is still a chat id.
         text = str(value)
@@ -46,7 +59,7 @@ class MaskNumbersFilter(logging.Filter):
             message = record.getMessage()
         except (TypeError, ValueError):
             message = f"{record.msg} {record.args}"
-        record.msg, record.args = mask_numbers(message), None
+        record.msg, record.args = mask_text(message), None
         for key, value in list(vars(record).items()):
             if key not in _STANDARD:
                 setattr(record, key, _mask_value(value))
@@ -54,7 +67,7 @@ class MaskNumbersFilter(logging.Filter):
             # Exception messages quote numbers too (provider errors): render and mask them here.
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = mask_numbers(record.exc_text)
+            record.exc_text = mask_text(record.exc_text)
         return True
 
 

@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bots.api.deps import ContainerDep
 from bots.container import Container
+from bots.throttle import Guard, too_many
 from scoring.tables import InvitationStatus, JobStatus
 
 log = logging.getLogger(__name__)
@@ -179,7 +180,8 @@ class WebhookTimer:
 _bearer = HTTPBearer(auto_error=False, description="SURVEYBOT_METRICS_TOKEN, when set")
 
 
-def _scrape_allowed(
+async def _scrape_allowed(
+    request: Request,
     container: ContainerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
@@ -188,8 +190,13 @@ def _scrape_allowed(
     expected = token.get_secret_value() if token else ""
     if not expected:
         return
+    guard = Guard(container, request)
+    if wait := await guard.blocked():
+        raise too_many(wait)
     given = credentials.credentials if credentials is not None else ""
     if not hmac.compare_digest(given.encode(), expected.encode()):
+        if given and (wait := await guard.failed()):
+            raise too_many(wait)
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "a valid bearer token is required",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,10 @@ class WebhookSafetyNet:
 
         try:
             await self.app(scope, receive, tracked_send)
+        except ClientDisconnect:
+            # Nobody is left to answer: the client went, or BodyLimit refused the body and
+            # said why already. Not an error, and no traceback to flood the log with.
+            return
         except Exception as exc:
             if started:
                 raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from pathlib import Path
 from typing import Literal
@@ -18,6 +19,11 @@ PLACEHOLDERS = frozenset(
     {"", "change-me", "changeme", "changethis", "secret", "placeholder", "xxx"}
 )
 MIN_TOKEN_CHARS = 24
+MIN_KEY_CHARS = 32
+# A random secret of 24+ characters has far more different characters than this; a run of one
+# character, or a short word repeated, has fewer.
+MIN_DISTINCT_CHARS = 8
+PLACEHOLDER_WORDS = ("change-me", "changeme", "change_me", "changethis", "placeholder")
 DEFAULT_JOURNEY_FLOWS = {
     "purchase": "nps",
     "complaint": "ces",
@@ -79,6 +85,13 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=365, ge=1)
     metrics_token: SecretStr | None = None
     log_format: Literal["json", "text"] | None = None
+    # Failed authentication (admin sign-in, API and metrics tokens): at most this many per
+    # client in each window, then 429 until the window ends; counted in the database.
+    auth_failure_limit: int = Field(default=10, ge=1)
+    auth_failure_window_seconds: int = Field(default=300, ge=1, le=86400)
+    # Reverse proxies whose X-Forwarded-For names the client (IPs or CIDRs, comma-separated).
+    # Empty: the client is the socket peer, and nothing a client sends can change that.
+    trusted_proxies: str = ""
 
     twilio_account_sid: str | None = Field(
         default=None, validation_alias=_env("TWILIO_ACCOUNT_SID")
@@ -130,6 +143,19 @@ class Settings(BaseSettings):
         text = self.send_window.strip().lower()
         return None if text in {"off", ""} else SendWindow.parse(text)
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        for item in _split(value):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network") from None
+        return value
+
+    def proxies(self) -> list[str]:
+        return _split(self.trusted_proxies)
+
     @field_validator("public_url")
     @classmethod
     def _no_trailing_slash(cls, value: str | None) -> str | None:
@@ -140,32 +166,39 @@ class Settings(BaseSettings):
         if self.env != "production":
             return self
         problems = [
-            f"SURVEYBOT_{name.upper()} is missing or a placeholder"
+            f"SURVEYBOT_{name.upper()} is missing"
             for name in ("admin_token", "secret_key")
-            if _is_placeholder(getattr(self, name))
+            if getattr(self, name) is None
         ]
-        for name in ("admin_token", "viewer_token"):
-            token: SecretStr | None = getattr(self, name)
-            if token is not None and len(token.get_secret_value()) < MIN_TOKEN_CHARS:
-                problems.append(
-                    f"SURVEYBOT_{name.upper()} must be at least {MIN_TOKEN_CHARS} characters"
-                )
-        if self.viewer_token is not None and _is_placeholder(self.viewer_token):
-            problems.append(
-                "SURVEYBOT_VIEWER_TOKEN is a placeholder: set a real one or leave it unset"
-            )
+        # (variable, value, minimum length); an unset optional secret is checked elsewhere.
+        secrets: list[tuple[str, SecretStr | None, int]] = [
+            ("SURVEYBOT_ADMIN_TOKEN", self.admin_token, MIN_TOKEN_CHARS),
+            ("SURVEYBOT_VIEWER_TOKEN", self.viewer_token, MIN_TOKEN_CHARS),
+            ("SURVEYBOT_SECRET_KEY", self.secret_key, MIN_KEY_CHARS),
+            ("SURVEYBOT_METRICS_TOKEN", self.metrics_token, MIN_TOKEN_CHARS),
+            ("SURVEYBOT_ALERT_WEBHOOK_SECRET", self.alert_webhook_secret, MIN_TOKEN_CHARS),
+            ("TELEGRAM_WEBHOOK_SECRET", self.telegram_webhook_secret, MIN_TOKEN_CHARS),
+            # Twilio's auth tokens are 32 hex digits.
+            ("TWILIO_AUTH_TOKEN", self.twilio_auth_token, 32),
+        ]
+        for variable, value, min_chars in secrets:
+            if value is not None and (why := weakness(value.get_secret_value(), min_chars)):
+                problems.append(f"{variable} {why}")
         if (
             self.admin_token is not None
             and self.viewer_token is not None
             and self.admin_token.get_secret_value() == self.viewer_token.get_secret_value()
         ):
             problems.append("SURVEYBOT_VIEWER_TOKEN must differ from SURVEYBOT_ADMIN_TOKEN")
-        if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 32:
-            problems.append("SURVEYBOT_SECRET_KEY must be at least 32 characters")
+        if self.public_url and not self.public_url.lower().startswith("https://"):
+            problems.append(
+                "SURVEYBOT_PUBLIC_URL must be an https:// URL (webhooks and sign-in cookies "
+                "travel over it)"
+            )
         if self.twilio_skip_signature:
             problems.append("TWILIO_SKIP_SIGNATURE is refused in production")
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("; ".join(dict.fromkeys(problems)))
         return self
 
     def role_token(self, role: str) -> str | None:
@@ -195,6 +228,22 @@ class Settings(BaseSettings):
         return notes
 
 
+def _split(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def weakness(value: str, min_chars: int) -> str | None:
+    """Why `value` is no secret fit for production, or None when it is fine."""
+    folded = value.strip().lower()
+    if folded in PLACEHOLDERS or any(word in folded for word in PLACEHOLDER_WORDS):
+        return "is a placeholder: set a real, random value"
+    if len(value) < min_chars:
+        return f"must be at least {min_chars} characters"
+    if len(set(value)) < MIN_DISTINCT_CHARS:
+        return "is too predictable (too few different characters): use a random value"
+    return None
+
+
 def _is_placeholder(value: SecretStr | None) -> bool:
     return value is None or value.get_secret_value().strip().lower() in PLACEHOLDERS
 
@@ -206,8 +255,11 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        lines = [
-            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
-            for e in exc.errors(include_url=False)
-        ]
+        lines = []
+        for error in exc.errors(include_url=False):
+            where = ".".join(str(p) for p in error["loc"])
+            if where:
+                lines.append(f"{where}: {error['msg']}")
+            else:  # the production checks: one problem a line, without pydantic's prefix
+                lines.extend(error["msg"].removeprefix("Value error, ").split("; "))
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None

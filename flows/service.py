@@ -26,6 +26,7 @@ from flows.models import Flow
 from flows.policy import DispatchPolicy
 from flows.ports import Clock, Outbound, SendError, SendResult
 from flows.render import Expects, Renderer, Reply, ReplyKind
+from flows.text import clean_text
 from flows.waiting import QueuedSend, Waiting, explain
 from scoring.cases import note_comment, open_case_if_alerting
 from scoring.normalise import is_help, is_optin, is_optout
@@ -80,6 +81,13 @@ class Inbound:
     # never becomes the open comment, and a value off the scale (a forged button) is ignored
     # rather than re-prompted.
     choice: bool = False
+
+    def __post_init__(self) -> None:
+        # Every channel builds one of these at its edge: cleaning here covers them all.
+        for name in ("address", "text", "event_key", "invitation_id"):
+            value = getattr(self, name)
+            if value is not None and value is not (cleaned := clean_text(value)):
+                object.__setattr__(self, name, cleaned)
 
 
 # Outcomes of a choice that did nothing (see Inbound.choice).

@@ -32,12 +32,13 @@ contact_t, invitation_t, response_t = _T["contact"], _T["invitation"], _T["respo
 comment_t, late_t, event_t = _T["comment"], _T["lateanswer"], _T["inboundevent"]
 job_t, case_t = _T["sendjob"], _T["alert_case"]
 
-# Phone numbers and chat ids as they show up in text: E.164 with optional single separators,
-# the URL-encoded form (%2B...) and bare runs of 7+ digits (chat ids, numbers without +). A digit
-# run glued to letters, dots or hyphens is left alone: UUIDs, hashes, SIDs, decimals, versions.
+# Phone numbers and chat ids as they show up in text: E.164 with optional single separators
+# (also URL-encoded: %2B31%206..., or + for a space in a query string) and bare runs of 7+ digits
+# (chat ids, numbers without +). A digit run glued to letters, dots or hyphens on either side is
+# left alone: UUIDs (12345678-...), hashes, SIDs, decimals, versions.
 _PHONE = re.compile(
-    r"(?:\+|%2[bB])\d(?:[ .-]?\d){6,14}"
-    r"|(?<![\w.-])-?\d{7,}(?![\w.])"
+    r"(?:\+|%2[bB])\d(?:(?:[ .+-]|%20)?\d){6,14}"
+    r"|(?<![\w.-])-?\d{7,}(?![\w.-])"
 )
 
 

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -115,7 +116,7 @@ def container(settings: Settings) -> Iterator[Container]:
 class LiveServer:
     """The real app under uvicorn on a free 127.0.0.1 port, in a background thread."""
 
-    def __init__(self, container: Container) -> None:
+    def __init__(self, container: Container, **uvicorn_options: Any) -> None:
         self.container = container
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
@@ -127,6 +128,7 @@ class LiveServer:
             port=self.port,
             log_level="warning",
             lifespan="on",
+            **uvicorn_options,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -1,8 +1,9 @@
 """Dashboard sign-in: the API token once, then a signed HttpOnly, SameSite=Strict cookie.
 
-The cookie carries the role and an expiry, MAC'd with a key derived from the secret key and
-that role's current token: rotating a token signs every session of that role out. Forms that
-change state carry a CSRF token bound to the session cookie.
+The cookie carries the role, an expiry and a session id, MAC'd with a key derived from the
+secret key and that role's current token: rotating a token signs every session of that role
+out. The session itself lives in the database (by a hash of its id), so signing out ends it at
+once on every instance. Forms that change state carry a CSRF token bound to the session cookie.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def role_for_token(settings: Settings, given: str) -> Role | None:
 
 def issue(settings: Settings, role: Role, now: float | None = None) -> str:
     expires = int((now or time.time()) + SESSION_SECONDS)
-    body = f"{role.value}.{expires}.{secrets.token_urlsafe(12)}"
+    body = f"{role.value}.{expires}.{secrets.token_urlsafe(24)}"
     mac = hmac.new(_key(settings, role), body.encode(), hashlib.sha256).hexdigest()
     return f"{body}.{mac}"
 
@@ -61,6 +62,15 @@ def verify(settings: Settings, cookie: str | None, now: float | None = None) -> 
     body = cookie.rsplit(".", 1)[0]
     expected = hmac.new(_key(settings, role), body.encode(), hashlib.sha256).hexdigest()
     return role if hmac.compare_digest(mac, expected) else None
+
+
+def session_hash(cookie: str) -> str:
+    """The key of the cookie's server-side session: a hash, so the table holds no live ids."""
+    return hashlib.sha256(cookie.split(".")[2].encode()).hexdigest()
+
+
+def expires_at(cookie: str) -> int:
+    return int(cookie.split(".")[1])
 
 
 def csrf_token(settings: Settings, cookie: str) -> str:

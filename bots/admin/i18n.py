@@ -17,6 +17,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "token": "Access token",
         "token_help": "Your admin or viewer token (SURVEYBOT_ADMIN_TOKEN or _VIEWER_TOKEN).",
         "bad_token": "That token is not valid.",
+        "too_many_attempts": "Too many wrong tokens from your address. Try again in a few minutes.",
         "from": "From",
         "to": "To",
         "flow": "Flow",
@@ -136,6 +137,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "token": "Toegangstoken",
         "token_help": "Je beheer- of kijktoken (SURVEYBOT_ADMIN_TOKEN of _VIEWER_TOKEN).",
         "bad_token": "Dat token is niet geldig.",
+        "too_many_attempts": "Te veel foute tokens vanaf je adres. Probeer het over een paar "
+        "minuten opnieuw.",
         "from": "Van",
         "to": "Tot en met",
         "flow": "Vragenlijst",

@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from bots.admin import auth, charts, i18n
 from bots.admin.i18n import DAYS, LANGUAGES, translator
-from bots.api.deps import ContainerDep, Role
+from bots.api.deps import MAX_PAGE, ContainerDep, Role, existing_id, no_such
 from bots.api.routes.export import (
     CsvFormat,
     ExportView,
@@ -24,7 +24,8 @@ from bots.api.routes.export import (
 from bots.api.routes.invitations import recent as recent_invitations
 from bots.api.routes.metrics import View, build_view
 from bots.container import Container
-from scoring import cases, metrics
+from bots.throttle import Guard
+from scoring import auth_state, cases, metrics
 from scoring.cases import CaseStatus
 from scoring.metrics import Dimension, Rehearsals, Score
 from scoring.rehearsals import purge_test_answers
@@ -142,12 +143,20 @@ def metrics_tz(container: Container) -> Any:
     return ZoneInfo(container.settings.report_timezone)
 
 
-def signed_in(request: Request, container: Container) -> Page | None:
+async def signed_in(request: Request, container: Container) -> Page | None:
+    """The page of a live session; None when the cookie is missing, forged, stale or signed out."""
     cookie = request.cookies.get(auth.COOKIE)
     role = auth.verify(container.settings, cookie)
     if role is None or cookie is None:
         return None
-    return Page(request, container, role, cookie)
+    alive = await container.db.run(
+        auth_state.session_alive,
+        container.db.engine,
+        auth.session_hash(cookie),
+        role.value,
+        datetime.now(UTC),
+    )
+    return Page(request, container, role, cookie) if alive else None
 
 
 def to_login(request: Request) -> RedirectResponse:
@@ -186,22 +195,41 @@ async def login(
     token: Annotated[str, Form(max_length=512)],
     next_: Annotated[str, Form(alias="next")] = "",
 ) -> Response:
-    """Check the token and start a session cookie."""
+    """Check the token and start a session cookie (429 after too many wrong tokens)."""
     settings = container.settings
-    role = auth.role_for_token(settings, token.strip())
     lang = request.cookies.get(LANG_COOKIE) or settings.default_locale
+    guard = Guard(container, request)
+    wait = await guard.blocked()
+    role = None if wait else auth.role_for_token(settings, token.strip())
     if role is None:
+        wait = wait or await guard.failed()
         return templates.TemplateResponse(
             request,
             "login.html",
-            {"t": translator(lang), "lang": lang, "next": next_, "error": True},
-            status_code=status.HTTP_401_UNAUTHORIZED,
+            {
+                "t": translator(lang),
+                "lang": lang,
+                "next": next_,
+                "error": "wait" if wait else "token",
+            },
+            status_code=status.HTTP_429_TOO_MANY_REQUESTS if wait else status.HTTP_401_UNAUTHORIZED,
+            headers={"Retry-After": str(wait)} if wait else None,
         )
+    cookie = auth.issue(settings, role)
+    now = datetime.now(UTC)
+    await container.db.run(
+        auth_state.open_session,
+        container.db.engine,
+        auth.session_hash(cookie),
+        role.value,
+        now,
+        datetime.fromtimestamp(auth.expires_at(cookie), UTC),
+    )
     response = RedirectResponse(_safe_next(next_), status.HTTP_303_SEE_OTHER)
     secure = settings.env == "production" or (settings.public_url or "").startswith("https:")
     response.set_cookie(
         auth.COOKIE,
-        auth.issue(settings, role),
+        cookie,
         max_age=auth.SESSION_SECONDS,
         httponly=True,
         samesite="strict",
@@ -219,6 +247,12 @@ async def logout(
     cookie = request.cookies.get(auth.COOKIE)
     if not auth.csrf_ok(container.settings, cookie, csrf):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "invalid CSRF token")
+    assert cookie is not None  # noqa: S101  (csrf_ok refuses a missing cookie)
+    if auth.verify(container.settings, cookie) is not None:
+        # Revoked in the database: a copy of the cookie stops working on every instance too.
+        await container.db.run(
+            auth_state.end_session, container.db.engine, auth.session_hash(cookie)
+        )
     response = RedirectResponse("/admin/login", status.HTTP_303_SEE_OTHER)
     response.delete_cookie(auth.COOKIE, path="/admin")
     return response
@@ -233,7 +267,7 @@ async def stylesheet() -> FileResponse:
 @router.get("/export.csv")
 async def export_csv(request: Request, container: ContainerDep) -> Response:
     """The dashboard's CSV links: the API export, authorised by the session cookie."""
-    page = signed_in(request, container)
+    page = await signed_in(request, container)
     if page is None:
         return to_login(request)
     q = request.query_params
@@ -333,7 +367,7 @@ def _worst_first(groups: list[Score]) -> list[Score]:
 @router.get("")
 async def overview(request: Request, container: ContainerDep) -> Response:
     """The overview: scores with margins, trend, distribution, breakdown, funnel, comments."""
-    page = signed_in(request, container)
+    page = await signed_in(request, container)
     if page is None:
         return to_login(request)
     q = request.query_params
@@ -425,11 +459,11 @@ def responses_data(page: Page, number: int) -> dict[str, Any]:
 @router.get("/responses")
 async def responses(request: Request, container: ContainerDep) -> Response:
     """Every response behind a number, with comments, paginated."""
-    page = signed_in(request, container)
+    page = await signed_in(request, container)
     if page is None:
         return to_login(request)
     try:
-        number = max(1, int(request.query_params.get("page", "1")))
+        number = min(max(1, int(request.query_params.get("page", "1"))), MAX_PAGE)
     except ValueError:
         number = 1
     data = await container.db.report(responses_data, page, number)
@@ -463,12 +497,14 @@ def response_detail(container: Container, response_id: int) -> dict[str, Any] | 
 @router.get("/responses/{response_id}")
 async def response_page(request: Request, container: ContainerDep, response_id: int) -> Response:
     """One response, its comment and its alert case."""
-    page = signed_in(request, container)
+    page = await signed_in(request, container)
     if page is None:
         return to_login(request)
-    data = await container.db.report(response_detail, container, response_id)
+    data = await container.db.report(
+        response_detail, container, existing_id(response_id, "response")
+    )
     if data is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such response")
+        raise no_such("response")
     return page.render("response.html", band=_response_band, now=datetime.now(UTC), **data)
 
 
@@ -483,7 +519,7 @@ def cases_data(container: Container, state: CaseStatus | None) -> list[dict[str,
 @router.get("/cases")
 async def case_list(request: Request, container: ContainerDep) -> Response:
     """Alert cases with their 48-hour target and status forms."""
-    page = signed_in(request, container)
+    page = await signed_in(request, container)
     if page is None:
         return to_login(request)
     wanted = request.query_params.get("status")
@@ -513,17 +549,18 @@ async def update_case(  # noqa: PLR0917  (FastAPI reads the form fields from the
     back: Annotated[str, Form()] = "/admin/cases",
 ) -> Response:
     """Change a case's status (admin session and CSRF token required)."""
-    page = signed_in(request, container)
+    page = await signed_in(request, container)
     if page is None:
         return to_login(request)
     if not auth.csrf_ok(container.settings, request.cookies.get(auth.COOKIE), csrf):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "invalid CSRF token")
     if page.role is not Role.ADMIN:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs the admin role")
+    existing_id(case_id, "case")
     try:
         await container.db.run(_set_status, container, case_id, new_status)
     except LookupError:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such case") from None
+        raise no_such("case") from None
     return RedirectResponse(_safe_next(back), status.HTTP_303_SEE_OTHER)
 
 
@@ -538,7 +575,7 @@ async def purge_tests(
     confirm: Annotated[str, Form()] = "",
 ) -> Response:
     """Delete every test answer (admin session, CSRF token and the confirm box required)."""
-    page = signed_in(request, container)
+    page = await signed_in(request, container)
     if page is None:
         return to_login(request)
     if not auth.csrf_ok(container.settings, request.cookies.get(auth.COOKIE), csrf):
@@ -559,7 +596,7 @@ INVITATION_STATES = ("pending", "open", "completed", "failed", "throttled", "opt
 @router.get("/invitations")
 async def invitation_list(request: Request, container: ContainerDep) -> Response:
     """The newest invitations; a pending one says why it waits and when it goes."""
-    page = signed_in(request, container)
+    page = await signed_in(request, container)
     if page is None:
         return to_login(request)
     wanted = request.query_params.get("status")

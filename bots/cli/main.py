@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -83,7 +83,17 @@ def serve(
     except (FlowFileError, ConfigError, ValueError) as exc:
         fail(f"not starting:\n{exc}")
     # log_config=None: uvicorn's loggers go through our masked (JSON) root handler.
-    uvicorn.run(web_app, host=host, port=port, log_level="info", log_config=None)
+    uvicorn.run(
+        web_app, host=host, port=port, log_level="info", log_config=None, **proxy_options(settings)
+    )
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn reads X-Forwarded-For/-Proto only from SURVEYBOT_TRUSTED_PROXIES. Its own default
+    trusts 127.0.0.1, which would let anyone on the host pick the client address that failed
+    sign-ins are counted under."""
+    proxies = settings.proxies()
+    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or ""}
 
 
 @app.command()

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from bots.container import Container
 from bots.twilio import twiml
-from bots.twilio.security import Webhook, verified_webhook
+from bots.twilio.security import WEBHOOK_ERRORS, FormParams, Webhook, verified_webhook
 from flows.service import Inbound
 from scoring.scales import Channel
 
@@ -18,10 +18,11 @@ log = logging.getLogger(__name__)
 MESSAGING_PATH = "/webhooks/twilio/messaging"
 WHATSAPP_PREFIX = "whatsapp:"
 MAX_BODY_CHARS = 1600  # Twilio's own cap on an inbound message body
-# SM... for SMS and WhatsApp, MM... for MMS: two letters and 32 hex digits.
-_MESSAGE_SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
+# SM... for SMS and WhatsApp, MM... for MMS: the prefix and 32 hex digits.
+_MESSAGE_SID = re.compile(r"(?:SM|MM)[0-9a-fA-F]{32}")
+SID_NAMES = ("MessageSid", "SmsMessageSid", "SmsSid")
 
-router = APIRouter(tags=["twilio"])
+router = APIRouter(tags=["twilio"], responses=WEBHOOK_ERRORS)
 
 
 def inbound_message(hook: Webhook) -> Inbound:
@@ -32,17 +33,26 @@ def inbound_message(hook: Webhook) -> Inbound:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "From is required")
     channel = Channel.WHATSAPP if sender.startswith(WHATSAPP_PREFIX) else Channel.SMS
     address = sender.removeprefix(WHATSAPP_PREFIX)
-    sid = params.get("MessageSid") or params.get("SmsMessageSid") or params.get("SmsSid")
-    if sid is not None and not _MESSAGE_SID.fullmatch(sid):
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "MessageSid is malformed")
-    # The message's own SID is the natural key of a retry; Twilio's idempotency token covers
-    # a request that somehow lacks one.
-    key = sid or (f"idem:{hook.idempotency_token}" if hook.idempotency_token else None)
-    if key is None:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "MessageSid is required")
+    # The SID is the key of a retry. Never the unsigned I-Twilio-Idempotency-Token instead: a
+    # captured request can fold its SIDs into a neighbouring value and keep a valid signature
+    # (Twilio signs names and values without separators), then replay with fresh tokens.
+    key = message_sid(params)
     return Inbound(
         channel, address, params.text("Body", MAX_BODY_CHARS), provider="twilio", event_key=key
     )
+
+
+def message_sid(params: FormParams) -> str:
+    """The message's SID, or the 400 that says why: every copy Twilio sends must agree."""
+    given = {params[name] for name in SID_NAMES if name in params}
+    if not given:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "MessageSid is required")
+    if len(given) > 1:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "MessageSid and SmsSid disagree")
+    [sid] = given
+    if not _MESSAGE_SID.fullmatch(sid):
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "MessageSid is malformed")
+    return sid
 
 
 @router.post(MESSAGING_PATH, response_class=Response)

@@ -10,26 +10,48 @@ from __future__ import annotations
 import hmac
 import logging
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import HTTPException, Request, status
+from pydantic import BaseModel
 
 from bots.settings import Settings
 from bots.twilio.client import signature_is_valid
+from flows.text import clean_text
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024  # a Twilio webhook is a few hundred bytes; refuse anything silly
 SIGNATURE_HEADER = "x-twilio-signature"
-IDEMPOTENCY_HEADER = "i-twilio-idempotency-token"
+
+
+class WebhookError(BaseModel):
+    detail: str
+
+
+# What a webhook refuses, documented on each Twilio route.
+WEBHOOK_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": WebhookError, "description": "a required parameter is missing or malformed"},
+    403: {"model": WebhookError, "description": "bad X-Twilio-Signature, or not our AccountSid"},
+    413: {"model": WebhookError, "description": "body too large"},
+    415: {"model": WebhookError, "description": "not application/x-www-form-urlencoded"},
+}
 
 
 class FormParams(dict[str, str]):
     """The POST parameters: the last value of each name, plus every value for the signature."""
 
-    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+    def __init__(self, pairs: list[tuple[str, str]], *, unstorable: bool = False) -> None:
         super().__init__(pairs)
         self._pairs = pairs
+        self.unstorable = unstorable  # a NUL somewhere: clean() after the signature check
+
+    def clean(self) -> FormParams:
+        """The same parameters as text every store can hold (the signature is over the raw)."""
+        if not self.unstorable:
+            return self
+        return FormParams([(key, clean_text(value)) for key, value in self._pairs])
 
     def getlist(self, name: str) -> list[str]:
         # RequestValidator signs every value of a repeated parameter; this is how it asks.
@@ -42,8 +64,9 @@ class FormParams(dict[str, str]):
 
 @dataclass(frozen=True, slots=True)
 class Webhook:
+    # No I-Twilio-Idempotency-Token: it is not signed, so nothing may be keyed on it alone,
+    # and beside a SID (which every webhook we take must carry) it adds nothing.
     params: FormParams
-    idempotency_token: str | None
 
 
 def _bad(code: int, why: str) -> HTTPException:
@@ -70,7 +93,8 @@ async def read_form(request: Request) -> FormParams:
         )
     except (UnicodeDecodeError, ValueError):
         raise _bad(status.HTTP_400_BAD_REQUEST, "webhook body is not valid form data") from None
-    return FormParams(pairs)
+    # Strict UTF-8 never yields a lone surrogate, so a NUL is the one thing left to clean.
+    return FormParams(pairs, unstorable=b"%00" in body or b"\x00" in body)
 
 
 def signed_url(request: Request, settings: Settings) -> str:
@@ -104,5 +128,4 @@ async def verified_webhook(request: Request, settings: Settings) -> Webhook:
     ):
         log.warning("Twilio webhook %s refused: AccountSid is not ours", request.url.path)
         raise _bad(status.HTTP_403_FORBIDDEN, "AccountSid does not match TWILIO_ACCOUNT_SID")
-    token_header = request.headers.get(IDEMPOTENCY_HEADER)
-    return Webhook(params, token_header.strip()[:100] if token_header else None)
+    return Webhook(params.clean())

@@ -17,7 +17,7 @@ from sqlmodel import select
 from bots.container import Container
 from bots.twilio import twiml
 from bots.twilio.client import OPT_OUT_CODES
-from bots.twilio.security import verified_webhook
+from bots.twilio.security import WEBHOOK_ERRORS, verified_webhook
 from flows.ports import SendError
 from scoring.db import Database
 from scoring.tables import Invitation, InvitationStatus, OutboundMessage
@@ -25,7 +25,9 @@ from scoring.tables import Invitation, InvitationStatus, OutboundMessage
 log = logging.getLogger(__name__)
 
 STATUS_PATH = "/webhooks/twilio/status"
-_SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
+# Twilio SIDs are a type prefix and 32 hex digits: SM/MM for messages, CA for calls.
+_MESSAGE_SID = re.compile(r"(?:SM|MM)[0-9a-fA-F]{32}")
+_CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")
 
 # How far along each status is; a lower rank never overwrites a higher one.
 _RANK = {
@@ -52,7 +54,7 @@ _RANK = {
 NOT_DELIVERED = frozenset({"undelivered", "failed"})
 NOT_ANSWERED = frozenset({"busy", "no-answer", "canceled", "failed"})
 
-router = APIRouter(tags=["twilio"])
+router = APIRouter(tags=["twilio"], responses=WEBHOOK_ERRORS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,16 +128,20 @@ def _close_if_unreachable(invitation: Invitation, update: StatusUpdate, now: dat
 
 
 def status_update(request_params: dict[str, str]) -> StatusUpdate:
+    """The status in a callback, or the 400 that says why (every SID copy must agree)."""
     call_sid = request_params.get("CallSid")
-    message_sid = request_params.get("MessageSid") or request_params.get("SmsSid")
-    if message_sid:
+    message_sids = {request_params[n] for n in ("MessageSid", "SmsSid") if n in request_params}
+    if len(message_sids) > 1:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "MessageSid and SmsSid disagree")
+    if message_sids:
+        [sid] = message_sids
         value = request_params.get("MessageStatus") or request_params.get("SmsStatus")
-        sid, is_call = message_sid, False
+        is_call, pattern = False, _MESSAGE_SID
     elif call_sid:
-        value, sid, is_call = request_params.get("CallStatus"), call_sid, True
+        value, sid, is_call, pattern = request_params.get("CallStatus"), call_sid, True, _CALL_SID
     else:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "MessageSid or CallSid is required")
-    if not _SID.fullmatch(sid):
+    if not pattern.fullmatch(sid):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "the SID is malformed")
     value = (value or "").strip().lower()
     if value not in _RANK:

@@ -13,16 +13,17 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bots.container import Container
 from bots.settings import Settings
 from bots.twilio import twiml
 from bots.twilio.calls import CallStart, open_call
-from bots.twilio.security import FormParams, verified_webhook
+from bots.twilio.security import WEBHOOK_ERRORS, FormParams, verified_webhook
 from flows.models import Flow
 from flows.render import Expects, Reply
 from flows.service import Inbound, UnknownFlow
+from flows.text import clean_text
 from scoring.scales import Channel
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,8 @@ GATHER_PATH = "/webhooks/twilio/voice/gather"
 MAX_SPEECH_CHARS = 2000
 MAX_STEP = 50  # far beyond any flow's re-prompts: a guard against a looping call
 _CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
+# What a keypad can send; anything else was folded in from a neighbouring signed parameter.
+_DIGITS = re.compile(r"[0-9*#]{0,16}")
 
 # Spoken numbers as the speech recogniser may write them; the normaliser reads both languages.
 NUMBER_WORDS: dict[str, tuple[str, ...]] = {
@@ -39,7 +42,7 @@ NUMBER_WORDS: dict[str, tuple[str, ...]] = {
     "en": ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
 }
 
-router = APIRouter(tags=["twilio"])
+router = APIRouter(tags=["twilio"], responses=WEBHOOK_ERRORS)
 
 
 class EntryQuery(BaseModel):
@@ -55,6 +58,11 @@ class EntryQuery(BaseModel):
     queue: str | None = Field(default=None, max_length=128)
     stage: str | None = Field(default=None, max_length=64)
     invitation: str | None = Field(default=None, max_length=36)
+
+    @field_validator("*")
+    @classmethod
+    def _storable(cls, value: str | None) -> str | None:
+        return clean_text(value) if value is not None else None
 
 
 def _call(params: FormParams) -> tuple[str, str]:
@@ -178,7 +186,10 @@ async def voice_gather(
     except UnknownFlow:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"unknown flow '{flow}'") from None
     # Keypad first: a caller who pressed keys meant them, whatever the recogniser heard.
-    text = hook.params.text("Digits", 8) or hook.params.text("SpeechResult", MAX_SPEECH_CHARS)
+    digits = hook.params.text("Digits", 32)
+    if not _DIGITS.fullmatch(digits):
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "Digits is malformed")
+    text = digits or hook.params.text("SpeechResult", MAX_SPEECH_CHARS)
     inbound = Inbound(
         Channel.VOICE,
         caller,

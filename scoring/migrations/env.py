@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
+import scoring.auth_state
 import scoring.cases
 import scoring.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 from scoring.db import make_engine

@@ -113,8 +113,38 @@ def test_production_refuses_placeholder_secrets(tmp_path: Path) -> None:
         SURVEYBOT_SECRET_KEY="change-me",
     )
     assert result.returncode == 2
-    assert "SURVEYBOT_ADMIN_TOKEN is missing or a placeholder" in result.stderr
-    assert "SURVEYBOT_SECRET_KEY is missing or a placeholder" in result.stderr
+    assert "SURVEYBOT_ADMIN_TOKEN is a placeholder" in result.stderr
+    assert "SURVEYBOT_SECRET_KEY is a placeholder" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_production_refuses_weak_secrets_and_a_plain_http_url(tmp_path: Path) -> None:
+    """Every weak secret and an http:// public URL get one clear line each; nothing starts."""
+    result = run(
+        ["serve"],
+        tmp_path,
+        SURVEYBOT_ENV="production",
+        SURVEYBOT_ADMIN_TOKEN="a" * 24,
+        SURVEYBOT_SECRET_KEY="k3y-" * 10,
+        SURVEYBOT_PUBLIC_URL="http://surveys.example.com",
+        SURVEYBOT_METRICS_TOKEN="change-me",
+        SURVEYBOT_ALERT_WEBHOOK_SECRET="change-me",
+        TELEGRAM_WEBHOOK_SECRET="x",
+        TWILIO_AUTH_TOKEN="change-me",
+    )
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    for expected in (
+        "SURVEYBOT_ADMIN_TOKEN is too predictable",
+        "SURVEYBOT_SECRET_KEY is too predictable",
+        "SURVEYBOT_PUBLIC_URL must be an https:// URL",
+        "SURVEYBOT_METRICS_TOKEN is a placeholder",
+        "SURVEYBOT_ALERT_WEBHOOK_SECRET is a placeholder",
+        "TELEGRAM_WEBHOOK_SECRET must be at least 24 characters",
+        "TWILIO_AUTH_TOKEN is a placeholder",
+    ):
+        assert any(line.strip().startswith(expected) for line in lines), expected
+    assert "Traceback" not in result.stderr
 
 
 def test_init_writes_env_with_fresh_secrets(tmp_path: Path) -> None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 import httpx
 import pytest
 
 from bots.alerts import _describe
-from bots.container import Container
+from bots.container import Container, build
 from bots.settings import ConfigError, load_settings
 from flows.service import NewInvitation
 from scoring.scales import Channel
-from tests.conftest import LiveServer, admin_headers, viewer_headers
+from tests.conftest import LiveServer, admin_headers, make_settings, viewer_headers
 
 
 def test_an_oversized_body_is_refused_before_it_is_read(live_server: LiveServer) -> None:
@@ -24,6 +26,32 @@ def test_an_oversized_body_is_refused_before_it_is_read(live_server: LiveServer)
         timeout=10,
     )
     assert (declared.status_code, chunked.status_code) == (413, 413)
+
+
+def test_an_oversized_body_logs_one_short_line_and_no_traceback(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A chunked 2 MB webhook is refused with one WARNING line each; no ERROR, no traceback."""
+    big = b"x" * (2 * 1024 * 1024)
+    container = build(make_settings(database_url, twilio_skip_signature=True))
+    with LiveServer(container) as server:
+        caplog.clear()  # the start-up warnings about development mode
+        with caplog.at_level(logging.INFO):
+            for path in (
+                "/webhooks/twilio/messaging",
+                "/webhooks/twilio/voice",
+                "/api/v1/invitations",
+            ):
+                refused = httpx.post(
+                    f"{server.url}{path}",
+                    content=iter([big[:1_000_000], big[1_000_000:]]),
+                    headers=admin_headers(),
+                    timeout=10,
+                )
+                assert refused.status_code == 413
+    container.close()
+    assert [r.levelname for r in caplog.records if r.levelno >= logging.WARNING] == ["WARNING"] * 3
+    assert all(r.exc_info is None and "\n" not in r.getMessage() for r in caplog.records)
 
 
 @pytest.mark.parametrize(

@@ -128,3 +128,39 @@ def test_configure_logging_routes_uvicorn_access_logs_through_the_mask(
     [entry] = lines(stream)
     assert entry["logger"] == "uvicorn.access"
     assert entry["message"] == '127.0.0.1:5000 - "POST /x?From=***78 HTTP/1.1" 200'
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["+31 6 12345678", "+31612345678", "whatsapp:+31 6-1234 5678", "12345", "-100123"],
+)
+def test_access_log_of_an_erasure_masks_the_address_in_any_form(
+    restore_logging: None, address: str
+) -> None:
+    """The erasure URL's address, as uvicorn quotes it (spaces, +, short chat ids), is masked."""
+    from uvicorn.protocols.utils import get_path_with_query_string  # noqa: PLC0415
+
+    configure_logging("INFO", "json")
+    [handler] = logging.getLogger().handlers
+    stream = io.StringIO()
+    handler.setStream(stream)  # type: ignore[attr-defined]
+    scope = {"path": f"/api/v1/contacts/{address}", "query_string": b"channel=sms", "root_path": ""}
+    path = get_path_with_query_string(scope)  # type: ignore[arg-type]
+    logging.getLogger("uvicorn.access").info(
+        '%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "DELETE", path, "1.1", 200
+    )
+    [entry] = lines(stream)
+    assert entry["message"] == (
+        '127.0.0.1:5000 - "DELETE /api/v1/contacts/***?channel=sms HTTP/1.1" 200'
+    )
+
+
+def test_ids_that_start_with_digits_are_not_masked(
+    logger: tuple[logging.Logger, io.StringIO],
+) -> None:
+    """A UUID whose first group is all digits, or whose last is, stays whole; numbers do not."""
+    log, stream = logger
+    ids = "28716584-db36-4c1e-9d1e-2f6c7a8b9c0d and 550e8400-e29b-41d4-a716-446655440000"
+    log.info("invitations %s for %s", ids, "+31612345678")
+    [entry] = lines(stream)
+    assert entry["message"] == f"invitations {ids} for ***78"

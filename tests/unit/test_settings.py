@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,30 @@ def test_production_refuses_a_short_secret_and_skipped_signatures() -> None:
         )
     assert "SURVEYBOT_SECRET_KEY must be at least 32 characters" in str(caught.value)
     assert "TWILIO_SKIP_SIGNATURE is refused in production" in str(caught.value)
+
+
+def test_production_starts_with_strong_secrets() -> None:
+    """Random secrets of the documented lengths and an https URL pass the production checks."""
+    settings = load_settings(
+        _env_file=None,
+        env="production",
+        admin_token=secrets.token_urlsafe(32),
+        viewer_token=secrets.token_urlsafe(32),
+        secret_key=secrets.token_urlsafe(48),
+        public_url="https://surveys.example.com",
+        telegram_webhook_secret=secrets.token_urlsafe(32),
+        twilio_auth_token=secrets.token_hex(16),
+        metrics_token=secrets.token_urlsafe(32),
+        alert_webhook_secret=secrets.token_urlsafe(32),
+    )
+    assert settings.env == "production"
+
+
+def test_trusted_proxies_must_be_addresses_or_networks() -> None:
+    """A typo in SURVEYBOT_TRUSTED_PROXIES fails at start-up instead of trusting nobody."""
+    assert load_settings(_env_file=None, trusted_proxies="10.0.0.0/8, ::1").proxies() == [
+        "10.0.0.0/8",
+        "::1",
+    ]
+    with pytest.raises(ConfigError, match=r"'proxy\.internal' is not an IP address or network"):
+        load_settings(_env_file=None, trusted_proxies="10.0.0.1,proxy.internal")

@@ -5,15 +5,24 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict
 
-from bots.api.deps import AdminDep, ContainerDep, ViewerDep
+from bots.api.deps import (
+    FORBIDDEN,
+    UNAUTHORIZED,
+    AdminDep,
+    ContainerDep,
+    ViewerDep,
+    existing_id,
+    no_such,
+    not_found,
+)
 from bots.container import Container
 from scoring import cases
 from scoring.cases import CaseStatus
 
-router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+router = APIRouter(prefix="/api/v1/cases", tags=["cases"], responses=UNAUTHORIZED)
 
 
 class CaseUpdate(BaseModel):
@@ -44,12 +53,13 @@ async def list_cases(
     return await container.db.report(case_list, container, state, min(max(limit, 1), 500))
 
 
-@router.patch("/{case_id}")
+@router.patch("/{case_id}", responses={**FORBIDDEN, **not_found("case")})
 async def update_case(
     _role: AdminDep, container: ContainerDep, case_id: Annotated[int, Path(ge=1)], body: CaseUpdate
 ) -> dict[str, Any]:
     """Set a case's status: open, contacted or closed (admin only)."""
+    existing_id(case_id, "case")
     try:
         return await container.db.run(change_status, container, case_id, body.status)
     except LookupError:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such case") from None
+        raise no_such("case") from None

@@ -8,11 +8,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel
 
-from bots.api.deps import AdminDep, ContainerDep
+from bots.api.deps import FORBIDDEN, UNAUTHORIZED, AdminDep, ContainerDep, not_found
 from scoring.privacy import erase_address, format_counts
 
 log = logging.getLogger(__name__)
-router = APIRouter(prefix="/api/v1/contacts", tags=["contacts"])
+router = APIRouter(
+    prefix="/api/v1/contacts",
+    tags=["contacts"],
+    responses={**UNAUTHORIZED, **FORBIDDEN, **not_found("contact with this address")},
+)
 
 
 class ErasureOut(BaseModel):

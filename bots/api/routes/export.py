@@ -23,12 +23,12 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from bots.api.deps import ContainerDep, ViewerDep
+from bots.api.deps import UNAUTHORIZED, ContainerDep, ViewerDep
 from bots.api.routes.metrics import View, ViewDep, compute_funnel, compute_metrics
 from bots.container import Container
 from scoring import metrics
 
-router = APIRouter(prefix="/api/v1", tags=["export"])
+router = APIRouter(prefix="/api/v1", tags=["export"], responses=UNAUTHORIZED)
 
 BATCH = 2000
 BOM = "\ufeff"

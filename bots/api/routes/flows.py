@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from bots.api.deps import ContainerDep, ViewerDep
+from bots.api.deps import UNAUTHORIZED, ContainerDep, ViewerDep
 
-router = APIRouter(prefix="/api/v1/flows", tags=["flows"])
+router = APIRouter(prefix="/api/v1/flows", tags=["flows"], responses=UNAUTHORIZED)
 
 
 @router.get("")

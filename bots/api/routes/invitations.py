@@ -7,10 +7,19 @@ from datetime import datetime
 from typing import Annotated, Self
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, status
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlmodel import col, select
 
-from bots.api.deps import AdminDep, ContainerDep, Role, ViewerDep
+from bots.api.deps import (
+    FORBIDDEN,
+    UNAUTHORIZED,
+    AdminDep,
+    ContainerDep,
+    Role,
+    ViewerDep,
+    invalid,
+    not_found,
+)
 from bots.container import Container
 from bots.telegram.deeplink import deep_link_for
 from flows.service import NewInvitation, NotFound, UnknownFlow
@@ -18,7 +27,7 @@ from flows.waiting import WaitReason
 from scoring.scales import Channel
 from scoring.tables import Invitation, InvitationStatus
 
-router = APIRouter(prefix="/api/v1/invitations", tags=["invitations"])
+router = APIRouter(prefix="/api/v1/invitations", tags=["invitations"], responses=UNAUTHORIZED)
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _CHAT_ID = re.compile(r"^-?\d{1,20}$")
@@ -48,6 +57,17 @@ class InvitationIn(BaseModel):
         default=False,
         description="a rehearsal: sent as usual, but left out of reports, exports and alerts",
     )
+
+    @field_validator(
+        "address", "flow", "interaction_id", "agent", "team", "queue", "journey_stage", "tags"
+    )
+    @classmethod
+    def _storable(cls, value: str | list[str] | None) -> str | list[str] | None:
+        # PostgreSQL cannot store NUL; SQLite would. Refused alike, so both stores agree.
+        texts = value if isinstance(value, list) else [value or ""]
+        if any("\x00" in text for text in texts):
+            raise ValueError("must not contain NUL characters")
+        return value
 
     @model_validator(mode="after")
     def _address_fits_channel(self) -> Self:
@@ -184,20 +204,22 @@ async def list_invitations(
     return await container.db.report(recent, container, state, limit, test=test)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=InvitationOut)
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=InvitationOut, responses=FORBIDDEN
+)
 async def create_invitation(
     body: InvitationIn, request: Request, container: ContainerDep, _role: AdminDep
 ) -> InvitationOut:
     """Create an invitation and send its question (idempotent on interaction_id)."""
     if body.channel not in container.senders:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
+        raise invalid(
+            ("body", "channel"),
             f"channel '{body.channel}' is not configured on this server; see the README",
         )
     try:
         invitation = await container.db.run(container.service.create_invitation, body.to_new())
     except UnknownFlow as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
+        raise invalid(("body", "flow"), str(exc)) from None
     if invitation.status == "pending" and invitation.id is not None:
         # The job is queued with the invitation; send it now if it is due (no delay, inside
         # the send window). Otherwise the worker sends it when it is.
@@ -207,7 +229,7 @@ async def create_invitation(
     return out.model_copy(update={"deep_link": await deep_link_for(container, invitation)})
 
 
-@router.get("/{invitation_id}", response_model=InvitationOut)
+@router.get("/{invitation_id}", response_model=InvitationOut, responses=not_found("invitation"))
 async def get_invitation(
     invitation_id: Annotated[str, Path(max_length=36)], container: ContainerDep, role: ViewerDep
 ) -> InvitationOut:

@@ -7,16 +7,16 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, Query
 
-from bots.api.deps import ContainerDep, ViewerDep
+from bots.api.deps import UNAUTHORIZED, ContainerDep, ViewerDep, invalid
 from bots.container import Container
 from bots.settings import Settings
 from scoring import metrics
 from scoring.metrics import Dimension, Filters, Rehearsals, ReportConfig
 from scoring.scales import Metric
 
-router = APIRouter(prefix="/api/v1", tags=["metrics"])
+router = APIRouter(prefix="/api/v1", tags=["metrics"], responses=UNAUTHORIZED)
 
 Many = Annotated[list[str] | None, Query()]
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -27,7 +27,7 @@ def report_config(settings: Settings) -> ReportConfig:
     return ReportConfig(timezone=ZoneInfo(settings.report_timezone), min_n=settings.min_group_n)
 
 
-def parse_moment(text: str | None, tz: ZoneInfo, *, end: bool) -> datetime | None:
+def parse_moment(text: str | None, tz: ZoneInfo, *, end: bool, name: str) -> datetime | None:
     """A date is a whole local day (an end date is inclusive); a naive datetime is local."""
     if not text:
         return None
@@ -38,16 +38,12 @@ def parse_moment(text: str | None, tz: ZoneInfo, *, end: bool) -> datetime | Non
         else:
             moment = datetime.fromisoformat(text)
     except (ValueError, OverflowError):
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"'{text}' is not a date (YYYY-MM-DD) or an ISO 8601 datetime",
+        raise invalid(
+            ("query", name), f"'{text}' is not a date (YYYY-MM-DD) or an ISO 8601 datetime"
         ) from None
     if not FIRST_YEAR <= moment.year <= LAST_YEAR:
         # Reports bucket by day in the report time zone; a span of centuries is no report.
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"dates must lie between {FIRST_YEAR} and {LAST_YEAR}",
-        )
+        raise invalid(("query", name), f"dates must lie between {FIRST_YEAR} and {LAST_YEAR}")
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
@@ -62,9 +58,7 @@ class View:
 
     def require_metric(self) -> str:
         if self.metric is None:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT, "give a flow or a metric (nps, csat, ces)"
-            )
+            raise invalid(("query", "metric"), "give a flow or a metric (nps, csat, ces)")
         return self.metric
 
 
@@ -129,8 +123,8 @@ def build_view(container: Container, params: dict[str, Any]) -> View:
     flows = many("flow")
     unknown = [f for f in flows if f not in container.flows]
     if unknown:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
+        raise invalid(
+            ("query", "flow"),
             f"unknown flow(s) {', '.join(unknown)}; known: {', '.join(sorted(container.flows))}",
         )
     metric = params.get("metric") or None
@@ -139,9 +133,9 @@ def build_view(container: Container, params: dict[str, Any]) -> View:
     test = one("test") or Rehearsals.EXCLUDE.value
     if test not in set(Rehearsals):
         known = ", ".join(r.value for r in Rehearsals)
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"test must be one of {known}")
-    start = parse_moment(one("from"), config.timezone, end=False)
-    end = parse_moment(one("to"), config.timezone, end=True)
+        raise invalid(("query", "test"), f"test must be one of {known}")
+    start = parse_moment(one("from"), config.timezone, end=False, name="from")
+    end = parse_moment(one("to"), config.timezone, end=True, name="to")
     filters = Filters(
         start=start,
         end=end,
@@ -157,16 +151,12 @@ def build_view(container: Container, params: dict[str, Any]) -> View:
     )
     group_by = params.get("group_by") or None
     if metric is not None and str(metric) not in METRICS:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, f"metric must be one of {', '.join(METRICS)}"
-        )
+        raise invalid(("query", "metric"), f"metric must be one of {', '.join(METRICS)}")
     try:
         dimension = Dimension(group_by) if group_by else None
     except ValueError:
         known = ", ".join(d.value for d in Dimension)
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, f"group_by must be one of {known}"
-        ) from None
+        raise invalid(("query", "group_by"), f"group_by must be one of {known}") from None
     return View(filters, str(metric) if metric else None, dimension, config)
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bots.api.deps import AdminDep, ContainerDep, ViewerDep
+from bots.api.deps import FORBIDDEN, UNAUTHORIZED, AdminDep, ContainerDep, ViewerDep
 from scoring.rehearsals import count_test_answers, purge_test_answers
 
-router = APIRouter(prefix="/api/v1/test-answers", tags=["test answers"])
+router = APIRouter(prefix="/api/v1/test-answers", tags=["test answers"], responses=UNAUTHORIZED)
 
 
 @router.get("")
@@ -16,7 +16,7 @@ async def count(_role: ViewerDep, container: ContainerDep) -> dict[str, int]:
     return await container.db.report(count_test_answers, container.db.engine)
 
 
-@router.delete("")
+@router.delete("", responses=FORBIDDEN)
 async def purge(_role: AdminDep, container: ContainerDep) -> dict[str, int]:
     """Delete every test survey and everything stored with it (admin only); rows per table."""
     return await container.db.run(purge_test_answers, container.db.engine)

@@ -6,12 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from bots.api.deps import ContainerDep, ViewerDep
+from bots.api.deps import MAX_PAGE, UNAUTHORIZED, ContainerDep, ViewerDep
 from bots.api.routes.metrics import View, ViewDep, filters_json
 from bots.container import Container
 from scoring import metrics
 
-router = APIRouter(prefix="/api/v1", tags=["responses"])
+router = APIRouter(prefix="/api/v1", tags=["responses"], responses=UNAUTHORIZED)
 
 
 def list_page(container: Container, v: View, page: int, page_size: int) -> dict[str, Any]:
@@ -34,7 +34,7 @@ async def list_responses(
     _role: ViewerDep,
     container: ContainerDep,
     v: ViewDep,
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     """Responses under the filters, paginated, each with its comment and tags."""

@@ -48,8 +48,15 @@ def page(live_server: LiveServer) -> Iterator[Any]:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         tab = browser.new_page(viewport={"width": 1440, "height": 900})
         tab.set_default_timeout(15_000)
+        # Chromium reports each thing our Content-Security-Policy blocked on the console.
+        blocked: list[str] = []
+        tab.on(
+            "console",
+            lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None,
+        )
         yield tab
         browser.close()
+    assert blocked == []
 
 
 def _sign_in(page: Any, base: str, next_path: str) -> None:
