@@ -30,6 +30,8 @@ class Outbound:
 class SendResult:
     provider_message_id: str | None
     status: str = "sent"
+    # The message carries answer buttons that keep working until the channel takes them away.
+    buttons_live: bool = False
 
 
 class SendError(Exception):

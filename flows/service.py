@@ -299,6 +299,8 @@ class SurveyService:
                 kind=ReplyKind.QUESTION,
                 status=result.status,
                 provider_message_id=result.provider_message_id,
+                contact_id=invitation.contact_id,
+                buttons_live=result.buttons_live,
                 now=now,
             )
             return invitation
@@ -324,6 +326,7 @@ class SurveyService:
                 kind=ReplyKind.QUESTION,
                 status="failed",
                 error_code=error.code,
+                contact_id=invitation.contact_id,
                 now=now,
             )
             return invitation
@@ -367,6 +370,8 @@ class SurveyService:
                 kind=ReplyKind.REMINDER,
                 status=result.status,
                 provider_message_id=result.provider_message_id,
+                contact_id=invitation.contact_id,
+                buttons_live=result.buttons_live,
                 now=now,
             )
 

@@ -351,9 +351,14 @@ class SurveyTransaction:
         now: datetime,
         provider_message_id: str | None = None,
         error_code: str | None = None,
+        contact_id: int | None = None,
+        buttons_live: bool = False,
     ) -> OutboundMessage:
+        """A sent message; `contact_id` with the provider id is its key (Telegram: the chat)."""
         message = OutboundMessage(
             invitation_id=invitation_id,
+            contact_id=contact_id,
+            buttons_live=buttons_live,
             channel=channel,
             kind=kind,
             status=status,

@@ -160,3 +160,23 @@ async def test_an_update_without_a_survey_is_answered_within_the_webhook_respons
     assert len(rows(container, InboundEvent)) == 1
     assert webhook.sent("sendMessage") == []
     assert time.monotonic() - started < 5
+
+
+async def test_two_chats_whose_questions_share_a_message_id_both_answer(
+    webhook: FakeBotApi, client: httpx.AsyncClient, container: Container
+) -> None:
+    """Telegram counts message ids per chat: two deep-linked questions get the same id."""
+    links = [await invite(client, flow="nps", locale="nl") for _ in range(2)]
+    anna, bert = Customer(webhook, client, 8301), Customer(webhook, client, 8302)
+
+    for person, link in zip((anna, bert), links, strict=True):
+        await person.types(f"/start {link['deep_link_token']}")
+    [anna_question] = await anna.wait_for_messages(1)
+    [bert_question] = await bert.wait_for_messages(1)
+
+    assert anna_question.params["message_id"] == bert_question.params["message_id"]
+    assert {i.status for i in rows(container, Invitation)} == {"open"}
+    await anna.taps("9", anna_question)
+    await bert.taps("10", bert_question)
+    assert sorted(r.value for r in rows(container, Response)) == [9, 10]
+    assert {i.status for i in rows(container, Invitation)} == {"completed"}
