@@ -76,6 +76,9 @@ class Inbound:
     # never becomes the open comment, and a value off the scale (a forged button) is ignored
     # rather than re-prompted.
     choice: bool = False
+    # The channel draws answer buttons (SendResult.buttons_live): when the question moves on,
+    # the outcome names the messages whose buttons to take away.
+    buttons: bool = False
 
 
 # Outcomes of a choice that did nothing (see Inbound.choice).
@@ -93,6 +96,8 @@ class Outcome:
     outcome: str = "answer"
     duplicate: bool = False
     events: list[str] = field(default_factory=list)
+    # Provider ids of sent messages whose answer buttons no longer apply (see Inbound.buttons).
+    stale_buttons: tuple[str, ...] = ()
 
     @property
     def invitation_id(self) -> str | None:
@@ -506,7 +511,11 @@ class SurveyService:
         )
         names = self._apply(tx=tx, flow=flow, survey=survey, inbound=inbound, turn=turn, now=now)
         tx.save_state(survey.id, turn.state.step, turn.state.reprompts, now)
-        return Outcome(turn.replies, survey, _summary(names), events=names)
+        # Whatever a turn at the question did (a score, a re-prompt with buttons of its own, the
+        # end), the buttons drawn so far no longer apply.
+        at_question = inbound.buttons and state.step is Step.QUESTION
+        stale = tx.take_live_buttons(survey.id) if at_question else ()
+        return Outcome(turn.replies, survey, _summary(names), events=names, stale_buttons=stale)
 
     def _apply(
         self,

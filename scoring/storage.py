@@ -230,6 +230,11 @@ class SurveyTransaction:
         except self.raw.integrity_error:
             raise DuplicateEvent(values["event_key"]) from None
 
+    def take_live_buttons(self, invitation_id: int) -> tuple[str, ...]:
+        """The provider ids of this survey's messages whose buttons still work; now they don't."""
+        rows = self.raw.all("take_live_buttons", {"iid": invitation_id, "on": True, "off": False})
+        return tuple(str(row[0]) for row in rows if row[0] is not None)
+
     def is_opted_out(self, pseudonym: str) -> bool:
         return self.raw.one("select_optout", {"pseudonym": pseudonym}) is not None
 

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlmodel import select
 
+from bots.telegram.actions import ButtonsFor
 from bots.telegram.keyboards import ButtonPress, already_answered
 from flows.models import Flow
 from flows.render import Reply, ReplyKind
@@ -40,6 +41,7 @@ def inbound(
         event_key=str(update_id),
         invitation_id=invitation_id,
         choice=choice,
+        buttons=True,
     )
 
 
@@ -158,6 +160,28 @@ def press_button(
     if outcome.outcome == BAD_CHOICE:
         return PressResult(flow=flow, locale=locale)
     return PressResult(outcome, flow, locale, scored="ScoreRecorded" in outcome.events)
+
+
+# -- live buttons ----------------------------------------------------------------------------
+
+
+def record_buttons(service: SurveyService, buttons: ButtonsFor, message_id: int) -> None:
+    """A message with a survey's answer buttons went out (a re-prompt): keep its id."""
+    now = service.clock()
+    with service.store.transaction() as tx:
+        invitation = tx.invitation(buttons.invitation_id)
+        if invitation is None or invitation.id is None:
+            return
+        tx.record_outbound(
+            invitation_id=invitation.id,
+            contact_id=invitation.contact_id,
+            channel=TELEGRAM,
+            kind=buttons.kind,
+            status="sent",
+            provider_message_id=str(message_id),
+            buttons_live=True,
+            now=now,
+        )
 
 
 # -- blocked bots ------------------------------------------------------------------------------

@@ -9,10 +9,11 @@ from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
 
 from bots.container import Container
+from bots.telegram.actions import ButtonsFor
 from bots.telegram.client import build_bot
 from bots.telegram.limiter import Limits, RateLimiter
 from bots.telegram.outbox import Outbox
-from bots.telegram.records import record_blocked
+from bots.telegram.records import record_blocked, record_buttons
 from bots.telegram.sender import TelegramSender
 from bots.telegram.updates import UpdateHandler
 
@@ -26,7 +27,7 @@ class TelegramRuntime:
         settings = container.settings
         self.container = container
         self.bot: Bot = build_bot(token, settings.telegram_api_base_url)
-        self.outbox = Outbox(self.bot, RateLimiter(limits), self._blocked)
+        self.outbox = Outbox(self.bot, RateLimiter(limits), self._blocked, self._buttons_sent)
         self.handler = UpdateHandler(container)
         self.sender = TelegramSender(self.outbox, container.flows, self.username)
         secret = settings.telegram_webhook_secret
@@ -75,6 +76,9 @@ class TelegramRuntime:
             except TelegramError as exc:
                 log.warning("Telegram: getMe failed (%s)", type(exc).__name__)
         return self._username
+
+    async def _buttons_sent(self, buttons: ButtonsFor, _chat_id: str, message_id: int) -> None:
+        await self.container.db.run(record_buttons, self.container.service, buttons, message_id)
 
     async def _blocked(self, chat_id: str) -> None:
         closed = await self.container.db.run(record_blocked, self.container.service, chat_id)

@@ -34,7 +34,7 @@ class TelegramSender:
             sent = await self.outbox.send_message(message.address, message.reply.text, markup)
         except TelegramError as exc:
             raise send_error(exc) from None
-        return SendResult(str(sent.message_id), "sent")
+        return SendResult(str(sent.message_id), "sent", buttons_live=markup is not None)
 
 
 def send_error(exc: TelegramError) -> SendError:

@@ -71,7 +71,7 @@ async def test_csat_answered_by_typing_after_a_reprompt(
     ]
 
     await tom.types("maybe")
-    reprompt = tom.messages()[-1]
+    reprompt = (await tom.wait_for_messages(2))[-1]
     assert reprompt.params["text"].startswith("Sorry, I didn't get that.")
     assert reprompt.buttons() == question.buttons()  # the same buttons, still for this survey
 
