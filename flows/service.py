@@ -27,7 +27,7 @@ from flows.policy import DispatchPolicy
 from flows.ports import Clock, Outbound, SendError, SendResult
 from flows.render import Expects, Renderer, Reply, ReplyKind
 from scoring.cases import note_comment, open_case_if_alerting
-from scoring.normalise import is_help, is_optin, is_optout
+from scoring.normalise import Answer, is_help, is_optin, is_optout, normalise
 from scoring.queue import enqueue
 from scoring.scales import LOCALES, Channel
 from scoring.storage import DuplicateEvent, SqlSurveyStore, SurveyRow, SurveyTransaction
@@ -486,11 +486,22 @@ class SurveyService:
         locale = last.locale if last else self.default_locale
         if is_help(inbound.text):
             return Outcome([self.render.system(ReplyKind.HELP, locale)], last, "help")
+        no_survey = self.render.system(ReplyKind.NO_SURVEY, locale)
         if last is not None and last.status != InvitationStatus.PENDING:
-            # A late answer to a survey that has closed: kept as 'late', never as a score.
+            # After a survey has closed: kept as 'late', never as a score. "This survey has
+            # closed" answers a late score; anything else ("hallo", weeks later) is told that
+            # nothing is open, as someone who never had a survey is.
             tx.add_late_answer(last.id, inbound.text, self.clock())
-            return Outcome([self.render.closed(locale)], last, "late")
-        return Outcome([self.render.system(ReplyKind.NO_SURVEY, locale)], None, "no_survey")
+            late_score = self._reads_as_score(last, inbound)
+            return Outcome([self.render.closed(locale) if late_score else no_survey], last, "late")
+        return Outcome([no_survey], None, "no_survey")
+
+    def _reads_as_score(self, survey: SurveyRow, inbound: Inbound) -> bool:
+        flow = self.flows.get(survey.flow_id)
+        if flow is None:
+            return True
+        outcome = normalise(inbound.text, flow.scale, locale=survey.locale, channel=inbound.channel)
+        return isinstance(outcome, Answer)
 
     def _converse(
         self,

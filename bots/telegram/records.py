@@ -45,6 +45,17 @@ def inbound(
     )
 
 
+def plain_start(service: SurveyService, chat_id: str, update_id: int) -> Outcome:
+    """`/start` without a token: opts a stopped chat back in, else the help text.
+
+    The opt-out confirmation says "send START", and Telegram's Start button sends `/start`.
+    For anyone else it is a new chat saying hello, and an opt-in reply would puzzle them.
+    """
+    with service.store.core_transaction() as tx:
+        stopped = tx.is_opted_out(tx.pseudonymise(TELEGRAM, chat_id))
+    return service.receive(inbound(chat_id, "START" if stopped else "/help", update_id))
+
+
 # -- deep links --------------------------------------------------------------------------------
 
 
@@ -66,7 +77,7 @@ def start_deep_link(
 
     The token is single-use: only a pending invitation still on its placeholder contact (no
     address) can be bound, once. The same chat opening the link again gets its question again;
-    any other chat gets the polite "closed" reply and learns nothing about the invitation.
+    any other chat is told the link was used, and learns nothing about the invitation.
     """
     now = service.clock()
     try:
@@ -112,8 +123,10 @@ def _start(
         flow = service.flow(invitation.flow_id)
         question = service.render.question(flow, Channel.TELEGRAM, locale)
         return StartResult(replies=[question], invitation_id=invitation.public_id, flow_id=flow.id)
-    placeholder = tx.session.get(Contact, invitation.contact_id)
-    if invitation.status != InvitationStatus.PENDING or (placeholder and placeholder.address):
+    holder = tx.session.get(Contact, invitation.contact_id)
+    if holder is not None and holder.address:  # bound to the chat that opened it first
+        return StartResult(replies=[service.render.system(ReplyKind.LINK_USED, locale)])
+    if invitation.status != InvitationStatus.PENDING:
         return StartResult(replies=[service.render.closed(locale)])
     assert contact.id is not None  # noqa: S101
     invitation.contact_id = contact.id

@@ -6,7 +6,7 @@ import hmac
 import logging
 
 from telegram import Bot
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import InvalidToken
 
 from bots.container import Container
 from bots.telegram.actions import ButtonsFor
@@ -50,8 +50,9 @@ class TelegramRuntime:
         except InvalidToken:
             log.error("Telegram: TELEGRAM_BOT_TOKEN was rejected by the Bot API")
             return
-        except TelegramError as exc:
-            # Not fatal: the API and the other channels keep serving; sends report failures.
+        except Exception as exc:  # a garbled getMe answer too: never fatal
+            # Not fatal: the API and the other channels keep serving; sends report failures,
+            # and the first one that needs the bot's name asks again.
             log.warning("Telegram: Bot API not reachable at start-up (%s)", type(exc).__name__)
             return
         self._username = self.bot.username
@@ -73,7 +74,7 @@ class TelegramRuntime:
         if self._username is None:
             try:
                 self._username = (await self.bot.get_me()).username
-            except TelegramError as exc:
+            except Exception as exc:  # as at start-up: a garbled answer is a miss
                 log.warning("Telegram: getMe failed (%s)", type(exc).__name__)
         return self._username
 

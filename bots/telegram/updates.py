@@ -23,7 +23,7 @@ from bots.telegram.actions import (
     SendText,
 )
 from bots.telegram.keyboards import chosen_text, keyboard, parse_callback
-from bots.telegram.records import inbound, press_button, start_deep_link
+from bots.telegram.records import inbound, plain_start, press_button, start_deep_link
 from flows.models import Flow
 from flows.render import Reply
 from flows.service import Outcome
@@ -32,8 +32,8 @@ log = logging.getLogger(__name__)
 
 # "/start", "/start@AcmeSurveyBot", "/start <payload>"; deep-link payloads are [A-Za-z0-9_-]{1,64}.
 _START = re.compile(r"/start(?:@\w+)?(?:\s+(?P<token>[A-Za-z0-9_-]{1,64}))?", re.IGNORECASE)
-# "/start" alone is not the opt-in keyword here: it is the first thing every new chat sends.
-_HELP = "/help"
+# "/start" alone is the first thing every new chat sends, and what the Start button sends to a
+# chat that was stopped: help for the first, opt-in for the second (see records.plain_start).
 
 
 class UpdateHandler:
@@ -65,7 +65,8 @@ class UpdateHandler:
             token = start.group("token")
             if token:
                 return await self._deep_link(update_id, chat_id, token)
-            text = _HELP
+            outcome = await self.db.run(plain_start, self.service, chat_id, update_id)
+            return Plan(self._replies(chat_id, outcome), duplicate=outcome.duplicate)
         outcome = await self.db.run(self.service.receive, inbound(chat_id, text, update_id))
         actions = self._stale(chat_id, outcome)
         actions.extend(self._replies(chat_id, outcome))

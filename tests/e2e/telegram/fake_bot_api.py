@@ -103,6 +103,7 @@ class _Failure:
     body: dict[str, Any]
     chat_id: int | None
     times: int
+    status: int | None = None
 
 
 @dataclass
@@ -139,10 +140,17 @@ class FakeBotApi:
         return f"{self.url}/bot"
 
     def fail_next(
-        self, method: str, body: dict[str, Any], *, chat_id: int | None = None, times: int = 1
+        self,
+        method: str,
+        body: dict[str, Any],
+        *,
+        chat_id: int | None = None,
+        times: int = 1,
+        status: int | None = None,
     ) -> None:
+        """Answer `body` to the next call(s); `status` (default: its error_code) for garbage."""
         with self._lock:
-            self._failures.append(_Failure(method, body, chat_id, times))
+            self._failures.append(_Failure(method, body, chat_id, times, status))
 
     def block(self, chat_id: int) -> None:
         """From now on, sending to this chat answers 403 "bot was blocked by the user"."""
@@ -252,7 +260,7 @@ class FakeBotApi:
         failure = self._failure_for(method, params) or self._refusal(method, params)
         if failure is not None:
             self.record(Call(method, params, time.monotonic(), via=via, failed=True))
-            return _error(failure)
+            return _error(*failure)
         result: Any = True
         if method == "getMe":
             result = BOT_USER
@@ -272,7 +280,9 @@ class FakeBotApi:
         self.record(Call(method, params, time.monotonic(), via=via))
         return JSONResponse({"ok": True, "result": result})
 
-    def _refusal(self, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
+    def _refusal(
+        self, method: str, params: dict[str, Any]
+    ) -> tuple[dict[str, Any], int | None] | None:
         """Telegram's 400 for an edit or a callback answer it cannot carry out."""
         if not self.strict:
             return None
@@ -280,18 +290,18 @@ class FakeBotApi:
             with self._lock:
                 made = self._queries.get(params.get("callback_query_id", ""))
             if made is None or time.monotonic() - made > CALLBACK_QUERY_TTL:
-                return QUERY_TOO_OLD  # unknown, expired, or answered already
+                return QUERY_TOO_OLD, None  # unknown, expired, or answered already
             return None
         if method not in ("editMessageText", "editMessageReplyMarkup"):
             return None
         with self._lock:
             current = self.messages.get(_message_key(params))
         if current is None:
-            return NOT_FOUND
+            return NOT_FOUND, None
         markup = params.get("reply_markup") or None
         text = params.get("text", current["text"])
         if text == current["text"] and markup == (current.get("reply_markup") or None):
-            return NOT_MODIFIED
+            return NOT_MODIFIED, None
         return None
 
     def _edit(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -302,17 +312,19 @@ class FakeBotApi:
         text = params["text"] if method == "editMessageText" else current["text"]
         return self._message({**params, "text": text}, key[1])
 
-    def _failure_for(self, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
+    def _failure_for(
+        self, method: str, params: dict[str, Any]
+    ) -> tuple[dict[str, Any], int | None] | None:
         chat_id = params.get("chat_id")
         with self._lock:
             if method == "sendMessage" and chat_id is not None and int(chat_id) in self._blocked:
-                return BLOCKED
+                return BLOCKED, None
             for failure in self._failures:
                 if failure.method == method and failure.chat_id in (None, chat_id):
                     failure.times -= 1
                     if failure.times <= 0:
                         self._failures.remove(failure)
-                    return failure.body
+                    return failure.body, failure.status
         return None
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -371,8 +383,8 @@ def _message_key(params: dict[str, Any]) -> tuple[int, int]:
     return int(params.get("chat_id") or 0), int(params.get("message_id") or 0)
 
 
-def _error(body: dict[str, Any]) -> JSONResponse:
-    return JSONResponse(body, status_code=int(body["error_code"]))
+def _error(body: dict[str, Any], status: int | None = None) -> JSONResponse:
+    return JSONResponse(body, status_code=status or int(body["error_code"]))
 
 
 async def _params(request: Request) -> dict[str, Any]:
