@@ -363,12 +363,15 @@ class SurveyService:
             deep_link_token=invitation.deep_link_token,
         )
 
-    def mark_reminded(self, public_id: str, result: SendResult) -> None:
+    def mark_reminded(self, public_id: str, result: SendResult) -> tuple[str, ...]:
+        """Record the reminder; returns the messages whose buttons it replaces (Telegram)."""
         now = self.clock()
         with self.store.transaction() as tx:
             invitation = tx.invitation(public_id)
             if invitation is None or invitation.id is None:
-                return
+                return ()
+            # The reminder carries the question's buttons: the question's own are stale now.
+            stale = tx.take_live_buttons(invitation.id) if result.buttons_live else ()
             tx.record_outbound(
                 invitation_id=invitation.id,
                 channel=invitation.channel,
@@ -379,6 +382,7 @@ class SurveyService:
                 buttons_live=result.buttons_live,
                 now=now,
             )
+            return stale
 
     def start_now(self, new: NewInvitation) -> tuple[Invitation, list[Reply]]:
         """Create and open an invitation in one go, for live channels (a call, the console)."""
