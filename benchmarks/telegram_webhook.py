@@ -134,7 +134,10 @@ def prepare_surveys(database: Path, count: int) -> list[Survey]:
         for i in range(count):
             chat_id = FIRST_CHAT + i
             new = NewInvitation(Channel.TELEGRAM, str(chat_id), flow_id="nps", locale="nl")
-            public_id = sent_invitation(container, new, SendResult(str(i + 1), "sent"))
+            # Telegram counts message ids per chat: each chat's question is its message 1, as
+            # the taps below say, and its buttons are live until the answer takes them away.
+            sent = SendResult("1", "sent", buttons_live=True)
+            public_id = sent_invitation(container, new, sent)
             surveys.append(Survey(chat_id, public_id, question))
     finally:
         container.close()

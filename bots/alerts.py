@@ -17,11 +17,13 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from fastapi import APIRouter
 
 from bots.container import Container
+from bots.telegram.urls import bot_api_url
 from flows.ports import Sender
 from scoring import cases
 from scoring.cases import PendingAlert
@@ -85,7 +87,10 @@ TEXTS = {
 }
 
 
-def telegram_text(alert: PendingAlert, locale: str, public_url: str | None) -> str:
+def telegram_text(
+    alert: PendingAlert, locale: str, public_url: str | None, tz: ZoneInfo | None = None
+) -> str:
+    """The alert as a person reads it: times in the report time zone, as on the dashboard."""
     t = TEXTS.get(locale, TEXTS["en"])
     head = t["comment" if alert.kind == cases.AlertKind.COMMENT else "score"]
     lines = [
@@ -94,7 +99,8 @@ def telegram_text(alert: PendingAlert, locale: str, public_url: str | None) -> s
     ]
     if alert.comment:
         lines.append(f"“{alert.comment}”")
-    lines.append(t["due"].format(due=alert.due_at.strftime("%Y-%m-%d %H:%M UTC")))
+    due = alert.due_at.astimezone(tz or UTC)
+    lines.append(t["due"].format(due=f"{due:%Y-%m-%d %H:%M} {due.tzname()}"))
     lines.append(response_link(public_url, alert.response_id))
     return "\n".join(lines)
 
@@ -145,10 +151,15 @@ class AlertDeliverer:
     async def _send_telegram(self, alert: PendingAlert) -> None:
         token = self.settings.telegram_bot_token
         assert token is not None  # noqa: S101
-        base = (self.settings.telegram_api_base_url or "https://api.telegram.org").rstrip("/")
-        text = telegram_text(alert, self.settings.default_locale, self.settings.public_url)
+        base = bot_api_url(token.get_secret_value().strip(), self.settings.telegram_api_base_url)
+        text = telegram_text(
+            alert,
+            self.settings.default_locale,
+            self.settings.public_url,
+            ZoneInfo(self.settings.report_timezone),
+        )
         reply = await self.client.post(
-            f"{base}/bot{token.get_secret_value()}/sendMessage",
+            f"{base}/sendMessage",
             json={"chat_id": self.settings.alert_telegram_chat_id, "text": text},
         )
         reply.raise_for_status()

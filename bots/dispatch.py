@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bots.container import Container
-from flows.ports import SendError
+from flows.ports import ButtonRemover, SendError
 from scoring.tables import Invitation
 
 log = logging.getLogger(__name__)
@@ -59,5 +59,7 @@ async def remind(container: Container, public_id: str) -> bool:
             log.warning("reminder for %s failed for good: %s", public_id, exc)
             return False
         raise RetryLater(exc) from exc
-    await db.run(service.mark_reminded, public_id, result)
+    stale = await db.run(service.mark_reminded, public_id, result)
+    if stale and isinstance(sender, ButtonRemover):
+        await sender.remove_buttons(outbound.address, stale)
     return True

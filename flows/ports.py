@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -30,6 +31,8 @@ class Outbound:
 class SendResult:
     provider_message_id: str | None
     status: str = "sent"
+    # The message carries answer buttons that keep working until the channel takes them away.
+    buttons_live: bool = False
 
 
 class SendError(Exception):
@@ -53,6 +56,13 @@ class Sender(Protocol):
     """One channel's outbound side: deliver an invitation's question."""
 
     async def send(self, message: Outbound) -> SendResult: ...
+
+
+@runtime_checkable
+class ButtonRemover(Protocol):
+    """A sender whose messages carry answer buttons it can take away again."""
+
+    async def remove_buttons(self, address: str, provider_message_ids: Sequence[str]) -> None: ...
 
 
 @runtime_checkable

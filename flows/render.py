@@ -21,6 +21,7 @@ class ReplyKind(StrEnum):
     OPTED_IN = "opted_in"
     HELP = "help"
     NO_SURVEY = "no_survey"
+    LINK_USED = "link_used"  # a single-use survey link, opened by a second person
 
 
 class Expects(StrEnum):
@@ -82,6 +83,12 @@ SYSTEM_TEXTS: dict[ReplyKind, Localised] = {
         "je contact opnemen met {company}.",
         en="Thanks for your message. There is no open survey for you right now. For help, please "
         "contact {company}.",
+    ),
+    ReplyKind.LINK_USED: Localised(
+        nl="Deze enquêtelink is al gebruikt: elke link werkt voor één persoon. Voor hulp kun je "
+        "contact opnemen met {company}.",
+        en="This survey link has already been used: each link works for one person. For help, "
+        "please contact {company}.",
     ),
 }
 

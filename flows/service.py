@@ -29,7 +29,7 @@ from flows.render import Expects, Renderer, Reply, ReplyKind
 from flows.text import clean_text
 from flows.waiting import QueuedSend, Waiting, explain
 from scoring.cases import note_comment, open_case_if_alerting
-from scoring.normalise import is_help, is_optin, is_optout
+from scoring.normalise import Answer, is_help, is_optin, is_optout, normalise
 from scoring.queue import enqueue, invite_jobs
 from scoring.scales import LOCALES, Channel
 from scoring.storage import DuplicateEvent, SqlSurveyStore, SurveyRow, SurveyTransaction
@@ -81,6 +81,9 @@ class Inbound:
     # never becomes the open comment, and a value off the scale (a forged button) is ignored
     # rather than re-prompted.
     choice: bool = False
+    # The channel draws answer buttons (SendResult.buttons_live): when the question moves on,
+    # the outcome names the messages whose buttons to take away.
+    buttons: bool = False
 
     def __post_init__(self) -> None:
         # Every channel builds one of these at its edge: cleaning here covers them all.
@@ -105,6 +108,8 @@ class Outcome:
     outcome: str = "answer"
     duplicate: bool = False
     events: list[str] = field(default_factory=list)
+    # Provider ids of sent messages whose answer buttons no longer apply (see Inbound.buttons).
+    stale_buttons: tuple[str, ...] = ()
 
     @property
     def invitation_id(self) -> str | None:
@@ -340,6 +345,8 @@ class SurveyService:
                 kind=ReplyKind.QUESTION,
                 status=result.status,
                 provider_message_id=result.provider_message_id,
+                contact_id=invitation.contact_id,
+                buttons_live=result.buttons_live,
                 now=now,
             )
             return invitation
@@ -365,6 +372,7 @@ class SurveyService:
                 kind=ReplyKind.QUESTION,
                 status="failed",
                 error_code=error.code,
+                contact_id=invitation.contact_id,
                 now=now,
             )
             return invitation
@@ -396,20 +404,26 @@ class SurveyService:
             deep_link_token=invitation.deep_link_token,
         )
 
-    def mark_reminded(self, public_id: str, result: SendResult) -> None:
+    def mark_reminded(self, public_id: str, result: SendResult) -> tuple[str, ...]:
+        """Record the reminder; returns the messages whose buttons it replaces (Telegram)."""
         now = self.clock()
         with self.store.transaction() as tx:
             invitation = tx.invitation(public_id)
             if invitation is None or invitation.id is None:
-                return
+                return ()
+            # The reminder carries the question's buttons: the question's own are stale now.
+            stale = tx.take_live_buttons(invitation.id) if result.buttons_live else ()
             tx.record_outbound(
                 invitation_id=invitation.id,
                 channel=invitation.channel,
                 kind=ReplyKind.REMINDER,
                 status=result.status,
                 provider_message_id=result.provider_message_id,
+                contact_id=invitation.contact_id,
+                buttons_live=result.buttons_live,
                 now=now,
             )
+            return stale
 
     def start_now(self, new: NewInvitation) -> tuple[Invitation, list[Reply]]:
         """Create and open an invitation in one go, for live channels (a call, the console)."""
@@ -517,11 +531,22 @@ class SurveyService:
         locale = last.locale if last else self.default_locale
         if is_help(inbound.text):
             return Outcome([self.render.system(ReplyKind.HELP, locale)], last, "help")
+        no_survey = self.render.system(ReplyKind.NO_SURVEY, locale)
         if last is not None and last.status != InvitationStatus.PENDING:
-            # A late answer to a survey that has closed: kept as 'late', never as a score.
+            # After a survey has closed: kept as 'late', never as a score. "This survey has
+            # closed" answers a late score; anything else ("hallo", weeks later) is told that
+            # nothing is open, as someone who never had a survey is.
             tx.add_late_answer(last.id, inbound.text, self.clock())
-            return Outcome([self.render.closed(locale)], last, "late")
-        return Outcome([self.render.system(ReplyKind.NO_SURVEY, locale)], None, "no_survey")
+            late_score = self._reads_as_score(last, inbound)
+            return Outcome([self.render.closed(locale) if late_score else no_survey], last, "late")
+        return Outcome([no_survey], None, "no_survey")
+
+    def _reads_as_score(self, survey: SurveyRow, inbound: Inbound) -> bool:
+        flow = self.flows.get(survey.flow_id)
+        if flow is None:
+            return True
+        outcome = normalise(inbound.text, flow.scale, locale=survey.locale, channel=inbound.channel)
+        return isinstance(outcome, Answer)
 
     def _converse(
         self,
@@ -542,7 +567,11 @@ class SurveyService:
         )
         names = self._apply(tx=tx, flow=flow, survey=survey, inbound=inbound, turn=turn, now=now)
         tx.save_state(survey.id, turn.state.step, turn.state.reprompts, now)
-        return Outcome(turn.replies, survey, _summary(names), events=names)
+        # Whatever a turn at the question did (a score, a re-prompt with buttons of its own, the
+        # end), the buttons drawn so far no longer apply.
+        at_question = inbound.buttons and state.step is Step.QUESTION
+        stale = tx.take_live_buttons(survey.id) if at_question else ()
+        return Outcome(turn.replies, survey, _summary(names), events=names, stale_buttons=stale)
 
     def _apply(
         self,

@@ -69,6 +69,9 @@ STATEMENTS: dict[str, str] = {
     "VALUES (:pseudonym, :channel, :now) ON CONFLICT DO NOTHING",
     "select_optout": "SELECT 1 FROM optout WHERE pseudonym = :pseudonym",
     "delete_optout": "DELETE FROM optout WHERE pseudonym = :pseudonym",
+    # Answer buttons a channel drew for this survey, taken away once its question moves on.
+    "take_live_buttons": "UPDATE outboundmessage SET buttons_live = :off "
+    "WHERE invitation_id = :iid AND buttons_live = :on RETURNING provider_message_id",
     # Detractor alerts (scoring.cases): the case and its outbox row, in the answer's transaction.
     "open_case": "INSERT INTO alert_case (response_id, flow_id, value, agent, team, status, "
     "created_at, updated_at, due_at) SELECT id, flow_id, value, agent, team, :status, :now, "
@@ -111,6 +114,10 @@ class RawSql:
         self._cursor.execute(_sql(name, self.postgres), self._bind(params))
         row = self._cursor.fetchone()
         return tuple(row) if row is not None else None
+
+    def all(self, name: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        self._cursor.execute(_sql(name, self.postgres), self._bind(params))
+        return [tuple(row) for row in self._cursor.fetchall()]
 
     def _bind(self, params: Mapping[str, Any]) -> dict[str, Any]:
         if self.postgres:

@@ -232,6 +232,11 @@ class SurveyTransaction:
         except self.raw.integrity_error:
             raise DuplicateEvent(values["event_key"]) from None
 
+    def take_live_buttons(self, invitation_id: int) -> tuple[str, ...]:
+        """The provider ids of this survey's messages whose buttons still work; now they don't."""
+        rows = self.raw.all("take_live_buttons", {"iid": invitation_id, "on": True, "off": False})
+        return tuple(str(row[0]) for row in rows if row[0] is not None)
+
     def is_opted_out(self, pseudonym: str) -> bool:
         return self.raw.one("select_optout", {"pseudonym": pseudonym}) is not None
 
@@ -353,9 +358,14 @@ class SurveyTransaction:
         now: datetime,
         provider_message_id: str | None = None,
         error_code: str | None = None,
+        contact_id: int | None = None,
+        buttons_live: bool = False,
     ) -> OutboundMessage:
+        """A sent message; `contact_id` with the provider id is its key (Telegram: the chat)."""
         message = OutboundMessage(
             invitation_id=invitation_id,
+            contact_id=contact_id,
+            buttons_live=buttons_live,
             channel=channel,
             kind=kind,
             status=status,

@@ -181,11 +181,21 @@ class InboundEvent(SQLModel, table=True):
 class OutboundMessage(SQLModel, table=True):
     """A message we sent (or tried to), with its provider id and delivery status."""
 
+    __table_args__ = (
+        # Telegram numbers messages per chat: an id is unique only beside its contact (chat).
+        sa.UniqueConstraint(
+            "channel", "contact_id", "provider_message_id", name="uq_outbound_provider_message"
+        ),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     invitation_id: int | None = Field(default=None, foreign_key="invitation.id", index=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
     channel: str = Field(max_length=16)
     kind: str = Field(max_length=16)
-    provider_message_id: str | None = Field(default=None, max_length=64, unique=True)
+    provider_message_id: str | None = Field(default=None, max_length=64, index=True)
+    # Its answer buttons still work; cleared when they are taken away.
+    buttons_live: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     status: str = Field(max_length=16)
     error_code: str | None = Field(default=None, max_length=16)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -10,10 +10,19 @@ MAX_CALLBACK_ANSWER_CHARS = 200  # Bot API limit for answerCallbackQuery text
 
 
 @dataclass(frozen=True, slots=True)
+class ButtonsFor:
+    """A message's buttons answer this survey: its id is kept, so they can be taken away."""
+
+    invitation_id: str  # the public id
+    kind: str  # the reply kind, as stored on the outbound message
+
+
+@dataclass(frozen=True, slots=True)
 class SendText:
     chat_id: str
     text: str
     keyboard: InlineKeyboardMarkup | None = None
+    buttons_for: ButtonsFor | None = None
 
     def webhook_body(self) -> dict[str, object]:
         body: dict[str, object] = {
@@ -36,6 +45,14 @@ class EditText:
 
 
 @dataclass(frozen=True, slots=True)
+class RemoveButtons:
+    """Take a message's inline keyboard away (editMessageReplyMarkup without a markup)."""
+
+    chat_id: str
+    message_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class AnswerCallback:
     callback_query_id: str
     text: str | None = None
@@ -50,7 +67,8 @@ class AnswerCallback:
         return body
 
 
-Action = SendText | EditText | AnswerCallback
+Action = SendText | EditText | RemoveButtons | AnswerCallback
+InChat = SendText | EditText | RemoveButtons
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +84,12 @@ class Plan:
         Telegram performs a method returned in the webhook response body itself, as part of
         accepting the update: no round trip for us, and if our response is lost Telegram
         redelivers the update, so the reply is neither lost nor sent twice. It takes one call,
-        so it goes to the message the customer waits for (the thanks, the follow-up, the
-        re-prompt); the callback answer and the edit of the tapped question follow from here.
+        so it goes to the message the customer waits for (the thanks, the follow-up); the
+        callback answer and the edits follow from here. A message with buttons (a re-prompt)
+        goes from here too: only a call of our own learns its message id, which it takes to
+        remove those buttons later.
         """
-        sends = [a for a in self.actions if isinstance(a, SendText)]
+        sends = [a for a in self.actions if isinstance(a, SendText) and a.buttons_for is None]
         if len(sends) == 1 and self.actions[-1] is sends[0]:
             return sends[0].webhook_body(), self.actions[:-1]
         if len(self.actions) == 1 and isinstance(self.actions[0], AnswerCallback):

@@ -11,6 +11,7 @@ from telegram.error import Forbidden, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
 from bots.telegram.transport import AiohttpRequest
+from bots.telegram.urls import bot_api_url
 
 # Long polls hold a connection for this long; the HTTP read timeout must outlast it.
 LONG_POLL_SECONDS = 30
@@ -23,7 +24,7 @@ def build_bot(token: str, base_url: str | None = None) -> Bot:
     """A Bot for the official Bot API, or for `base_url` (a self-hosted Bot API server).
 
     `base_url` follows PTB: the token is appended ("http://host:8081/bot" -> ".../bot<token>"),
-    unless the string holds a `{token}` placeholder.
+    unless the string holds a `{token}` placeholder (see `bot_api_url`, shared with the alerts).
     """
     # PTB 22 reads its own deprecated int-valued `RetryAfter.retry_after` while building the
     # exception, which warns on every 429 (and fails a test run where warnings are errors).
@@ -38,9 +39,12 @@ def build_bot(token: str, base_url: str | None = None) -> Bot:
         pool_timeout=30.0,
     )
     updates_request = AiohttpRequest(connection_pool_size=1, read_timeout=LONG_POLL_SECONDS + 10.0)
-    if base_url:
-        return Bot(token, base_url=base_url, request=request, get_updates_request=updates_request)
-    return Bot(token, request=request, get_updates_request=updates_request)
+    return Bot(
+        token,
+        base_url=lambda given: bot_api_url(given, base_url),
+        request=request,
+        get_updates_request=updates_request,
+    )
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:

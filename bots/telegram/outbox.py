@@ -10,7 +10,15 @@ from typing import TypeVar
 from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, RetryAfter, TelegramError
 
-from bots.telegram.actions import Action, AnswerCallback, EditText, SendText
+from bots.telegram.actions import (
+    Action,
+    AnswerCallback,
+    ButtonsFor,
+    EditText,
+    InChat,
+    RemoveButtons,
+    SendText,
+)
 from bots.telegram.client import MAX_IN_FLIGHT, is_blocked, retry_after_seconds
 from bots.telegram.limiter import RateLimiter
 
@@ -18,6 +26,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 BlockedHook = Callable[[str], Awaitable[None]]
+ButtonsHook = Callable[[ButtonsFor, str, int], Awaitable[None]]  # (survey, chat id, message id)
 
 
 class Outbox:
@@ -28,10 +37,17 @@ class Outbox:
     worse for a survey than one reported as failed.
     """
 
-    def __init__(self, bot: Bot, limiter: RateLimiter, on_blocked: BlockedHook) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        limiter: RateLimiter,
+        on_blocked: BlockedHook,
+        on_buttons: ButtonsHook | None = None,
+    ) -> None:
         self.bot = bot
         self.limiter = limiter
         self.on_blocked = on_blocked
+        self.on_buttons = on_buttons
         self._tasks: set[asyncio.Task[None]] = set()
         # Our own FIFO gate in front of the HTTP pool: a backlog waits here, in order, and never
         # runs into the pool's own wait time-out.
@@ -81,14 +97,18 @@ class Outbox:
         except Exception:  # a background task: log, never kill the loop
             log.exception("telegram outbox: unexpected error")
 
-    async def _in_chat(self, actions: list[SendText | EditText]) -> None:
+    async def _in_chat(self, actions: list[InChat]) -> None:
         chat_id = actions[0].chat_id
         async with self.limiter.chat(chat_id) as slot:
             for action in actions:
                 try:
                     if isinstance(action, SendText):
                         await self.limiter.pace(slot)
-                        await self._send(action)
+                        sent = await self._send(action)
+                        if action.buttons_for is not None and self.on_buttons is not None:
+                            await self.on_buttons(action.buttons_for, chat_id, sent.message_id)
+                    elif isinstance(action, RemoveButtons):
+                        await self._remove_buttons(action)
                     else:
                         await self._edit(action)
                 except TelegramError as exc:
@@ -114,6 +134,18 @@ class Outbox:
         except BadRequest as exc:
             # Already edited (a redelivered tap) or too old to edit: the answer is stored anyway.
             log.info("telegram edit skipped: %s", exc.message)
+
+    async def _remove_buttons(self, action: RemoveButtons) -> None:
+        try:
+            await self._retrying(
+                lambda: self.bot.edit_message_reply_markup(
+                    chat_id=int(action.chat_id), message_id=action.message_id, reply_markup=None
+                )
+            )
+        except BadRequest as exc:
+            # Gone already ("message is not modified"), deleted, or too old to edit: nothing
+            # to take away, and a tap on it finds the question answered anyway.
+            log.info("telegram buttons not removed: %s", exc.message)
 
     async def _answer(self, action: AnswerCallback) -> None:
         try:

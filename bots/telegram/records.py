@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlmodel import select
 
+from bots.telegram.actions import ButtonsFor
 from bots.telegram.keyboards import ButtonPress, already_answered
 from flows.models import Flow
 from flows.render import Reply, ReplyKind
@@ -40,7 +41,19 @@ def inbound(
         event_key=str(update_id),
         invitation_id=invitation_id,
         choice=choice,
+        buttons=True,
     )
+
+
+def plain_start(service: SurveyService, chat_id: str, update_id: int) -> Outcome:
+    """`/start` without a token: opts a stopped chat back in, else the help text.
+
+    The opt-out confirmation says "send START", and Telegram's Start button sends `/start`.
+    For anyone else it is a new chat saying hello, and an opt-in reply would puzzle them.
+    """
+    with service.store.core_transaction() as tx:
+        stopped = tx.is_opted_out(tx.pseudonymise(TELEGRAM, chat_id))
+    return service.receive(inbound(chat_id, "START" if stopped else "/help", update_id))
 
 
 # -- deep links --------------------------------------------------------------------------------
@@ -64,7 +77,7 @@ def start_deep_link(
 
     The token is single-use: only a pending invitation still on its placeholder contact (no
     address) can be bound, once. The same chat opening the link again gets its question again;
-    any other chat gets the polite "closed" reply and learns nothing about the invitation.
+    any other chat is told the link was used, and learns nothing about the invitation.
     """
     now = service.clock()
     try:
@@ -110,8 +123,10 @@ def _start(
         flow = service.flow(invitation.flow_id)
         question = service.render.question(flow, Channel.TELEGRAM, locale)
         return StartResult(replies=[question], invitation_id=invitation.public_id, flow_id=flow.id)
-    placeholder = tx.session.get(Contact, invitation.contact_id)
-    if invitation.status != InvitationStatus.PENDING or (placeholder and placeholder.address):
+    holder = tx.session.get(Contact, invitation.contact_id)
+    if holder is not None and holder.address:  # bound to the chat that opened it first
+        return StartResult(replies=[service.render.system(ReplyKind.LINK_USED, locale)])
+    if invitation.status != InvitationStatus.PENDING:
         return StartResult(replies=[service.render.closed(locale)])
     assert contact.id is not None  # noqa: S101
     invitation.contact_id = contact.id
@@ -158,6 +173,28 @@ def press_button(
     if outcome.outcome == BAD_CHOICE:
         return PressResult(flow=flow, locale=locale)
     return PressResult(outcome, flow, locale, scored="ScoreRecorded" in outcome.events)
+
+
+# -- live buttons ----------------------------------------------------------------------------
+
+
+def record_buttons(service: SurveyService, buttons: ButtonsFor, message_id: int) -> None:
+    """A message with a survey's answer buttons went out (a re-prompt): keep its id."""
+    now = service.clock()
+    with service.store.transaction() as tx:
+        invitation = tx.invitation(buttons.invitation_id)
+        if invitation is None or invitation.id is None:
+            return
+        tx.record_outbound(
+            invitation_id=invitation.id,
+            contact_id=invitation.contact_id,
+            channel=TELEGRAM,
+            kind=buttons.kind,
+            status="sent",
+            provider_message_id=str(message_id),
+            buttons_live=True,
+            now=now,
+        )
 
 
 # -- blocked bots ------------------------------------------------------------------------------

@@ -6,13 +6,14 @@ import hmac
 import logging
 
 from telegram import Bot
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import InvalidToken
 
 from bots.container import Container
+from bots.telegram.actions import ButtonsFor
 from bots.telegram.client import build_bot
 from bots.telegram.limiter import Limits, RateLimiter
 from bots.telegram.outbox import Outbox
-from bots.telegram.records import record_blocked
+from bots.telegram.records import record_blocked, record_buttons
 from bots.telegram.sender import TelegramSender
 from bots.telegram.updates import UpdateHandler
 
@@ -26,7 +27,7 @@ class TelegramRuntime:
         settings = container.settings
         self.container = container
         self.bot: Bot = build_bot(token, settings.telegram_api_base_url)
-        self.outbox = Outbox(self.bot, RateLimiter(limits), self._blocked)
+        self.outbox = Outbox(self.bot, RateLimiter(limits), self._blocked, self._buttons_sent)
         self.handler = UpdateHandler(container)
         self.sender = TelegramSender(self.outbox, container.flows, self.username)
         secret = settings.telegram_webhook_secret
@@ -49,8 +50,9 @@ class TelegramRuntime:
         except InvalidToken:
             log.error("Telegram: TELEGRAM_BOT_TOKEN was rejected by the Bot API")
             return
-        except TelegramError as exc:
-            # Not fatal: the API and the other channels keep serving; sends report failures.
+        except Exception as exc:  # a garbled getMe answer too: never fatal
+            # Not fatal: the API and the other channels keep serving; sends report failures,
+            # and the first one that needs the bot's name asks again.
             log.warning("Telegram: Bot API not reachable at start-up (%s)", type(exc).__name__)
             return
         self._username = self.bot.username
@@ -72,9 +74,12 @@ class TelegramRuntime:
         if self._username is None:
             try:
                 self._username = (await self.bot.get_me()).username
-            except TelegramError as exc:
+            except Exception as exc:  # as at start-up: a garbled answer is a miss
                 log.warning("Telegram: getMe failed (%s)", type(exc).__name__)
         return self._username
+
+    async def _buttons_sent(self, buttons: ButtonsFor, _chat_id: str, message_id: int) -> None:
+        await self.container.db.run(record_buttons, self.container.service, buttons, message_id)
 
     async def _blocked(self, chat_id: str) -> None:
         closed = await self.container.db.run(record_blocked, self.container.service, chat_id)

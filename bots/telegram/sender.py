@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 
+from bots.telegram.actions import RemoveButtons
 from bots.telegram.client import is_blocked
 from bots.telegram.keyboards import keyboard
 from bots.telegram.outbox import Outbox
@@ -34,7 +35,12 @@ class TelegramSender:
             sent = await self.outbox.send_message(message.address, message.reply.text, markup)
         except TelegramError as exc:
             raise send_error(exc) from None
-        return SendResult(str(sent.message_id), "sent")
+        return SendResult(str(sent.message_id), "sent", buttons_live=markup is not None)
+
+    async def remove_buttons(self, address: str, provider_message_ids: Sequence[str]) -> None:
+        """Take the buttons off older messages of this chat (a reminder brings its own)."""
+        ids = [int(i) for i in provider_message_ids if i.isdigit()]
+        await self.outbox.run([RemoveButtons(address, i) for i in ids])
 
 
 def send_error(exc: TelegramError) -> SendError:

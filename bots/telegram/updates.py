@@ -13,9 +13,17 @@ from telegram import CallbackQuery, Message, Update
 
 from bots.container import Container
 from bots.dispatch import deliver
-from bots.telegram.actions import Action, AnswerCallback, EditText, Plan, SendText
+from bots.telegram.actions import (
+    Action,
+    AnswerCallback,
+    ButtonsFor,
+    EditText,
+    Plan,
+    RemoveButtons,
+    SendText,
+)
 from bots.telegram.keyboards import chosen_text, keyboard, parse_callback
-from bots.telegram.records import inbound, press_button, start_deep_link
+from bots.telegram.records import inbound, plain_start, press_button, start_deep_link
 from flows.models import Flow
 from flows.render import Reply
 from flows.service import Outcome
@@ -24,8 +32,8 @@ log = logging.getLogger(__name__)
 
 # "/start", "/start@AcmeSurveyBot", "/start <payload>"; deep-link payloads are [A-Za-z0-9_-]{1,64}.
 _START = re.compile(r"/start(?:@\w+)?(?:\s+(?P<token>[A-Za-z0-9_-]{1,64}))?", re.IGNORECASE)
-# "/start" alone is not the opt-in keyword here: it is the first thing every new chat sends.
-_HELP = "/help"
+# "/start" alone is the first thing every new chat sends, and what the Start button sends to a
+# chat that was stopped: help for the first, opt-in for the second (see records.plain_start).
 
 
 class UpdateHandler:
@@ -57,9 +65,12 @@ class UpdateHandler:
             token = start.group("token")
             if token:
                 return await self._deep_link(update_id, chat_id, token)
-            text = _HELP
+            outcome = await self.db.run(plain_start, self.service, chat_id, update_id)
+            return Plan(self._replies(chat_id, outcome), duplicate=outcome.duplicate)
         outcome = await self.db.run(self.service.receive, inbound(chat_id, text, update_id))
-        return Plan(self._replies(chat_id, outcome), duplicate=outcome.duplicate)
+        actions = self._stale(chat_id, outcome)
+        actions.extend(self._replies(chat_id, outcome))
+        return Plan(actions, duplicate=outcome.duplicate)
 
     async def _deep_link(self, update_id: int, chat_id: str, token: str) -> Plan:
         result = await self.db.run(start_deep_link, self.service, token, chat_id, update_id)
@@ -95,13 +106,22 @@ class UpdateHandler:
             notice = " ".join(r.text for r in outcome.replies) or None
             return Plan([AnswerCallback(query.id, notice)])
         actions: list[Action] = [AnswerCallback(query.id)]
+        tapped = None
         if message is not None and message.text and result.flow is not None:
             text = chosen_text(message.text, result.flow, press.value, result.locale)
             actions.append(EditText(chat_id, message.message_id, text))
+            tapped = message.message_id
+        actions.extend(self._stale(chat_id, outcome, tapped))
         actions.extend(self._replies(chat_id, outcome, result.flow))
         return Plan(actions)
 
     # -- replies -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _stale(chat_id: str, outcome: Outcome, tapped: int | None = None) -> list[Action]:
+        """Take away the buttons this answer made stale (the tapped ones are edited already)."""
+        ids = (int(i) for i in outcome.stale_buttons if i.isdigit())
+        return [RemoveButtons(chat_id, i) for i in ids if i != tapped]
 
     def _replies(self, chat_id: str, outcome: Outcome, flow: Flow | None = None) -> list[Action]:
         if flow is None and outcome.survey is not None:
@@ -110,5 +130,8 @@ class UpdateHandler:
 
     @staticmethod
     def _send(chat_id: str, reply: Reply, invitation_id: str | None, flow: Flow | None) -> SendText:
-        markup = keyboard(flow, invitation_id, reply.choices) if invitation_id else None
-        return SendText(chat_id, reply.text, markup)
+        if not invitation_id:
+            return SendText(chat_id, reply.text)
+        markup = keyboard(flow, invitation_id, reply.choices)
+        buttons = ButtonsFor(invitation_id, reply.kind.value) if markup is not None else None
+        return SendText(chat_id, reply.text, markup, buttons)

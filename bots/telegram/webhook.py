@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from telegram import Update
 
 from bots.telegram.runtime import TelegramRuntime
+from bots.telegram.shape import update_problem
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +24,10 @@ def webhook_router(runtime: TelegramRuntime) -> APIRouter:
         """Store the update's effect, then answer; the reply rides on the response if it can."""
         if not runtime.secret_matches(request.headers.get(SECRET_HEADER)):
             return Response(status_code=status.HTTP_403_FORBIDDEN)
-        try:
-            update = Update.de_json(json.loads(await request.body()), runtime.bot)
-        except (ValueError, TypeError, KeyError, AttributeError):
-            log.warning("telegram webhook: body is not an Update")
-            return Response(status_code=status.HTTP_400_BAD_REQUEST)
+        update = _parse(await request.body(), runtime)
+        if update is None:
+            # 200 all the same: Telegram redelivers anything else, and garbage stays garbage.
+            return Response(status_code=status.HTTP_200_OK)
         plan = await runtime.handler.handle(update)
         body, rest = plan.for_webhook()
         if not plan.duplicate:
@@ -44,3 +44,27 @@ def webhook_router(runtime: TelegramRuntime) -> APIRouter:
         "/webhooks/telegram", telegram_webhook, methods=["POST"], include_in_schema=False
     )
     return router
+
+
+def _parse(body: bytes, runtime: TelegramRuntime) -> Update | None:
+    """The update, or None (with one WARNING line saying why) when there is nothing to handle."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
+        _ignored("body is not JSON")
+        return None
+    problem = update_problem(data)
+    if problem is not None:
+        _ignored(problem)
+        return None
+    if "message" not in data and "callback_query" not in data:
+        return None  # edits, channel posts, member changes: nothing a survey answers
+    try:
+        return Update.de_json(data, runtime.bot)
+    except Exception as exc:  # PTB on a field we do not check: still not an update to handle
+        _ignored(f"not an Update ({type(exc).__name__})")
+        return None
+
+
+def _ignored(reason: str) -> None:
+    log.warning("telegram webhook: update ignored, nothing stored: %s", reason)

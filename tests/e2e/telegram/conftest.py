@@ -76,7 +76,8 @@ class Customer:
         self.last_tap: str | None = None
 
     async def types(self, text: str, **kwargs: Any) -> httpx.Response:
-        update = text_update(self.api.next_update_id(), self.chat_id, text)
+        message_id = self.api.next_message_id(self.chat_id)
+        update = text_update(self.api.next_update_id(), self.chat_id, text, message_id)
         return await self.api.deliver(self.http, update, **kwargs)
 
     async def taps(self, label: str, question: Call) -> httpx.Response:

@@ -4,6 +4,11 @@ It records every call, queues updates for getUpdates, answers 429 or 403 on dema
 Telegram's side of a webhook: `deliver` posts an update with the secret token and, like
 Telegram, performs the method call found in the webhook's response body.
 
+As strict as Telegram where surveybot relies on it: message ids count up inside each chat (the
+customer's messages and the bot's share one counter, so two chats hand out the same ids), an
+edit must name a message of that chat and change something, a callback query is answered once
+and only while it is fresh, and errors carry Telegram's own descriptions.
+
 Also runnable on its own (the benchmark uses it): python -m tests.e2e.telegram.fake_bot_api PORT
 """
 
@@ -41,6 +46,27 @@ _STRING_PARAMS = frozenset(
     {"text", "callback_query_id", "secret_token", "url", "inline_message_id"}
 )
 BLOCKED = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
+NOT_MODIFIED = {
+    "ok": False,
+    "error_code": 400,
+    "description": "Bad Request: message is not modified: specified new message content and "
+    "reply markup are exactly the same as a current content and reply markup of the message",
+}
+NOT_FOUND = {
+    "ok": False,
+    "error_code": 400,
+    "description": "Bad Request: message to edit not found",
+}
+QUERY_TOO_OLD = {
+    "ok": False,
+    "error_code": 400,
+    "description": "Bad Request: query is too old and response timeout expired or query ID is "
+    "invalid",
+}
+# How long a callback query can be answered; Telegram does not publish it, clients give up
+# on the spinner after about this long.
+CALLBACK_QUERY_TTL = 15.0
+FIRST_MESSAGE_ID = 1  # every chat counts from here
 
 
 def flood(retry_after: int) -> dict[str, Any]:
@@ -77,6 +103,7 @@ class _Failure:
     body: dict[str, Any]
     chat_id: int | None
     times: int
+    status: int | None = None
 
 
 @dataclass
@@ -84,13 +111,17 @@ class FakeBotApi:
     calls: list[Call] = field(default_factory=list)
     webhook: dict[str, Any] | None = None
     confirmed_offset: int = 0
+    strict: bool = True  # the benchmark's fake turns the checks on messages and queries off
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._updates: list[dict[str, Any]] = []
         self._failures: list[_Failure] = []
         self._blocked: set[int] = set()
-        self._message_ids = itertools.count(1000)
+        self._message_ids: dict[int, itertools.count[int]] = {}
+        # (chat id, message id) -> the bot's message as the chat shows it now.
+        self.messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self._queries: dict[str, float] = {}  # open callback query id -> when it was made
         self._update_ids = itertools.count(5000)
         self.get_updates_offsets: list[int | None] = []
         self.port = _free_port()
@@ -109,10 +140,17 @@ class FakeBotApi:
         return f"{self.url}/bot"
 
     def fail_next(
-        self, method: str, body: dict[str, Any], *, chat_id: int | None = None, times: int = 1
+        self,
+        method: str,
+        body: dict[str, Any],
+        *,
+        chat_id: int | None = None,
+        times: int = 1,
+        status: int | None = None,
     ) -> None:
+        """Answer `body` to the next call(s); `status` (default: its error_code) for garbage."""
         with self._lock:
-            self._failures.append(_Failure(method, body, chat_id, times))
+            self._failures.append(_Failure(method, body, chat_id, times, status))
 
     def block(self, chat_id: int) -> None:
         """From now on, sending to this chat answers 403 "bot was blocked by the user"."""
@@ -120,11 +158,33 @@ class FakeBotApi:
             self._blocked.add(chat_id)
 
     def queue_update(self, update: dict[str, Any]) -> None:
+        self._open_query(update)
         with self._lock:
             self._updates.append(update)
 
     def next_update_id(self) -> int:
         return next(self._update_ids)
+
+    def next_message_id(self, chat_id: int) -> int:
+        """The next id in this chat; the customer's messages take ids from the same count."""
+        with self._lock:
+            counter = self._message_ids.setdefault(chat_id, itertools.count(FIRST_MESSAGE_ID))
+            return next(counter)
+
+    def live_keyboards(self, chat_id: int) -> list[dict[str, Any]]:
+        """The bot's messages in this chat whose buttons can still be tapped, oldest first."""
+        with self._lock:
+            return [
+                m
+                for (chat, _id), m in sorted(self.messages.items())
+                if chat == chat_id and (m.get("reply_markup") or {}).get("inline_keyboard")
+            ]
+
+    def _open_query(self, update: dict[str, Any]) -> None:
+        query = update.get("callback_query")
+        if isinstance(query, dict) and isinstance(query.get("id"), str):
+            with self._lock:
+                self._queries.setdefault(query["id"], time.monotonic())
 
     def record(self, call: Call) -> None:
         with self._lock:
@@ -170,14 +230,16 @@ class FakeBotApi:
         performed and Telegram will redeliver.
         """
         assert self.webhook is not None, "setWebhook was never called"
+        self._open_query(update)
         token = secret if secret is not None else self.webhook.get("secret_token")
         headers = {"X-Telegram-Bot-Api-Secret-Token": token} if token else {}
         response = await client.post(self.webhook["url"], json=update, headers=headers)
         if response.status_code == 200 and response.content and not lose_response:
             body = response.json()
             if "method" in body:
+                # Telegram performs it as if we had called it, and tells nobody if it fails.
                 method = body.pop("method")
-                self.record(Call(method, body, time.monotonic(), via="webhook"))
+                self._perform(method, _decode(body), via="webhook")
         return response
 
     # -- the server --------------------------------------------------------------------------
@@ -192,37 +254,77 @@ class FakeBotApi:
         params = await _params(request)
         if method == "getUpdates":
             return JSONResponse({"ok": True, "result": await self._get_updates(params)})
-        failure = self._failure_for(method, params)
+        return self._perform(method, params)
+
+    def _perform(self, method: str, params: dict[str, Any], via: str = "api") -> JSONResponse:
+        failure = self._failure_for(method, params) or self._refusal(method, params)
         if failure is not None:
-            self.record(Call(method, params, time.monotonic(), failed=True))
-            return _error(failure)
+            self.record(Call(method, params, time.monotonic(), via=via, failed=True))
+            return _error(*failure)
         result: Any = True
         if method == "getMe":
             result = BOT_USER
         elif method == "sendMessage":
-            result = self._message(params)
+            result = self._message(params, self.next_message_id(int(params["chat_id"])))
             # The message id is what a later tap on its buttons refers to.
             params["message_id"] = result["message_id"]
-        elif method == "editMessageText":
-            result = self._message(params)
+        elif method in ("editMessageText", "editMessageReplyMarkup"):
+            result = self._edit(method, params)
+        elif method == "answerCallbackQuery":
+            with self._lock:
+                self._queries.pop(params["callback_query_id"], None)
         elif method == "setWebhook":
             self.webhook = params
-        elif method not in ("answerCallbackQuery", "deleteWebhook"):
+        elif method != "deleteWebhook":
             return _error({"ok": False, "error_code": 404, "description": "Not Found"})
-        self.record(Call(method, params, time.monotonic()))
+        self.record(Call(method, params, time.monotonic(), via=via))
         return JSONResponse({"ok": True, "result": result})
 
-    def _failure_for(self, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
+    def _refusal(
+        self, method: str, params: dict[str, Any]
+    ) -> tuple[dict[str, Any], int | None] | None:
+        """Telegram's 400 for an edit or a callback answer it cannot carry out."""
+        if not self.strict:
+            return None
+        if method == "answerCallbackQuery":
+            with self._lock:
+                made = self._queries.get(params.get("callback_query_id", ""))
+            if made is None or time.monotonic() - made > CALLBACK_QUERY_TTL:
+                return QUERY_TOO_OLD, None  # unknown, expired, or answered already
+            return None
+        if method not in ("editMessageText", "editMessageReplyMarkup"):
+            return None
+        with self._lock:
+            current = self.messages.get(_message_key(params))
+        if current is None:
+            return NOT_FOUND, None
+        markup = params.get("reply_markup") or None
+        text = params.get("text", current["text"])
+        if text == current["text"] and markup == (current.get("reply_markup") or None):
+            return NOT_MODIFIED, None
+        return None
+
+    def _edit(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        key = _message_key(params)
+        with self._lock:
+            current = dict(self.messages.get(key) or {"message_id": key[1], "text": ""})
+        # Either edit replaces the inline keyboard: one left out is removed.
+        text = params["text"] if method == "editMessageText" else current["text"]
+        return self._message({**params, "text": text}, key[1])
+
+    def _failure_for(
+        self, method: str, params: dict[str, Any]
+    ) -> tuple[dict[str, Any], int | None] | None:
         chat_id = params.get("chat_id")
         with self._lock:
             if method == "sendMessage" and chat_id is not None and int(chat_id) in self._blocked:
-                return BLOCKED
+                return BLOCKED, None
             for failure in self._failures:
                 if failure.method == method and failure.chat_id in (None, chat_id):
                     failure.times -= 1
                     if failure.times <= 0:
                         self._failures.remove(failure)
-                    return failure.body
+                    return failure.body, failure.status
         return None
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -241,9 +343,9 @@ class FakeBotApi:
                 return ready
             await asyncio.sleep(0.01)
 
-    def _message(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _message(self, params: dict[str, Any], message_id: int) -> dict[str, Any]:
         message: dict[str, Any] = {
-            "message_id": int(params.get("message_id") or next(self._message_ids)),
+            "message_id": message_id,
             "date": int(time.time()),
             "chat": {"id": int(params["chat_id"]), "type": "private", "first_name": "Klant"},
             "from": {k: BOT_USER[k] for k in ("id", "is_bot", "first_name", "username")},
@@ -251,6 +353,9 @@ class FakeBotApi:
         }
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
+        if self.strict:  # the benchmark's fake keeps no chats
+            with self._lock:
+                self.messages[(int(params["chat_id"]), message_id)] = message
         return message
 
     # -- running -----------------------------------------------------------------------------
@@ -274,8 +379,12 @@ class FakeBotApi:
         self.thread.join(timeout=10)
 
 
-def _error(body: dict[str, Any]) -> JSONResponse:
-    return JSONResponse(body, status_code=int(body["error_code"]))
+def _message_key(params: dict[str, Any]) -> tuple[int, int]:
+    return int(params.get("chat_id") or 0), int(params.get("message_id") or 0)
+
+
+def _error(body: dict[str, Any], status: int | None = None) -> JSONResponse:
+    return JSONResponse(body, status_code=status or int(body["error_code"]))
 
 
 async def _params(request: Request) -> dict[str, Any]:
@@ -318,11 +427,13 @@ def customer(chat_id: int) -> dict[str, Any]:
     return {"id": chat_id, "is_bot": False, "first_name": "Klant", "language_code": "nl"}
 
 
-def text_update(update_id: int, chat_id: int, text: str) -> dict[str, Any]:
+def text_update(
+    update_id: int, chat_id: int, text: str, message_id: int | None = None
+) -> dict[str, Any]:
     return {
         "update_id": update_id,
         "message": {
-            "message_id": update_id + 1,
+            "message_id": message_id if message_id is not None else update_id + 1,
             "date": int(time.time()),
             "chat": private_chat(chat_id),
             "from": customer(chat_id),
@@ -369,7 +480,7 @@ class _Silent(FakeBotApi):
     """
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(strict=False)  # the benchmark's updates name messages it never sent
         self.counts: dict[str, int] = {}
 
     def record(self, call: Call) -> None:

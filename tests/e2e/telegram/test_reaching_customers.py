@@ -10,6 +10,7 @@ import pytest
 
 from bots.app import create_app
 from bots.container import Container
+from bots.settings import Settings
 from scoring.tables import InboundEvent, Invitation, OptOut, Response
 from tests.conftest import make_settings
 from tests.e2e.telegram.conftest import Customer, invite, rows
@@ -43,7 +44,7 @@ async def test_deep_link_opens_the_survey_for_a_chat_we_did_not_know(
 async def test_a_deep_link_token_works_once(
     webhook: FakeBotApi, client: httpx.AsyncClient, container: Container
 ) -> None:
-    """A second chat opening the same link is told the survey is closed; the first keeps it."""
+    """A second chat opening the same link is told it was used (not thanked); the first keeps it."""
     invitation = await invite(client, flow="csat", locale="nl")
     first = Customer(webhook, client, 8101)
     second = Customer(webhook, client, 8102)
@@ -52,7 +53,10 @@ async def test_a_deep_link_token_works_once(
 
     await second.types(f"/start {invitation['deep_link_token']}")
 
-    assert second.texts() == ["Deze enquête is gesloten. Bedankt voor je reactie!"]
+    assert second.texts() == [
+        "Deze enquêtelink is al gebruikt: elke link werkt voor één persoon. Voor hulp kun je "
+        "contact opnemen met Acme."
+    ]
     await second.types("5")
     assert rows(container, Response) == []
     await first.types("5")
@@ -160,3 +164,56 @@ async def test_an_update_without_a_survey_is_answered_within_the_webhook_respons
     assert len(rows(container, InboundEvent)) == 1
     assert webhook.sent("sendMessage") == []
     assert time.monotonic() - started < 5
+
+
+async def test_two_chats_whose_questions_share_a_message_id_both_answer(
+    webhook: FakeBotApi, client: httpx.AsyncClient, container: Container
+) -> None:
+    """Telegram counts message ids per chat: two deep-linked questions get the same id."""
+    links = [await invite(client, flow="nps", locale="nl") for _ in range(2)]
+    anna, bert = Customer(webhook, client, 8301), Customer(webhook, client, 8302)
+
+    for person, link in zip((anna, bert), links, strict=True):
+        await person.types(f"/start {link['deep_link_token']}")
+    [anna_question] = await anna.wait_for_messages(1)
+    [bert_question] = await bert.wait_for_messages(1)
+
+    assert anna_question.params["message_id"] == bert_question.params["message_id"]
+    assert {i.status for i in rows(container, Invitation)} == {"open"}
+    await anna.taps("9", anna_question)
+    await bert.taps("10", bert_question)
+    assert sorted(r.value for r in rows(container, Response)) == [9, 10]
+    assert {i.status for i in rows(container, Invitation)} == {"completed"}
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"ok": True, "result": ["not", "a", "user"]},
+        {"ok": True, "result": {"id": "x"}},
+        {"ok": True},
+        {"unexpected": "shape"},
+    ],
+    ids=["list", "half-user", "no-result", "no-ok"],
+)
+async def test_a_garbled_get_me_at_start_up_is_logged_once_and_not_fatal(
+    bot_api: FakeBotApi,
+    settings: Settings,  # on SQLite and PostgreSQL; the app itself starts in the test
+    request: pytest.FixtureRequest,
+    caplog: pytest.LogCaptureFixture,
+    answer: dict[str, object],
+) -> None:
+    """`serve` comes up with one WARNING, as for an unreachable Bot API; surveys still go out."""
+    bot_api.fail_next("getMe", answer, status=200)
+    caplog.set_level(logging.WARNING)
+
+    server = request.getfixturevalue("live_server")  # the app starts only now
+
+    [startup] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert startup.levelname == "WARNING"
+    assert startup.getMessage().startswith("Telegram: Bot API not reachable at start-up (")
+    async with httpx.AsyncClient(base_url=server.url, timeout=15) as http:
+        sent = await invite(http, address="9501", flow="nps", locale="nl")
+        link = await invite(http, flow="nps", locale="nl")
+    assert sent["status"] == "open"
+    assert link["deep_link"].startswith(f"https://t.me/{BOT_USER['username']}?start=")

@@ -71,7 +71,7 @@ async def test_csat_answered_by_typing_after_a_reprompt(
     ]
 
     await tom.types("maybe")
-    reprompt = tom.messages()[-1]
+    reprompt = (await tom.wait_for_messages(2))[-1]
     assert reprompt.params["text"].startswith("Sorry, I didn't get that.")
     assert reprompt.buttons() == question.buttons()  # the same buttons, still for this survey
 
@@ -232,3 +232,35 @@ async def test_redelivered_tap_replays_its_reply_and_stores_once(
 
     assert joris.texts()[1:] == ["Thank you for your answer!"]
     assert [r.value for r in rows(container, Response)] == [9]
+
+
+async def test_start_button_after_stop_opts_the_chat_back_in(
+    webhook: FakeBotApi, client: httpx.AsyncClient, container: Container
+) -> None:
+    """/stop says 'send START'; /start (the Start button) then opts in and surveys come again."""
+    kim = Customer(webhook, client, 6106)
+    await kim.types("/stop")
+    assert "Stuur START" in kim.texts()[-1]
+
+    await kim.types("/start")
+
+    assert kim.texts()[-1].startswith("Je bent weer aangemeld")
+    assert rows(container, OptOut) == []
+    later = await invite(client, address="6106", flow="csat", locale="nl")
+    assert later["status"] == "open"
+
+
+async def test_a_message_after_the_survey_closed_gets_the_no_survey_text(
+    webhook: FakeBotApi, client: httpx.AsyncClient, container: Container
+) -> None:
+    """'hallo' after a finished survey is not thanked as a reply; a late '7' is told it closed."""
+    noor = Customer(webhook, client, 7107)
+    await invite(client, address="7107", flow="csat", locale="nl")
+    await noor.types("5")
+
+    await noor.types("hallo, ik heb nog een vraag")
+    await noor.types("4")
+
+    assert "geen vraag voor je open" in noor.texts()[-2]
+    assert noor.texts()[-1] == "Deze enquête is gesloten. Bedankt voor je reactie!"
+    assert [r.value for r in rows(container, Response)] == [5]
