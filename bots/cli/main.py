@@ -135,6 +135,30 @@ def worker(
 app.command("invite")(invite_command)
 
 
+@app.command("dev-fakes")
+def dev_fakes(
+    port: Annotated[int, typer.Option(help="port of the fake Twilio and Telegram APIs")] = 8010,
+    server: Annotated[
+        str, typer.Option(help="the surveybot server the fakes deliver answers to")
+    ] = "http://127.0.0.1:8000",
+    env: Annotated[
+        bool, typer.Option("--env", help="print the server's settings as shell exports, then stop")
+    ] = False,
+) -> None:
+    """Run local fake Twilio and Telegram APIs, to try every channel without an account."""
+    from bots.devfakes.app import banner, build_app, shell_exports  # noqa: PLC0415
+    from bots.devfakes.config import DevFakes  # noqa: PLC0415
+
+    fakes = DevFakes(port=port, server=server.rstrip("/"))
+    if env:
+        typer.echo(shell_exports(fakes), nl=False)
+        return
+    import uvicorn  # noqa: PLC0415
+
+    typer.echo(banner(fakes))
+    uvicorn.run(build_app(fakes), host="127.0.0.1", port=port, log_level="warning")
+
+
 @app.command("try")
 def try_flow(
     flow: Annotated[str, typer.Argument(help="flow id, e.g. nps, csat, ces")],
