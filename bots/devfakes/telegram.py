@@ -141,22 +141,10 @@ class FakeTelegram:
         except ValueError:
             return PlainTextResponse("give the customer's chat id: -d chat=123456789\n", 400)
         label = form.get("button", "").strip().casefold()
-        for message in reversed(list(self.chats.get(chat_id, {}).values())):
-            rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
-            # "😍 very satisfied" is tapped as itself or as "very satisfied".
-            data = next(
-                (
-                    b["callback_data"]
-                    for r in rows
-                    for b in r
-                    if label in (b["text"].casefold(), b["text"].split(" ", 1)[-1].casefold())
-                ),
-                None,
-            )
-            if data is not None:
-                break
-        else:
+        found = await self._button(chat_id, label)
+        if found is None:
             return PlainTextResponse(f"no button {label!r} under a message in {chat_id}\n", 404)
+        message, data = found
         update_id = next(self._update_ids)
         update = {
             "update_id": update_id,
@@ -169,6 +157,25 @@ class FakeTelegram:
             },
         }
         return await self._deliver(chat_id, update)
+
+    async def _button(
+        self, chat_id: int, label: str, timeout: float = 5.0
+    ) -> tuple[dict[str, Any], str] | None:
+        """The newest message with that button, and its data; a question may still be on its way."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            for message in reversed(list(self.chats.get(chat_id, {}).values())):
+                rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+                for row in rows:
+                    for button in row:
+                        text = str(button["text"]).casefold()
+                        # "😍 very satisfied" is tapped as itself or as "very satisfied".
+                        if label in (text, text.split(" ", 1)[-1]):
+                            return message, str(button["callback_data"])
+            if loop.time() > deadline:
+                return None
+            await asyncio.sleep(0.05)
 
     async def _deliver(self, chat_id: int, update: dict[str, Any]) -> Response:
         """POST the update to the webhook, act on its answer, and show what the customer sees."""

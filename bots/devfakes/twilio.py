@@ -171,7 +171,7 @@ class FakeTwilio:
             self.say(f"voice: the surveybot server did not answer the call to {call.number}")
 
     async def _gathered(self, number: str, heard: dict[str, str]) -> Response:
-        call = self.calls.get(number)
+        call = await _waiting(lambda: self.calls.get(number))
         if call is None or call.action is None:
             return PlainTextResponse(f"no call is waiting for an answer from {number!r}\n", 404)
         spoken = await self._run_twiml(call, call.action, heard)
@@ -243,6 +243,17 @@ class FakeTwilio:
         task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+async def _waiting(find: Callable[[], Call | None], timeout: float = 5.0) -> Call | None:
+    """The call, once it waits for an answer: a call placed just now is still ringing."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while (call := find()) is None or call.action is None:
+        if loop.time() > deadline:
+            return None
+        await asyncio.sleep(0.05)
+    return call
 
 
 def _number(raw: str) -> str:

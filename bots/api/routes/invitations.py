@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Self
 
@@ -20,6 +21,24 @@ router = APIRouter(prefix="/api/v1/invitations", tags=["invitations"])
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _CHAT_ID = re.compile(r"^-?\d{1,20}$")
 SENDABLE = (Channel.SMS, Channel.WHATSAPP, Channel.VOICE, Channel.TELEGRAM)
+_CHANNEL_SETTINGS = {
+    Channel.SMS: "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_SMS_FROM",
+    Channel.WHATSAPP: "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM",
+    Channel.VOICE: "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_VOICE_FROM and "
+    "SURVEYBOT_PUBLIC_URL",
+    Channel.TELEGRAM: "TELEGRAM_BOT_TOKEN",
+}
+
+
+def unsendable(channel: Channel, configured: Iterable[str]) -> str | None:
+    """Why this server cannot send on `channel` (the API's 422), or None when it can."""
+    if channel in configured:
+        return None
+    needs = _CHANNEL_SETTINGS.get(channel, "a channel adapter")
+    return (
+        f"channel '{channel.value}' is not configured on this server: it needs {needs} "
+        "(or try it locally with `surveybot dev-fakes`; see the README)"
+    )
 
 
 class InvitationIn(BaseModel):
@@ -122,11 +141,8 @@ async def create_invitation(
     body: InvitationIn, request: Request, container: ContainerDep, _role: AdminDep
 ) -> InvitationOut:
     """Create an invitation and send its question (idempotent on interaction_id)."""
-    if body.channel not in container.senders:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"channel '{body.channel}' is not configured on this server; see the README",
-        )
+    if (problem := unsendable(body.channel, container.senders)) is not None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, problem)
     try:
         invitation = await container.db.run(container.service.create_invitation, body.to_new())
     except UnknownFlow as exc:
