@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -21,10 +21,12 @@ from rich.table import Table
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
+from bots.cli.errors import CliError, parse_day
 from bots.settings import ConfigError, Settings, load_settings
 from scoring import metrics
 from scoring.cases import CASE_TARGET
 from scoring.metrics import Dimension, Filters, ReportConfig
+from scoring.scales import Channel
 
 console = Console()
 
@@ -49,12 +51,25 @@ def _engine(settings: Settings) -> Engine:
 def _day(text: str | None, tz: ZoneInfo, *, end: bool = False) -> datetime | None:
     if not text:
         return None
-    day = date.fromisoformat(text) + timedelta(days=1 if end else 0)
+    day = parse_day(text, "--until" if end else "--since") + timedelta(days=1 if end else 0)
     return datetime.combine(day, time(), tzinfo=tz)
+
+
+def _period(since: str | None, until: str | None, tz: ZoneInfo) -> tuple[datetime | None, ...]:
+    """--since and --until as the start of the first and the end of the last local day."""
+    start, end = _day(since, tz), _day(until, tz, end=True)
+    if start is not None and end is not None and end <= start:
+        raise CliError(f"--until {until} is before --since {since}")
+    return start, end
+
+
+METRICS = ("nps", "csat", "ces", "custom")
 
 
 def _metric_of(settings: Settings, flow: str | None, metric: str | None) -> str:
     if metric:
+        if metric not in METRICS:
+            raise CliError(f"--metric {metric!r} is not one of {', '.join(METRICS)}")
         return metric
     if flow:
         from flows.loader import load_flows  # noqa: PLC0415
@@ -72,24 +87,34 @@ def _fmt(value: float | None, digits: int = 1) -> str:
 
 
 def report(  # noqa: PLR0917  (typer reads the options from the signature)
-    flow: Annotated[str | None, typer.Option(help="flow id, e.g. nps")] = None,
+    flow: Annotated[str | None, typer.Option(metavar="FLOW", help="flow id, e.g. nps")] = None,
     metric: Annotated[
-        str | None, typer.Option(help="nps, csat or ces (default: the flow's)")
+        str | None,
+        typer.Option(metavar="METRIC", help="nps, csat or ces (default: the flow's)"),
     ] = None,
     by: Annotated[Dimension | None, typer.Option(help="group by this")] = None,
-    since: Annotated[str | None, typer.Option(help="first day, YYYY-MM-DD")] = None,
-    until: Annotated[str | None, typer.Option(help="last day (inclusive), YYYY-MM-DD")] = None,
-    agent: Annotated[str | None, typer.Option(help="only this agent")] = None,
-    team: Annotated[str | None, typer.Option(help="only this team")] = None,
-    channel: Annotated[str | None, typer.Option(help="only this channel")] = None,
+    since: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM-DD", help="first day (local)")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM-DD", help="last day (inclusive, local)")
+    ] = None,
+    agent: Annotated[str | None, typer.Option(metavar="NAME", help="only this agent")] = None,
+    team: Annotated[str | None, typer.Option(metavar="NAME", help="only this team")] = None,
+    channel: Annotated[
+        str | None, typer.Option(metavar="CHANNEL", help="only this channel, e.g. sms")
+    ] = None,
 ) -> None:
     """Print a score table: score, 95% margin and n per group."""
     settings = _settings()
     tz = ZoneInfo(settings.report_timezone)
+    start, end = _period(since, until, tz)
     chosen = _metric_of(settings, flow, metric)
+    if channel is not None and channel not in {c.value for c in Channel}:
+        raise CliError(f"--channel {channel!r} is not one of {', '.join(c.value for c in Channel)}")
     filters = Filters(
-        start=_day(since, tz),
-        end=_day(until, tz, end=True),
+        start=start,
+        end=end,
         flows=(flow,) if flow else (),
         agents=(agent,) if agent else (),
         teams=(team,) if team else (),
@@ -126,20 +151,23 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
 
 
 def export(
-    out: Annotated[Path, typer.Option(help="CSV file to write")],
-    flow: Annotated[str | None, typer.Option(help="flow id")] = None,
-    metric: Annotated[str | None, typer.Option(help="nps, csat or ces")] = None,
-    since: Annotated[str | None, typer.Option(help="first day, YYYY-MM-DD")] = None,
-    until: Annotated[str | None, typer.Option(help="last day (inclusive), YYYY-MM-DD")] = None,
+    out: Annotated[Path, typer.Option(metavar="FILE", help="CSV file to write")],
+    flow: Annotated[str | None, typer.Option(metavar="FLOW", help="flow id")] = None,
+    metric: Annotated[str | None, typer.Option(metavar="METRIC", help="nps, csat or ces")] = None,
+    since: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM-DD", help="first day (local)")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM-DD", help="last day (inclusive, local)")
+    ] = None,
 ) -> None:
     """Write the matching responses (with comments) to a CSV file, with a progress bar."""
     from bots.api.routes.export import RESPONSE_HEADER, csv_line, response_cells  # noqa: PLC0415
 
     settings = _settings()
     tz = ZoneInfo(settings.report_timezone)
-    filters = Filters(
-        start=_day(since, tz), end=_day(until, tz, end=True), flows=(flow,) if flow else ()
-    )
+    start, end = _period(since, until, tz)
+    filters = Filters(start=start, end=end, flows=(flow,) if flow else ())
     engine = _engine(settings)
     with engine.connect() as conn:
         total, _ = metrics.responses(conn, filters, metric, limit=0)
@@ -150,8 +178,12 @@ def export(
         TextColumn("{task.completed}/{task.total}"),
         TimeRemainingColumn(),
     )
+    try:
+        handle = out.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise CliError(f"cannot write {out}: {exc.strerror}", code=1) from None
     with (
-        out.open("w", encoding="utf-8", newline="") as handle,
+        handle,
         Progress(*columns, console=console, disable=total < 5000) as progress,
     ):
         task = progress.add_task(f"exporting to {out}", total=total)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
+import sqlalchemy as sa
 import typer
 
 from bots.cli.admin import register as register_admin
+from bots.cli.errors import CliError, check_locale, database_problem
 from bots.cli.invite import invite_command
 from bots.cli.privacy import contacts_app, retention_app
 from bots.cli.telegram import telegram_app
@@ -19,10 +21,39 @@ from flows.loader import FlowFileError, load_flow_dir, load_flow_file, load_flow
 from scoring.normalise import normalise, outcome_json
 from scoring.scales import Channel
 
-app = typer.Typer(
+
+class _Surveybot(typer.Typer):
+    """The command line, turning a user's mistake that surfaced deep down into one line."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except CliError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            sys.exit(exc.code)
+        except ConfigError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except FlowFileError as exc:
+            typer.echo(f"error: broken flow file(s):\n{exc}", err=True)
+            sys.exit(2)
+        except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.ArgumentError) as exc:
+            typer.echo(f"error: {database_problem(exc, _database_url())}", err=True)
+            sys.exit(1)
+
+
+def _database_url() -> str:
+    try:
+        return load_settings().database_url
+    except ConfigError:
+        return ""
+
+
+app = _Surveybot(
     help="surveybot: one closed question after every customer-service contact.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 flows_app = typer.Typer(help="List and validate flow files.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -169,6 +200,7 @@ def try_flow(
     from bots.console import run_console_survey  # noqa: PLC0415
     from bots.container import build  # noqa: PLC0415
 
+    check_locale(locale)
     settings = settings_or_exit()
     try:
         container = build(settings)
@@ -193,6 +225,7 @@ def normalize_cmd(
     locale: Annotated[str, typer.Option(help="nl or en")] = "nl",
 ) -> None:
     """Print how an answer normalises, as one JSON line per answer."""
+    check_locale(locale)
     settings = settings_or_exit()
     try:
         flows = load_flows(settings.flows_dir)

@@ -6,14 +6,15 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, HTTPException, Path, Request, status
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bots.api.deps import AdminDep, ContainerDep, Role, ViewerDep
 from bots.telegram.deeplink import deep_link_for
-from flows.service import NewInvitation, NotFound, UnknownFlow
-from scoring.scales import Channel
+from flows.service import NewInvitation, NotFound, SurveyService, UnknownFlow
+from scoring.scales import Channel, unknown_locale
 from scoring.tables import Invitation
 
 router = APIRouter(prefix="/api/v1/invitations", tags=["invitations"])
@@ -28,6 +29,22 @@ _CHANNEL_SETTINGS = {
     "SURVEYBOT_PUBLIC_URL",
     Channel.TELEGRAM: "TELEGRAM_BOT_TOKEN",
 }
+
+
+def invitation_problem(
+    body: InvitationIn, service: SurveyService, senders: Iterable[str]
+) -> str | None:
+    """What stops a valid request from becoming an invitation here (the API's 422), or None.
+
+    The API and `surveybot invite --csv` both ask this, so a file is checked like a request.
+    """
+    if (problem := unsendable(body.channel, senders)) is not None:
+        return problem
+    try:
+        service.pick_flow(body.flow, body.journey_stage)
+    except UnknownFlow as exc:
+        return str(exc)
+    return None
 
 
 def unsendable(channel: Channel, configured: Iterable[str]) -> str | None:
@@ -52,7 +69,7 @@ class InvitationIn(BaseModel):
         max_length=64,
     )
     flow: str | None = Field(default=None, description="flow id; default: by journey_stage")
-    locale: str | None = Field(default=None, pattern="^(nl|en)$")
+    locale: str | None = Field(default=None, description="nl or en; default: the server's")
     interaction_id: str | None = Field(default=None, max_length=128)
     agent: str | None = Field(default=None, max_length=128)
     team: str | None = Field(default=None, max_length=128)
@@ -60,6 +77,26 @@ class InvitationIn(BaseModel):
     journey_stage: str | None = Field(default=None, max_length=64)
     tags: list[str] = Field(default_factory=list, max_length=20)
     timezone: str | None = Field(default=None, max_length=64)
+
+    @field_validator("locale")
+    @classmethod
+    def _locale_is_known(cls, value: str | None) -> str | None:
+        if value is not None and (problem := unknown_locale(value)) is not None:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone_exists(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as Europe/Amsterdam"
+            ) from None
+        return value
 
     @model_validator(mode="after")
     def _address_fits_channel(self) -> Self:
@@ -141,7 +178,7 @@ async def create_invitation(
     body: InvitationIn, request: Request, container: ContainerDep, _role: AdminDep
 ) -> InvitationOut:
     """Create an invitation and send its question (idempotent on interaction_id)."""
-    if (problem := unsendable(body.channel, container.senders)) is not None:
+    if (problem := invitation_problem(body, container.service, container.senders)) is not None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, problem)
     try:
         invitation = await container.db.run(container.service.create_invitation, body.to_new())

@@ -194,3 +194,14 @@ def test_call_webhook_without_call_sid_is_a_400(twilio: Twilio, container: Conta
     assert response.status_code == 400
     assert "CallSid" in response.json()["detail"]
     assert rows(container, Invitation) == []
+
+
+def test_entry_with_an_unknown_locale_is_refused_for_the_debugger(
+    twilio: Twilio, container: Container
+) -> None:
+    """`locale=de` in the <Redirect> URL is a 400 naming the known locales; no survey starts."""
+    path = "/webhooks/twilio/voice?flow=nps&locale=de"
+    response = twilio.post(path, twilio.call_params(sid("CA")))
+    assert response.status_code == 400
+    assert response.json()["detail"] == "unknown locale 'de'; known locales: nl, en"
+    assert rows(container, Invitation) == []
