@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from flows.loader import BUNDLED_DIR
 from tests.e2e.test_cli import run
 
 
@@ -97,3 +98,19 @@ def test_unknown_locale_lists_the_known_ones(tmp_path: Path, command: list[str])
     (tmp_path / "contacts.csv").write_text("address\n+31612345678\n", encoding="utf-8")
     line = one_line_error(run([*command, "--locale", "de"], tmp_path))
     assert line == "error: --locale: unknown locale 'de'; known locales: nl, en"
+
+
+def test_flows_validate_and_serve_refuse_a_misspelt_placeholder(tmp_path: Path) -> None:
+    """`flows validate` names file and field; `serve` refuses the flow like any broken one."""
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    nps = (BUNDLED_DIR / "nps.toml").read_text(encoding="utf-8")
+    (flows / "nps.toml").write_text(nps.replace("{company}", "{compny}", 1), encoding="utf-8")
+    expected = f"{flows / 'nps.toml'}: question.text.nl: unknown placeholder {{compny}}"
+    validated = run(["flows", "validate", str(flows)], tmp_path)
+    assert validated.returncode == 1
+    assert validated.stderr.startswith(expected)
+    served = run(["serve", "--port", "1"], tmp_path, SURVEYBOT_FLOWS_DIR=str(flows))
+    assert served.returncode == 2
+    assert expected in served.stderr
+    assert "Traceback" not in served.stderr
