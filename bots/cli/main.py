@@ -70,6 +70,11 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def _block(text: str) -> str:
+    """One problem on the same line; several, one per line below."""
+    return f"\n{text}" if "\n" in text else f" {text}"
+
+
 def settings_or_exit() -> Settings:
     try:
         return load_settings()
@@ -112,7 +117,7 @@ def serve(
     try:
         web_app = create_app(container=build(settings))
     except (FlowFileError, ConfigError, ValueError) as exc:
-        fail(f"not starting:\n{exc}")
+        fail(f"not starting:{_block(str(exc))}")
     # log_config=None: uvicorn's loggers go through our masked (JSON) root handler.
     uvicorn.run(web_app, host=host, port=port, log_level="info", log_config=None)
 
@@ -135,7 +140,7 @@ def worker(
         container = build(settings)
         plugins = [factory(container) for factory in plugin_factories()]
     except (FlowFileError, ConfigError, ValueError) as exc:
-        fail(f"not starting:\n{exc}")
+        fail(f"not starting:{_block(str(exc))}")
     for plugin in plugins:
         container.senders.update(plugin.senders())
 

@@ -114,3 +114,13 @@ def test_flows_validate_and_serve_refuse_a_misspelt_placeholder(tmp_path: Path) 
     assert served.returncode == 2
     assert expected in served.stderr
     assert "Traceback" not in served.stderr
+
+
+def test_twilio_account_without_auth_token_does_not_start(tmp_path: Path) -> None:
+    """As the README says: TWILIO_ACCOUNT_SID without TWILIO_AUTH_TOKEN refuses to serve."""
+    result = run(["serve", "--port", "1"], tmp_path, TWILIO_ACCOUNT_SID="AC" + "0" * 32)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    line = result.stderr.strip().splitlines()[-1]  # after serve's start-up log lines
+    assert line.startswith("error: not starting: TWILIO_AUTH_TOKEN is required")
+    assert "TWILIO_SKIP_SIGNATURE=true only for local development" in line
