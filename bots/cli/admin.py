@@ -21,7 +21,7 @@ from rich.table import Table
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from bots.cli.errors import CliError, parse_day
+from bots.cli.errors import CliError, check_locale, parse_day
 from bots.settings import ConfigError, Settings, load_settings
 from scoring import metrics
 from scoring.cases import CASE_TARGET
@@ -82,6 +82,58 @@ def _metric_of(settings: Settings, flow: str | None, metric: str | None) -> str:
     return "nps"
 
 
+REPORT_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "by": "by",
+        "all": "all",
+        "none": "(no {what})",
+        "flow": "flow",
+        "channel": "channel",
+        "agent": "agent",
+        "team": "team",
+        "queue": "queue",
+        "journey_stage": "journey stage",
+        "locale": "language",
+        "tag": "tag",
+        "day": "day",
+        "week": "week",
+        "month": "month",
+        "dow": "day of the week",
+    },
+    "nl": {
+        "by": "per",
+        "all": "alle",
+        "none": "(geen {what})",
+        "flow": "flow",
+        "channel": "kanaal",
+        "agent": "agent",
+        "team": "team",
+        "queue": "wachtrij",
+        "journey_stage": "klantfase",
+        "locale": "taal",
+        "tag": "tag",
+        "day": "dag",
+        "week": "week",
+        "month": "maand",
+        "dow": "weekdag",
+    },
+}
+WEEKDAYS = {
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    "nl": ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
+}
+
+
+def group_label(key: str | None, by: Dimension | None, lang: str) -> str:
+    """A group's key as a person reads it: '(no agent)', 'Monday', never 'None' or '1'."""
+    words = REPORT_WORDS[lang]
+    if key is None:
+        return words["none"].format(what=words[by.value] if by else "")
+    if by is Dimension.DOW and key.isdigit() and 1 <= int(key) <= len(WEEKDAYS[lang]):
+        return WEEKDAYS[lang][int(key) - 1]
+    return str(key)
+
+
 def _fmt(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
@@ -104,9 +156,15 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
     channel: Annotated[
         str | None, typer.Option(metavar="CHANNEL", help="only this channel, e.g. sms")
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(metavar="nl|en", help="language of the labels (default: the server's)"),
+    ] = None,
 ) -> None:
     """Print a score table: score, 95% margin and n per group."""
+    check_locale(lang, "--lang")
     settings = _settings()
+    lang = lang or settings.default_locale
     tz = ZoneInfo(settings.report_timezone)
     start, end = _period(since, until, tz)
     chosen = _metric_of(settings, flow, metric)
@@ -127,15 +185,17 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
         groups = metrics.scores(conn, chosen, filters, by, config) if by else []
     engine.dispose()
     digits = 2 if chosen == "ces" else 1
-    table = Table(title=f"{chosen.upper()}" + (f" by {by.value}" if by else ""))
-    table.add_column(by.value if by else "", style="bold")
+    words = REPORT_WORDS[lang]
+    title = f"{chosen.upper()} {words['by']} {words[by.value]}" if by else chosen.upper()
+    table = Table(title=title)
+    table.add_column(words[by.value] if by else "", style="bold")
     for name in ("score", "± 95%", "n"):
         table.add_column(name, justify="right")
     names = metrics.CATEGORY_NAMES.get(chosen, metrics.CATEGORY_NAMES["custom"])
     for name in names:
         table.add_column(name, justify="right")
     for row in [*groups, overall]:
-        label = "all" if row is overall else str(row.key)
+        label = words["all"] if row is overall else group_label(row.key, by, lang)
         counts = [str(row.categories.get(n, "")) for n in names]
         table.add_row(
             label,
