@@ -47,7 +47,7 @@ def test_entry_asks_the_question_in_dutch_with_a_keypad_and_speech_gather(
     assert parse_qs(action.query)["step"] == ["1"]
     [say] = gather.findall("Say")
     assert say.attrib["language"] == "nl-NL"
-    assert (say.text or "").startswith("Hoe waarschijnlijk is het dat u Acme aanbeveelt")
+    assert (say.text or "").startswith("Hoe waarschijnlijk is het dat je Acme aanbeveelt")
     [invitation] = rows(container, Invitation)
     assert (invitation.channel, invitation.status, invitation.interaction_id) == (
         "voice",
