@@ -263,8 +263,10 @@ def export(
 
 
 def demo_data(
-    responses: Annotated[int, typer.Option(help="how many answered surveys to create")] = 5000,
-    days: Annotated[int, typer.Option(help="spread over this many days up to today")] = 120,
+    responses: Annotated[
+        int, typer.Option(min=1, help="how many answered surveys to create")
+    ] = 5000,
+    days: Annotated[int, typer.Option(min=1, help="spread over this many days up to today")] = 120,
     seed: Annotated[int, typer.Option(help="random seed, for repeatable data")] = 7,
 ) -> None:
     """Seed realistic demo data: agents, teams, channels, a weekly pattern, comments, cases."""

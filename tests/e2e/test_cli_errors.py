@@ -124,3 +124,11 @@ def test_twilio_account_without_auth_token_does_not_start(tmp_path: Path) -> Non
     line = result.stderr.strip().splitlines()[-1]  # after serve's start-up log lines
     assert line.startswith("error: not starting: TWILIO_AUTH_TOKEN is required")
     assert "TWILIO_SKIP_SIGNATURE=true only for local development" in line
+
+
+def test_demo_data_over_no_days_is_refused(tmp_path: Path) -> None:
+    """`demo-data --days 0` is a usage error, not an IndexError."""
+    result = run(["demo-data", "--days", "0", "--responses", "5"], tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "Invalid value for '--days'" in result.stderr
