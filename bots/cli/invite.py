@@ -141,7 +141,8 @@ def run_import(
 
 def invite_command(
     csv_path: Annotated[
-        Path, typer.Option("--csv", help="CSV with an 'address' column", exists=True)
+        Path,
+        typer.Option("--csv", help="CSV with an 'address' column", exists=True, dir_okay=False),
     ],
     flow: Annotated[str | None, typer.Option(help="flow for rows that name none")] = None,
     channel: Annotated[Channel | None, typer.Option(help="channel for rows that name none")] = None,

@@ -97,14 +97,17 @@ def init(
     if path.exists():
         typer.echo(f"{path} exists; left as it is")
         return
-    token = write_env_file(path)
+    try:
+        token = write_env_file(path)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror}", code=1)
     typer.echo(f"wrote {path}; your admin token is: {token}")
 
 
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="port to listen on")] = 8000,
 ) -> None:
     """Migrate the database and serve the web app (webhooks, API, /docs)."""
     import uvicorn  # noqa: PLC0415
@@ -173,7 +176,9 @@ app.command("invite")(invite_command)
 
 @app.command("dev-fakes")
 def dev_fakes(
-    port: Annotated[int, typer.Option(help="port of the fake Twilio and Telegram APIs")] = 8010,
+    port: Annotated[
+        int, typer.Option(min=1, max=65535, help="port of the fake Twilio and Telegram APIs")
+    ] = 8010,
     server: Annotated[
         str, typer.Option(help="the surveybot server the fakes deliver answers to")
     ] = "http://127.0.0.1:8000",
@@ -277,6 +282,8 @@ def flows_validate(
         for problem in exc.problems:
             typer.echo(str(problem), err=True)
         raise typer.Exit(1) from None
+    if not loaded:
+        fail(f"no flow files (*.toml) in {path}", code=1)
     typer.echo(f"ok: {len(loaded)} flow file(s) valid")
 
 

@@ -132,3 +132,23 @@ def test_demo_data_over_no_days_is_refused(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "Invalid value for '--days'" in result.stderr
+
+
+def test_paths_and_ports_that_cannot_work_are_one_clear_error(tmp_path: Path) -> None:
+    """A directory as the CSV, a port past 65535, an unwritable .env, an empty flow folder."""
+    (tmp_path / "empty").mkdir()
+    invite = run(["invite", "--csv", "empty"], tmp_path)
+    assert invite.returncode == 2
+    assert "is a directory" in invite.stderr
+    serve = run(["serve", "--port", "99999"], tmp_path)
+    assert serve.returncode == 2
+    assert "Invalid value for '--port'" in serve.stderr
+    env = tmp_path / "missing" / ".env"
+    assert one_line_error(run(["init", "--path", str(env)], tmp_path)) == (
+        f"error: cannot write {env}: No such file or directory"
+    )
+    assert one_line_error(run(["flows", "validate", "empty"], tmp_path)) == (
+        "error: no flow files (*.toml) in empty"
+    )
+    for result in (invite, serve):
+        assert "Traceback" not in result.stderr
