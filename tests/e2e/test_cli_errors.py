@@ -152,3 +152,12 @@ def test_paths_and_ports_that_cannot_work_are_one_clear_error(tmp_path: Path) ->
     )
     for result in (invite, serve):
         assert "Traceback" not in result.stderr
+
+
+def test_bad_settings_name_the_variable_to_fix(tmp_path: Path) -> None:
+    """A setting that does not parse is named as the user wrote it (the environment variable)."""
+    result = run(["report"], tmp_path, TWILIO_SKIP_SIGNATURE="perhaps")
+    assert one_line_error(result) == (
+        "error: invalid configuration: TWILIO_SKIP_SIGNATURE: Input should be a valid boolean, "
+        "unable to interpret input"
+    )
