@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -42,10 +43,18 @@ def _field_path(loc: Iterable[int | str]) -> str:
     return "".join(parts) or "(file)"
 
 
+# A check across fields (a model validator) names its field at the start of its message.
+_NAMED_FIELD = re.compile(r"^(?P<field>[a-z_]+(?:\.[a-z_]+)*): (?P<message>.+)$", re.DOTALL)
+
+
 def _problems_from(path: Path, error: ValidationError) -> Iterator[Problem]:
     for item in error.errors(include_url=False):
         message = item["msg"].removeprefix("Value error, ")
-        yield Problem(path, _field_path(item["loc"]), message)
+        field = _field_path(item["loc"])
+        if (named := _NAMED_FIELD.match(message)) is not None:
+            prefix = "" if field == "(file)" else f"{field}."
+            field, message = prefix + named["field"], named["message"]
+        yield Problem(path, field, message)
 
 
 def load_flow_file(path: Path) -> Flow:
