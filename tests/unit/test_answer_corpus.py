@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.loader import load_bundled_flows
+from flows.loader import BUNDLED_DIR, load_bundled_flows
+from flows.variants import apply_variants, load_variants
 from scoring.normalise import Answer, Invalid, OptOut, Outcome, normalise
 from scoring.scales import Channel, Scale
 from tests.unit import scale_factories
@@ -66,10 +67,11 @@ def test_corpus_file_exists() -> None:
 
 
 def test_factories_match_the_bundled_flows() -> None:
-    """The unit-test scales are the bundled flows' scales, label for label."""
+    """The unit-test scales plus the label variants are the bundled flows' scales."""
     scales = bundled_scales()
+    variants = load_variants([BUNDLED_DIR])
     for flow_id, factory in FACTORIES.items():
-        assert scales[flow_id] == factory(), flow_id
+        assert scales[flow_id] == apply_variants(factory(), variants), flow_id
 
 
 @pytest.mark.parametrize("row", corpus_rows())
