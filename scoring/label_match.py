@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from scoring.answer_tokens import Token, clean, phrase_key
-from scoring.lexicon import INTENSIFY, UNCLEAR, Phrase, lexicon
+from scoring.lexicon import INTENSIFY, SOFTEN, UNCLEAR, Phrase, lexicon
 from scoring.scales import LOCALES, Scale
 from scoring.typos import MIN_TYPO_CHARS, NUMBER_WORDS
 
@@ -265,9 +265,9 @@ class _Matcher:
         hit = self._phrase_at(pos, self.lex.after, backwards=False)
         if hit is None:
             word = self._word(self.content[pos]) if pos < len(self.content) else None
-            if word is None or (word,) not in self.lex.before:
+            if word is None or self.lex.before.get((word,)) not in (INTENSIFY, SOFTEN):
                 return [], end
-            # Any other modifier after a label ("satisfied very") is not a form we know.
+            # An intensifier or softener after a label ("satisfied very") is not a form we know.
             hit = (1, UNCLEAR, word)
         size, kind, words = hit
         return [(kind, words)], self.content[pos + size - 1] + 1

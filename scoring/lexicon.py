@@ -10,8 +10,8 @@ How each list is read:
   label makes the answer invalid. Away from a label an intensifier is only emphasis.
 - `modifiers.negators`, `negation_fillers`, `negation_strengtheners`: "niet (zo) tevreden".
 - `words.fillers` change nothing; `praise`/`complaint` must agree with the score;
-  `approximate` before a number makes it invalid; `units` after a number make it a count;
-  `quantity_context` is allowed only beside such a count; `reference` before a number makes it an
+  `approximate` before a number (`approximate_after` after it) makes it invalid; `units` after
+  a number make it a count; `quantity_context` is allowed only beside such a count; `reference` before a number makes it an
   order or case number; `reason` starts a clause that explains the score; `signoff` ends the
   message with a name; `contrast` may take a score back; `not_typos` are never corrected.
 - `number_words` are extra number words ("achtje"); `optout` is read by `keywords`.
@@ -50,6 +50,7 @@ class Lexicon:
     praise: frozenset[str]
     complaint: frozenset[str]
     approximate: frozenset[str]
+    approximate_after: tuple[Phrase, ...]
     units: frozenset[str]
     quantity_context: frozenset[str]
     reference: frozenset[str]
@@ -119,6 +120,7 @@ def lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
     signoff = _phrases(words, "signoff")
     known = set(modifier_words).union(*lists.values(), *mod_lists.values(), number_words)
     known |= {w for phrase in signoff for w in phrase}
+    known |= {w for phrase in _phrases(words, "approximate_after") for w in phrase}
     optout_phrases = _phrases(optout, "phrases")
     by_first: dict[str, list[Phrase]] = {}
     for phrase in optout_phrases:
@@ -136,6 +138,7 @@ def lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         negation_filler_ends=frozenset(p[-1] for p in _phrases(mods, "negation_fillers")),
         negation_strengtheners=mod_lists["negation_strengtheners"],
         signoff=signoff,
+        approximate_after=_phrases(words, "approximate_after"),
         signoff_first=frozenset(phrase[0] for phrase in signoff),
         number_words=number_words,
         known=frozenset(known),

@@ -413,6 +413,10 @@ class _Numbers:
             if before is not None and before in self.lex.approximate:
                 return NumberProblem(f"'{before}' {self._show(i)} is approximate, not one score")
             after = self._text(i + 1)
+            for phrase in self.lex.approximate_after:
+                if all(self._text(i + 1 + k) == w for k, w in enumerate(phrase)):
+                    shown = " ".join(phrase)
+                    return NumberProblem(f"{self._show(i)} '{shown}' is approximate, not one score")
             if after in _DECIMAL_WORDS and self._is_number(i + 2):
                 return NumberProblem(f"decimal number ({self._show(i)} {after} ...)")
             if after in _AFTER_BOUND:
