@@ -10,10 +10,11 @@ How each list is read:
   label makes the answer invalid. Away from a label an intensifier is only emphasis.
 - `modifiers.negators`, `negation_fillers`, `negation_strengtheners`: "niet (zo) tevreden".
 - `words.fillers` change nothing; `praise`/`complaint` must agree with the score;
-  `approximate` before a number (`approximate_after` after it) makes it invalid; `units` after
-  a number make it a count; `quantity_context` is allowed only beside such a count;
-  `reference` before a number makes it an order or case number; `reason` starts a clause that explains the score; `signoff` ends the
-  message with a name; `contrast` may take a score back; `not_typos` are never corrected.
+  `approximate` before a number (`approximate_after` after it) makes it invalid; `units`
+  after a number make it a count; `quantity_context` is allowed only beside such a count;
+  `reference` before a number makes it an order or case number; `reason` starts a clause
+  that explains the score; `signoff` ends the message with a name; `contrast` may take a
+  score back; `not_typos` are never corrected.
 - `number_words` are extra number words ("achtje"); `optout` is read by `keywords`.
 """
 
