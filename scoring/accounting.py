@@ -62,7 +62,7 @@ def cut_tail(
                 shown = " ".join(t.text for t in tokens[i:] if t.kind == "word")
                 return tokens[:i], f"reason clause '{shown}' explains the score"
             return tokens, None
-    if not any(tokens[i].folded in lex.signoff_first for i in words):
+    if lex.signoff_first.isdisjoint([tokens[i].folded for i in words]):
         return tokens, None
     for phrase in lex.signoff:
         for pos in range(len(words) - len(phrase) + 1):

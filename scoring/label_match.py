@@ -50,6 +50,7 @@ class LabelIndex:
     words: frozenset[str]  # every word of every label phrase
     typo_targets: tuple[str, ...]  # the label and number words a typo may be corrected to
     exact: dict[str, tuple[int, str]]  # a whole answer that is one label, as typed -> point
+    first_words: frozenset[str]  # the words a label can start with
 
 
 @dataclass(slots=True)
@@ -108,7 +109,14 @@ def _build(scale: Scale, locale: str) -> LabelIndex:
                     exact.setdefault(text.casefold().strip(), (point.value, name))
                     exact.setdefault(name, (point.value, name))
     return LabelIndex(
-        phrases, keys_by_value, by_first, _emoji_index(scale), words, tuple(targets), exact
+        phrases,
+        keys_by_value,
+        by_first,
+        _emoji_index(scale),
+        words,
+        tuple(targets),
+        exact,
+        frozenset(by_first),
     )
 
 
@@ -397,8 +405,7 @@ def match_labels(
     tokens: Sequence[Token], index: LabelIndex, scale: Scale
 ) -> tuple[LabelResult, list[bool]]:
     """The labels in the answer, and which tokens they (and their negators) used up."""
-    by_first = index.by_first
-    if not any(t.folded in by_first for t in tokens):
+    if index.first_words.isdisjoint([t.folded for t in tokens]):
         # No label can start anywhere (a plain "ik geef een 8"): only a stray negator matters.
         result = LabelResult()
         negators = lexicon().negators

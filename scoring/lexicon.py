@@ -52,6 +52,7 @@ class Lexicon:
     complaint: frozenset[str]
     approximate: frozenset[str]
     approximate_after: tuple[Phrase, ...]
+    approximate_after_first: frozenset[str]
     units: frozenset[str]
     quantity_context: frozenset[str]
     reference: frozenset[str]
@@ -140,6 +141,7 @@ def lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         negation_strengtheners=mod_lists["negation_strengtheners"],
         signoff=signoff,
         approximate_after=_phrases(words, "approximate_after"),
+        approximate_after_first=frozenset(p[0] for p in _phrases(words, "approximate_after")),
         signoff_first=frozenset(phrase[0] for phrase in signoff),
         number_words=number_words,
         known=frozenset(known),

@@ -413,10 +413,13 @@ class _Numbers:
             if before is not None and before in self.lex.approximate:
                 return NumberProblem(f"'{before}' {self._show(i)} is approximate, not one score")
             after = self._text(i + 1)
-            for phrase in self.lex.approximate_after:
-                if all(self._text(i + 1 + k) == w for k, w in enumerate(phrase)):
-                    shown = " ".join(phrase)
-                    return NumberProblem(f"{self._show(i)} '{shown}' is approximate, not one score")
+            if after in self.lex.approximate_after_first:
+                for phrase in self.lex.approximate_after:
+                    if all(self._text(i + 1 + k) == w for k, w in enumerate(phrase)):
+                        shown = " ".join(phrase)
+                        return NumberProblem(
+                            f"{self._show(i)} '{shown}' is approximate, not one score"
+                        )
             if after in _DECIMAL_WORDS and self._is_number(i + 2):
                 return NumberProblem(f"decimal number ({self._show(i)} {after} ...)")
             if after in _AFTER_BOUND:
@@ -441,9 +444,12 @@ class _Numbers:
 
     def none_possible(self) -> bool:
         """No digit, number word, "een"/"one" or sign: the common all-label answer."""
-        return all(v is None for v in self.values) and not any(
-            t.kind == "num" or t.text in _ARTICLE_OR_ONE or t.text in _SIGNS for t in self.tokens
-        )
+        if self.values.count(None) != len(self.values):
+            return False
+        for t in self.tokens:
+            if t.kind == "num" or t.text in _ARTICLE_OR_ONE or t.text in _SIGNS:
+                return False
+        return True
 
     def unit_after(self, i: int) -> bool:
         """A score's own unit right after it: "8 punten", "4 sterren"."""
