@@ -50,6 +50,13 @@ def _clean_tail(
     return True
 
 
+def tail_sentiment(tokens: Sequence[Token], lex: Lexicon) -> Accounted:
+    """Praise or complaint in a reason clause: it must agree with the score as well."""
+    praise = next((t.text for t in tokens if t.folded in lex.praise), None)
+    complaint = next((t.text for t in tokens if t.folded in lex.complaint), None)
+    return Accounted((praise is not None) - (complaint is not None), praise, complaint)
+
+
 def cut_tail(
     tokens: list[Token], index: LabelIndex, lex: Lexicon, is_number: Callable[[str], bool]
 ) -> tuple[list[Token], str | None]:

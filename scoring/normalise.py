@@ -39,7 +39,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from scoring.accounting import Accounted, account, cut_tail
+from scoring.accounting import Accounted, account, cut_tail, tail_sentiment
 from scoring.answer_tokens import Token, clean, has_fraction_char, tokenise
 from scoring.keywords import (
     is_help,
@@ -204,6 +204,7 @@ def _normalise(text: object, scale: Scale, locale: str, channel: str) -> Outcome
         return word_value(word, locale) is not None
 
     tokens, notes = correct_tokens(raw_tokens, known, index.words, index.typo_targets, lex)
+    all_tokens = tokens
     tokens, tail = cut_tail(tokens, index, lex, is_number)
     labels, used = match_labels(tokens, index, scale)
     if labels.problem:
@@ -238,15 +239,25 @@ def _normalise(text: object, scale: Scale, locale: str, channel: str) -> Outcome
     )
     if isinstance(accounted, str):
         return Invalid(accounted)
-    disagreement = _sentiment_problem(accounted, outcome.value, scale)
+    reason = tail_sentiment(all_tokens[len(tokens) :], lex) if tail else None
+    disagreement = _sentiment_problem(accounted, reason, outcome.value, scale)
     if disagreement:
         return Invalid(disagreement)
     rule = "; ".join([outcome.rule, *notes, *([tail] if tail else [])])
     return Answer(outcome.value, rule=rule, words=_word_roles(tokens, roles))
 
 
-def _sentiment_problem(accounted: Accounted, value: int, scale: Scale) -> str | None:
-    """Praise beside a low score, or a complaint beside a high one, is a contradiction."""
+def _sentiment_problem(
+    accounted: Accounted, reason: Accounted | None, value: int, scale: Scale
+) -> str | None:
+    """Praise beside a low score, or a complaint beside a high one, is a contradiction.
+
+    A reason clause ("9, want het was slecht") must agree as well.
+    """
+    if reason is not None:
+        found = _sentiment_problem(reason, None, value, scale)
+        if found:
+            return found
     if accounted.praise is None and accounted.complaint is None:
         return None
     twice = 2 * scale.goodness(value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -23,6 +23,7 @@ CHANNELS = [c.value for c in Channel]
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Pieces of real answers, so that random combinations reach the interesting rules.
+DENOMINATOR_ENDINGS = ["/", " uit", " van", " op", " de", " of", " outta"]
 VOCABULARY = [
     *(str(n) for n in range(-2, 13)),
     *["een", "één", "one", "zes", "zeven", "acht", "negen", "tien", "ten", "twenty", "o"],
@@ -128,6 +129,8 @@ def test_a_second_different_number_never_keeps_the_first_answer(
     first = normalise(text, scale)
     if not isinstance(first, Answer):
         return
+    # "een /" then "3" reads "een / 3": one out of three, a denominator and not a second score.
+    assume(not text.rstrip().endswith(tuple(DENOMINATOR_ENDINGS)))
     other = data.draw(st.integers(scale.min, scale.max).filter(lambda w: w != first.value))
     separator = data.draw(st.sampled_from([" ", ", ", " of ", " or ", " en "]))
     assert normalise(f"{text}{separator}{other}", scale) != first
