@@ -124,13 +124,23 @@ def account(
         elif (word,) in lex.before:
             if lex.before[(word,)] != INTENSIFY:
                 return f"'{token.text}' does not say how it changes the answer"
-            if has_label:
+            if has_label and not _before_sentiment(tokens, taken, i, lex):
                 return f"'{token.text}' is not next to the label it strengthens"
             roles[i] = "emphasis"
         else:
             return f"unknown word '{token.text}' may change the answer"
     sentiment = (praise is not None) - (complaint is not None)
     return Accounted(sentiment, praise, complaint)
+
+
+def _before_sentiment(tokens: Sequence[Token], taken: Sequence[bool], i: int, lex: Lexicon) -> bool:
+    """An intensifier right before praise or a complaint ("very helpful") strengthens that."""
+    j = i + 1
+    while j < len(tokens) and not taken[j] and tokens[j].folded in lex.intensify_words:
+        j += 1
+    if j >= len(tokens) or taken[j]:
+        return False
+    return tokens[j].folded in lex.praise or tokens[j].folded in lex.complaint
 
 
 def _negated_sentiment(

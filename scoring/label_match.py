@@ -275,10 +275,20 @@ class _Matcher:
             word = self._word(self.content[pos]) if pos < len(self.content) else None
             if word is None or self.lex.before.get((word,)) not in (INTENSIFY, SOFTEN):
                 return [], end
+            if self._strengthens_sentiment(pos):
+                return [], end  # "tevreden, heel erg vriendelijk": the agent was very friendly
             # An intensifier or softener after a label ("satisfied very") is not a form we know.
             hit = (1, UNCLEAR, word)
         size, kind, words = hit
         return [(kind, words)], self.content[pos + size - 1] + 1
+
+    def _strengthens_sentiment(self, pos: int) -> bool:
+        """Intensifiers from content position pos on, then praise or a complaint."""
+        lex = self.lex
+        while pos < len(self.content) and self._word(self.content[pos]) in lex.intensify_words:
+            pos += 1
+        word = self._word(self.content[pos]) if pos < len(self.content) else None
+        return word is not None and (word in lex.praise or word in lex.complaint)
 
     def _phrase_at(
         self, pos: int, table: dict[Phrase, str], *, backwards: bool
