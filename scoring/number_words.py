@@ -158,6 +158,7 @@ class _Numbers:
         self.roles = roles
         self.lex: Lexicon = lexicon()
         self.quantities = 0
+        self.words = {t.folded for t in tokens}  # lets a pass skip answers it cannot apply to
         self.values: list[int | None] = [None] * len(tokens)
         for i, token in enumerate(tokens):
             if used[i]:
@@ -267,6 +268,8 @@ class _Numbers:
     def consume_references(self) -> None:
         """Drop order and case numbers: "ordernummer 4471234", "case #48213", "ref AB-1"."""
         tokens = self.tokens
+        if self.words.isdisjoint(self.lex.reference):
+            return
         for i, token in enumerate(tokens):
             if self.used[i] or token.kind != "word" or token.folded not in self.lex.reference:
                 continue
@@ -283,11 +286,12 @@ class _Numbers:
     def consume_restated_scale(self) -> NumberProblem | None:
         """Drop "op een schaal van 0 tot 10", "on a 1-5 scale": the scale, not the score."""
         tokens = self.tokens
+        if self.words.isdisjoint(_SCALE_SEPARATORS):
+            return None
         for i in range(len(tokens) - 2):
-            sep = tokens[i + 1]
-            if not (self._is_number(i) and self._is_number(i + 2)):
+            if tokens[i + 1].folded not in _SCALE_SEPARATORS or self.used[i + 1]:
                 continue
-            if not (sep.folded in _SCALE_SEPARATORS and not self.used[i + 1]):
+            if not (self._is_number(i) and self._is_number(i + 2)):
                 continue
             start = i
             while start > 0 and not self.used[start - 1] and tokens[start - 1].folded in _LEAD:
@@ -309,8 +313,10 @@ class _Numbers:
 
     def consume_quantities(self) -> None:
         """Drop counts and durations with their unit: "4 keer", "20 minuten", "2 calls"."""
+        if self.words.isdisjoint(self.lex.units):
+            return
         for i in range(len(self.tokens) - 1):
-            if self._is_number(i) and self._text(i + 1) in self.lex.units:
+            if self._text(i + 1) in self.lex.units and self._is_number(i):
                 self._take((i, i + 1), "count")
                 self.quantities += 1
 
