@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.loader import BUNDLED_DIR, load_bundled_flows, load_flow_dir
+from flows.loader import BUNDLED_DIR, FlowFileError, load_bundled_flows, load_flow_dir
 from flows.variants import VARIANTS_DIR
 from scoring.answer_tokens import phrase_key
 from scoring.keywords import is_optout, optout_phrase
@@ -116,3 +116,14 @@ def test_modifier_kinds_come_from_the_data() -> None:
     assert lex.before[("een", "beetje")] == SOFTEN
     assert ("amper",) in lex.before
     assert lex.before[("amper",)] not in (INTENSIFY, SOFTEN)
+
+
+def test_a_broken_variants_file_names_the_file(tmp_path: Path) -> None:
+    """A variants file that is not a label -> list of strings table is a clear flow error."""
+    (tmp_path / "csat.toml").write_text((BUNDLED_DIR / "csat.toml").read_text("utf-8"), "utf-8")
+    (tmp_path / VARIANTS_DIR).mkdir()
+    (tmp_path / VARIANTS_DIR / "en.toml").write_text('[variants]\n"satisfied" = "happy"\n', "utf-8")
+    with pytest.raises(FlowFileError) as caught:
+        load_flow_dir(tmp_path)
+    assert "variants/en.toml" in str(caught.value)
+    assert "maps each label to a list of strings" in str(caught.value)
