@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from flows.models import Flow
+from flows.variants import VariantsError, apply_variants, load_variants
 
 BUNDLED_DIR = Path(__file__).parent / "bundled"
 
@@ -73,7 +74,13 @@ def load_flow_file(path: Path) -> Flow:
         raise FlowFileError(list(_problems_from(path, exc))) from exc
     if path.stem != flow.id:
         raise FlowFileError([Problem(path, "id", f"'{flow.id}' must match the file name")])
-    return flow
+    # The bundled label variants apply to every flow; a flow folder's own add to them.
+    folders = dict.fromkeys([BUNDLED_DIR, path.parent])
+    try:
+        variants = load_variants(folders)
+    except VariantsError as exc:
+        raise FlowFileError([Problem(path, "variants", str(exc))]) from exc
+    return flow.model_copy(update={"scale": apply_variants(flow.scale, variants)})
 
 
 def load_flow_dir(directory: Path) -> dict[str, Flow]:

@@ -243,6 +243,13 @@ def normalize_cmd(
     flow: Annotated[str, typer.Option(help="flow id")] = "nps",
     channel: Annotated[Channel, typer.Option(help="channel the answer came in on")] = Channel.SMS,
     locale: Annotated[str, typer.Option(help="nl or en")] = "nl",
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="add the rule that decided, each word's part in it, and the normaliser version",
+        ),
+    ] = False,
 ) -> None:
     """Print how an answer normalises, as one JSON line per answer."""
     check_locale(locale)
@@ -257,7 +264,7 @@ def normalize_cmd(
     lines = [text] if text is not None else (line.rstrip("\r\n") for line in sys.stdin)
     for line in lines:
         outcome = normalise(line, scale, locale=locale, channel=channel)
-        typer.echo(json.dumps(outcome_json(outcome), ensure_ascii=False))
+        typer.echo(json.dumps(outcome_json(outcome, explain=explain), ensure_ascii=False))
 
 
 @flows_app.command("list")
