@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -21,10 +22,21 @@ from rich.table import Table
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
+from bots.reporting import report_service_for
 from bots.settings import ConfigError, Settings, load_settings
-from scoring import metrics
+from flows.models import Flow
 from scoring.cases import CASE_TARGET
-from scoring.metrics import Dimension, Filters, ReportConfig
+from scoring.reports.csv_format import (
+    RESPONSE_HEADER,
+    CsvFormat,
+    Separator,
+    csv_line,
+    response_cells,
+)
+from scoring.reports.definitions import definition
+from scoring.reports.filters import Dimension
+from scoring.reports.params import ParamError, View
+from scoring.reports.service import ReportService
 
 console = Console()
 
@@ -46,25 +58,27 @@ def _engine(settings: Settings) -> Engine:
     return engine
 
 
-def _day(text: str | None, tz: ZoneInfo, *, end: bool = False) -> datetime | None:
-    if not text:
-        return None
-    day = date.fromisoformat(text) + timedelta(days=1 if end else 0)
-    return datetime.combine(day, time(), tzinfo=tz)
+# The command-line option behind each report parameter, for error messages.
+OPTION = {"from": "--since", "to": "--until", "group_by": "--by"}
 
 
-def _metric_of(settings: Settings, flow: str | None, metric: str | None) -> str:
-    if metric:
-        return metric
-    if flow:
-        from flows.loader import load_flows  # noqa: PLC0415
+def _flows(settings: Settings, flow: str | None) -> Mapping[str, Flow]:
+    """The loaded flows, read only when an option names one."""
+    if not flow:
+        return {}
+    from flows.loader import load_flows  # noqa: PLC0415
 
-        flows = load_flows(settings.flows_dir)
-        if flow not in flows:
-            typer.echo(f"error: unknown flow '{flow}'; known: {', '.join(sorted(flows))}", err=True)
-            raise typer.Exit(2)
-        return flows[flow].metric.value
-    return "nps"
+    return load_flows(settings.flows_dir)
+
+
+def _view(reports: ReportService, params: dict[str, str | None]) -> View:
+    """The options as the same View the API and the dashboard parse; one line when refused."""
+    try:
+        return reports.view(params)
+    except ParamError as exc:
+        option = OPTION.get(exc.param, f"--{exc.param.replace('_', '-')}")
+        typer.echo(f"error: {option}: {exc.message}", err=True)
+        raise typer.Exit(2) from None
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:
@@ -85,28 +99,30 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
 ) -> None:
     """Print a score table: score, 95% margin and n per group."""
     settings = _settings()
-    tz = ZoneInfo(settings.report_timezone)
-    chosen = _metric_of(settings, flow, metric)
-    filters = Filters(
-        start=_day(since, tz),
-        end=_day(until, tz, end=True),
-        flows=(flow,) if flow else (),
-        agents=(agent,) if agent else (),
-        teams=(team,) if team else (),
-        channels=(channel,) if channel else (),
-    )
-    config = ReportConfig(timezone=tz, min_n=settings.min_group_n)
     engine = _engine(settings)
-    with engine.connect() as conn:
-        overall = metrics.scores(conn, chosen, filters, None, config)[0]
-        groups = metrics.scores(conn, chosen, filters, by, config) if by else []
-    engine.dispose()
-    digits = 2 if chosen == "ces" else 1
+    reports = report_service_for(settings, engine, _flows(settings, flow))
+    params = {
+        "from": since,
+        "to": until,
+        "flow": flow,
+        "metric": metric or (None if flow else "nps"),
+        "agent": agent,
+        "team": team,
+        "channel": channel,
+        "group_by": by.value if by else None,
+    }
+    try:
+        found = reports.metrics(_view(reports, params))
+    finally:
+        engine.dispose()
+    chosen, overall, groups, config = found.metric, found.overall, found.groups, found.view.config
+    spec = definition(chosen)
+    digits = spec.digits
     table = Table(title=f"{chosen.upper()}" + (f" by {by.value}" if by else ""))
     table.add_column(by.value if by else "", style="bold")
     for name in ("score", "± 95%", "n"):
         table.add_column(name, justify="right")
-    names = metrics.CATEGORY_NAMES.get(chosen, metrics.CATEGORY_NAMES["custom"])
+    names = spec.categories
     for name in names:
         table.add_column(name, justify="right")
     for row in [*groups, overall]:
@@ -136,26 +152,19 @@ def export(  # noqa: PLR0917  (typer reads the options from the signature)
     ] = "comma",
 ) -> None:
     """Write the matching responses (with comments) to a CSV file, with a progress bar."""
-    from bots.api.routes.export import (  # noqa: PLC0415
-        RESPONSE_HEADER,
-        CsvFormat,
-        Separator,
-        csv_line,
-        response_cells,
-    )
-
     settings = _settings()
-    tz = ZoneInfo(settings.report_timezone)
     if sep not in set(Separator):
         typer.echo(f"error: --sep must be comma or semicolon, not '{sep}'", err=True)
         raise typer.Exit(2)
-    fmt = CsvFormat(Separator(sep), tz)
-    filters = Filters(
-        start=_day(since, tz), end=_day(until, tz, end=True), flows=(flow,) if flow else ()
-    )
     engine = _engine(settings)
-    with engine.connect() as conn:
-        total, _ = metrics.responses(conn, filters, metric, limit=0)
+    reports = report_service_for(settings, engine, _flows(settings, flow))
+    try:
+        v = _view(reports, {"from": since, "to": until, "flow": flow, "metric": metric})
+    except typer.Exit:
+        engine.dispose()
+        raise
+    fmt = CsvFormat(Separator(sep), v.config.timezone)
+    total = reports.responses(v, limit=0).total
     written = 0
     columns = (
         TextColumn("{task.description}"),
@@ -171,8 +180,7 @@ def export(  # noqa: PLR0917  (typer reads the options from the signature)
         handle.write(fmt.start() + csv_line(RESPONSE_HEADER, fmt))
         after: tuple[datetime, int] | None = None
         while True:
-            with engine.connect() as conn:
-                batch = metrics.responses_after(conn, filters, metric, after=after, limit=5000)
+            batch = reports.response_batch(v, after, 5000)
             if not batch:
                 break
             handle.write("".join(csv_line(response_cells(row), fmt) for row in batch))
