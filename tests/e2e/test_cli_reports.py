@@ -43,3 +43,17 @@ def test_export_writes_a_bom_and_the_semicolon_variant(tmp_path: Path) -> None:
     bad = run(["export", "--out", str(out), "--sep", "tab"], tmp_path)
     assert bad.returncode == 2
     assert bad.stderr.strip() == "error: --sep must be comma or semicolon, not 'tab'"
+
+
+def test_report_options_are_refused_as_the_api_refuses_them(tmp_path: Path) -> None:
+    """A bad --since or --flow is one line naming the option, exit 2, no traceback."""
+    bad_day = run(["report", "--flow", "nps", "--since", "2026-13-01"], tmp_path)
+    assert (bad_day.returncode, bad_day.stdout) == (2, "")
+    assert bad_day.stderr.strip() == (
+        "error: --since: '2026-13-01' is not a date (YYYY-MM-DD) or an ISO 8601 datetime"
+    )
+    bad_flow = run(["export", "--flow", "nope", "--out", str(tmp_path / "x.csv")], tmp_path)
+    assert bad_flow.returncode == 2
+    assert bad_flow.stderr.startswith("error: --flow: unknown flow(s) nope; known: ")
+    assert len(bad_flow.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x.csv").exists()
