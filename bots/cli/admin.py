@@ -99,8 +99,6 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
 ) -> None:
     """Print a score table: score, 95% margin and n per group."""
     settings = _settings()
-    engine = _engine(settings)
-    reports = report_service_for(settings, engine, _flows(settings, flow))
     params = {
         "from": since,
         "to": until,
@@ -111,7 +109,9 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
         "channel": channel,
         "group_by": by.value if by else None,
     }
+    engine = _engine(settings)
     try:
+        reports = report_service_for(settings, engine, _flows(settings, flow))
         found = reports.metrics(_view(reports, params))
     finally:
         engine.dispose()
@@ -157,13 +157,17 @@ def export(  # noqa: PLR0917  (typer reads the options from the signature)
         typer.echo(f"error: --sep must be comma or semicolon, not '{sep}'", err=True)
         raise typer.Exit(2)
     engine = _engine(settings)
-    reports = report_service_for(settings, engine, _flows(settings, flow))
     try:
+        reports = report_service_for(settings, engine, _flows(settings, flow))
         v = _view(reports, {"from": since, "to": until, "flow": flow, "metric": metric})
-    except typer.Exit:
+        written = _write_csv(reports, v, out, CsvFormat(Separator(sep), v.config.timezone))
+    finally:
         engine.dispose()
-        raise
-    fmt = CsvFormat(Separator(sep), v.config.timezone)
+    console.print(f"wrote {written} response(s) to {out}")
+
+
+def _write_csv(reports: ReportService, v: View, out: Path, fmt: CsvFormat) -> int:
+    """Write the view's responses batch by batch; returns how many."""
     total = reports.responses(v, limit=0).total
     written = 0
     columns = (
@@ -187,8 +191,7 @@ def export(  # noqa: PLR0917  (typer reads the options from the signature)
             written += len(batch)
             progress.update(task, advance=len(batch))
             after = (batch[-1].answered_at, batch[-1].id)
-    engine.dispose()
-    console.print(f"wrote {written} response(s) to {out}")
+    return written
 
 
 def demo_data(

@@ -1,7 +1,7 @@
 """The reporting service: every report the API, the dashboard and the CLI show, from one place.
 
-Each method is one short read on its own connection (the callers run it on the database thread),
-so the figures of one page come from one consistent snapshot.
+Each method is one read on a connection of its own, so the figures of one page come from the
+same moment; callers run it off the event loop (`Database.report`). A new report is a method here.
 """
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ def test_viewer_reads_but_cannot_change_a_case(live_server: LiveServer, seeded: 
 def test_metrics_endpoint_returns_the_sql_figures_per_group(
     live_server: LiveServer, seeded: Container
 ) -> None:
-    """Every group's score, n and margin equal scoring.metrics on the same filters."""
+    """Every group's score, n and margin equal the report queries on the same filters."""
     reply = httpx.get(
         live_server.url + "/api/v1/metrics",
         params={"flow": "nps", "group_by": "team", "from": "2026-10-01", "to": "2026-11-20"},
