@@ -22,6 +22,7 @@ from rich.table import Table
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
+from bots.cli.errors import CliError, check_locale, parse_day
 from bots.reporting import report_service_for
 from bots.settings import ConfigError, Settings, load_settings
 from flows.models import Flow
@@ -37,6 +38,7 @@ from scoring.reports.definitions import definition
 from scoring.reports.filters import Dimension
 from scoring.reports.params import ParamError, View
 from scoring.reports.service import ReportService
+from scoring.scales import Channel
 
 console = Console()
 
@@ -58,6 +60,19 @@ def _engine(settings: Settings) -> Engine:
     return engine
 
 
+def _period(since: str | None, until: str | None) -> dict[str, str | None]:
+    """--since and --until as report parameters, each a YYYY-MM-DD day, the first one first."""
+    first = parse_day(since, "--since") if since else None
+    last = parse_day(until, "--until") if until else None
+    if first is not None and last is not None and last < first:
+        raise CliError(f"--until {until} is before --since {since}")
+    return {
+        "from": first.isoformat() if first else None,
+        "to": last.isoformat() if last else None,
+    }
+
+
+METRICS = ("nps", "csat", "ces", "custom")
 # The command-line option behind each report parameter, for error messages.
 OPTION = {"from": "--since", "to": "--until", "group_by": "--by"}
 
@@ -72,13 +87,64 @@ def _flows(settings: Settings, flow: str | None) -> Mapping[str, Flow]:
 
 
 def _view(reports: ReportService, params: dict[str, str | None]) -> View:
-    """The options as the same View the API and the dashboard parse; one line when refused."""
+    """The options as the same View the API and the dashboard parse."""
     try:
         return reports.view(params)
     except ParamError as exc:
         option = OPTION.get(exc.param, f"--{exc.param.replace('_', '-')}")
-        typer.echo(f"error: {option}: {exc.message}", err=True)
-        raise typer.Exit(2) from None
+        raise CliError(f"{option}: {exc.message}") from None
+
+
+REPORT_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "by": "by",
+        "all": "all",
+        "none": "(no {what})",
+        "flow": "flow",
+        "channel": "channel",
+        "agent": "agent",
+        "team": "team",
+        "queue": "queue",
+        "journey_stage": "journey stage",
+        "locale": "language",
+        "tag": "tag",
+        "day": "day",
+        "week": "week",
+        "month": "month",
+        "dow": "day of the week",
+    },
+    "nl": {
+        "by": "per",
+        "all": "alle",
+        "none": "(geen {what})",
+        "flow": "flow",
+        "channel": "kanaal",
+        "agent": "agent",
+        "team": "team",
+        "queue": "wachtrij",
+        "journey_stage": "klantfase",
+        "locale": "taal",
+        "tag": "tag",
+        "day": "dag",
+        "week": "week",
+        "month": "maand",
+        "dow": "weekdag",
+    },
+}
+WEEKDAYS = {
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    "nl": ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
+}
+
+
+def group_label(key: str | None, by: Dimension | None, lang: str) -> str:
+    """A group's key as a person reads it: '(no agent)', 'Monday', never 'None' or '1'."""
+    words = REPORT_WORDS[lang]
+    if key is None:
+        return words["none"].format(what=words[by.value] if by else "")
+    if by is Dimension.DOW and key.isdigit() and 1 <= int(key) <= len(WEEKDAYS[lang]):
+        return WEEKDAYS[lang][int(key) - 1]
+    return str(key)
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:
@@ -86,22 +152,39 @@ def _fmt(value: float | None, digits: int = 1) -> str:
 
 
 def report(  # noqa: PLR0917  (typer reads the options from the signature)
-    flow: Annotated[str | None, typer.Option(help="flow id, e.g. nps")] = None,
+    flow: Annotated[str | None, typer.Option(metavar="FLOW", help="flow id, e.g. nps")] = None,
     metric: Annotated[
-        str | None, typer.Option(help="nps, csat or ces (default: the flow's)")
+        str | None,
+        typer.Option(metavar="METRIC", help="nps, csat or ces (default: the flow's)"),
     ] = None,
     by: Annotated[Dimension | None, typer.Option(help="group by this")] = None,
-    since: Annotated[str | None, typer.Option(help="first day, YYYY-MM-DD")] = None,
-    until: Annotated[str | None, typer.Option(help="last day (inclusive), YYYY-MM-DD")] = None,
-    agent: Annotated[str | None, typer.Option(help="only this agent")] = None,
-    team: Annotated[str | None, typer.Option(help="only this team")] = None,
-    channel: Annotated[str | None, typer.Option(help="only this channel")] = None,
+    since: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM-DD", help="first day (local)")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM-DD", help="last day (inclusive, local)")
+    ] = None,
+    agent: Annotated[str | None, typer.Option(metavar="NAME", help="only this agent")] = None,
+    team: Annotated[str | None, typer.Option(metavar="NAME", help="only this team")] = None,
+    channel: Annotated[
+        str | None, typer.Option(metavar="CHANNEL", help="only this channel, e.g. sms")
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(metavar="nl|en", help="language of the labels (default: the server's)"),
+    ] = None,
 ) -> None:
     """Print a score table: score, 95% margin and n per group."""
+    check_locale(lang, "--lang")
     settings = _settings()
+    lang = lang or settings.default_locale
+    period = _period(since, until)
+    if metric and metric not in METRICS:
+        raise CliError(f"--metric {metric!r} is not one of {', '.join(METRICS)}")
+    if channel is not None and channel not in {c.value for c in Channel}:
+        raise CliError(f"--channel {channel!r} is not one of {', '.join(c.value for c in Channel)}")
     params = {
-        "from": since,
-        "to": until,
+        **period,
         "flow": flow,
         "metric": metric or (None if flow else "nps"),
         "agent": agent,
@@ -118,15 +201,17 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
     chosen, overall, groups, config = found.metric, found.overall, found.groups, found.view.config
     spec = definition(chosen)
     digits = spec.digits
-    table = Table(title=f"{chosen.upper()}" + (f" by {by.value}" if by else ""))
-    table.add_column(by.value if by else "", style="bold")
+    words = REPORT_WORDS[lang]
+    title = f"{chosen.upper()} {words['by']} {words[by.value]}" if by else chosen.upper()
+    table = Table(title=title)
+    table.add_column(words[by.value] if by else "", style="bold")
     for name in ("score", "± 95%", "n"):
         table.add_column(name, justify="right")
     names = spec.categories
     for name in names:
         table.add_column(name, justify="right")
     for row in [*groups, overall]:
-        label = "all" if row is overall else str(row.key)
+        label = words["all"] if row is overall else group_label(row.key, by, lang)
         counts = [str(row.categories.get(n, "")) for n in names]
         table.add_row(
             label,
@@ -142,13 +227,20 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
 
 
 def export(  # noqa: PLR0917  (typer reads the options from the signature)
-    out: Annotated[Path, typer.Option(help="CSV file to write")],
-    flow: Annotated[str | None, typer.Option(help="flow id")] = None,
-    metric: Annotated[str | None, typer.Option(help="nps, csat or ces")] = None,
-    since: Annotated[str | None, typer.Option(help="first day, YYYY-MM-DD")] = None,
-    until: Annotated[str | None, typer.Option(help="last day (inclusive), YYYY-MM-DD")] = None,
+    out: Annotated[Path, typer.Option(metavar="FILE", help="CSV file to write")],
+    flow: Annotated[str | None, typer.Option(metavar="FLOW", help="flow id")] = None,
+    metric: Annotated[str | None, typer.Option(metavar="METRIC", help="nps, csat or ces")] = None,
+    since: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM-DD", help="first day (local)")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM-DD", help="last day (inclusive, local)")
+    ] = None,
     sep: Annotated[
-        str, typer.Option(help="comma, or semicolon (with decimal commas) for Dutch Excel")
+        str,
+        typer.Option(
+            metavar="SEP", help="comma, or semicolon (with decimal commas) for Dutch Excel"
+        ),
     ] = "comma",
 ) -> None:
     """Write the matching responses (with comments) to a CSV file, with a progress bar."""
@@ -156,10 +248,11 @@ def export(  # noqa: PLR0917  (typer reads the options from the signature)
     if sep not in set(Separator):
         typer.echo(f"error: --sep must be comma or semicolon, not '{sep}'", err=True)
         raise typer.Exit(2)
+    params = {**_period(since, until), "flow": flow, "metric": metric}
     engine = _engine(settings)
     try:
         reports = report_service_for(settings, engine, _flows(settings, flow))
-        v = _view(reports, {"from": since, "to": until, "flow": flow, "metric": metric})
+        v = _view(reports, params)
         written = _write_csv(reports, v, out, CsvFormat(Separator(sep), v.config.timezone))
     finally:
         engine.dispose()
@@ -176,8 +269,12 @@ def _write_csv(reports: ReportService, v: View, out: Path, fmt: CsvFormat) -> in
         TextColumn("{task.completed}/{task.total}"),
         TimeRemainingColumn(),
     )
+    try:
+        handle = out.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise CliError(f"cannot write {out}: {exc.strerror}", code=1) from None
     with (
-        out.open("w", encoding="utf-8", newline="") as handle,
+        handle,
         Progress(*columns, console=console, disable=total < 5000) as progress,
     ):
         task = progress.add_task(f"exporting to {out}", total=total)
@@ -195,8 +292,10 @@ def _write_csv(reports: ReportService, v: View, out: Path, fmt: CsvFormat) -> in
 
 
 def demo_data(
-    responses: Annotated[int, typer.Option(help="how many answered surveys to create")] = 5000,
-    days: Annotated[int, typer.Option(help="spread over this many days up to today")] = 120,
+    responses: Annotated[
+        int, typer.Option(min=1, help="how many answered surveys to create")
+    ] = 5000,
+    days: Annotated[int, typer.Option(min=1, help="spread over this many days up to today")] = 120,
     seed: Annotated[int, typer.Option(help="random seed, for repeatable data")] = 7,
 ) -> None:
     """Seed realistic demo data: agents, teams, channels, a weekly pattern, comments, cases."""
