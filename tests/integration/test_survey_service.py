@@ -314,7 +314,7 @@ def test_an_inbound_transaction_that_fails_half_way_leaves_nothing_behind(
         }
 
     def fails_half_way() -> None:
-        with store.core_transaction() as tx:
+        with store.answers() as tx:
             tx.record_event(event("1"))
             raise RuntimeError("half way")
 
@@ -322,6 +322,6 @@ def test_an_inbound_transaction_that_fails_half_way_leaves_nothing_behind(
         fails_half_way()
     assert rows(container, InboundEvent) == []
 
-    with store.core_transaction() as tx:  # the pooled connection is clean for the next one
+    with store.answers() as tx:  # the pooled connection is clean for the next one
         tx.record_event(event("2"))
     assert [e.event_key for e in rows(container, InboundEvent)] == ["2"]
