@@ -27,16 +27,16 @@ from scoring.privacy import ErasureCounts, erase_address
 from scoring.raw_sql import RawSql, update_invitation_sql
 from scoring.scales import Channel
 from scoring.tables import (
+    ANSWERABLE_STATUSES,
     OPEN_STATUSES,
     Contact,
     Invitation,
-    InvitationStatus,
     OutboundMessage,
 )
 
 PHONE_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP, Channel.VOICE})
 _NOT_DIGITS = re.compile(r"[^\d+]")
-_OPEN = [InvitationStatus.OPEN.value, InvitationStatus.FOLLOW_UP.value]
+_ANSWERABLE = frozenset(s.value for s in ANSWERABLE_STATUSES)
 
 
 def identity(channel: str, address: str) -> str:
@@ -88,7 +88,7 @@ class SurveyRow:
 
     @property
     def is_open(self) -> bool:
-        return self.status in _OPEN
+        return self.status in _ANSWERABLE
 
 
 class SqlSurveyStore:
@@ -133,7 +133,7 @@ class SqlSurveyStore:
             cursor.execute("BEGIN IMMEDIATE")
             try:
                 raw = RawSql.on_cursor(
-                    cursor, postgres=False, integrity_error=self._integrity_error
+                    cursor, self.engine.dialect, integrity_error=self._integrity_error
                 )
                 yield SurveyTransaction(None, self.pseudonymise, raw=raw)
                 cursor.execute("COMMIT")

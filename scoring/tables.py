@@ -15,10 +15,6 @@ import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, SQLModel
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """Timezone-aware datetimes on every backend: SQLite stores naive UTC, we hand back UTC."""
 
@@ -51,6 +47,8 @@ class InvitationStatus(StrEnum):
 
 
 OPEN_STATUSES = (InvitationStatus.PENDING, InvitationStatus.OPEN, InvitationStatus.FOLLOW_UP)
+# Sent and waiting for the customer: an inbound message answers one of these.
+ANSWERABLE_STATUSES = (InvitationStatus.OPEN, InvitationStatus.FOLLOW_UP)
 
 
 class Contact(SQLModel, table=True):
