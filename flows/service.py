@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from flows.engine import (
     CommentRecorded,
@@ -102,6 +103,35 @@ class DeepLinkResult:
     invitation_id: str | None = None
     flow_id: str | None = None
     duplicate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryChange:
+    """What a provider's delivery report changes; None leaves a field as it is."""
+
+    message_status: str | None = None  # the sent message's delivery status
+    message_error: str | None = None
+    delivery_status: str | None = None  # the invitation's copy of its question's status
+    status: InvitationStatus | None = None  # the survey closes with this status
+    status_reason: str | None = None
+    opted_out: bool = False  # the provider says the person opted out (see mark_failed)
+
+
+class DecideDelivery(Protocol):
+    """The channel's rules: from what is stored (None: no such row) to what changes."""
+
+    def __call__(
+        self,
+        message_status: str | None,
+        delivery_status: str | None,
+        invitation_status: str | None,
+    ) -> DeliveryChange: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryEffect:
+    ours: bool  # False: a provider id we never sent (another app on the same number)
+    opted_out_invitation: str | None = None
 
 
 # Outcomes of a choice that did nothing (see Inbound.choice).
@@ -529,6 +559,32 @@ class SurveyService:
                 buttons_live=True,
                 now=now,
             )
+
+    def record_delivery(self, provider_message_id: str, decide: DecideDelivery) -> DeliveryEffect:
+        """Apply a delivery report to the message and its survey, in one transaction."""
+        now = self.clock()
+        with self.store.invitations() as tx:
+            message = tx.outbound_by_provider_id(provider_message_id)
+            invitation = tx.invitation_by_provider_id(provider_message_id)
+            if message is None and invitation is None:
+                return DeliveryEffect(ours=False)
+            change = decide(
+                message.status if message is not None else None,
+                invitation.delivery_status if invitation is not None else None,
+                invitation.status if invitation is not None else None,
+            )
+            if message is not None and change.message_status is not None:
+                message.status = change.message_status
+                message.error_code = change.message_error or message.error_code
+                message.updated_at = now
+            if invitation is None or change.delivery_status is None:
+                return DeliveryEffect(ours=True)
+            invitation.delivery_status = change.delivery_status
+            if change.status is not None:
+                invitation.status, invitation.closed_at = change.status, now
+                if change.status_reason is not None:
+                    invitation.status_reason = change.status_reason
+            return DeliveryEffect(True, invitation.public_id if change.opted_out else None)
 
     def is_opted_out(self, channel: Channel, address: str) -> bool:
         with self.store.answers() as tx:

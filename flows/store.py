@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from scoring.privacy import ErasureCounts
 from scoring.queue import QueuedSend
 from scoring.storage import StoredReply, SurveyRow
-from scoring.tables import Contact, Invitation
+from scoring.tables import Contact, Invitation, OutboundMessage
 
 
 class OptOuts(Protocol):
@@ -63,6 +63,12 @@ class InvitationTransaction(OptOuts, Conversations, Protocol):
     def invitation_by_deep_link(self, token: str, channel: str) -> Invitation | None:
         """The invitation a deep link names, locked."""
         ...
+
+    def invitation_by_provider_id(self, provider_message_id: str) -> Invitation | None:
+        """The invitation whose question went out as this provider message, locked."""
+        ...
+
+    def outbound_by_provider_id(self, provider_message_id: str) -> OutboundMessage | None: ...
 
     def has_open_survey(self, pseudonym: str) -> bool: ...
 

@@ -335,6 +335,20 @@ class SurveyTransaction:
             .with_for_update()
         ).first()
 
+    def invitation_by_provider_id(self, provider_message_id: str) -> Invitation | None:
+        return self.session.exec(
+            select(Invitation)
+            .where(Invitation.provider_message_id == provider_message_id)
+            .with_for_update()
+        ).first()
+
+    def outbound_by_provider_id(self, provider_message_id: str) -> OutboundMessage | None:
+        return self.session.exec(
+            select(OutboundMessage).where(
+                OutboundMessage.provider_message_id == provider_message_id
+            )
+        ).first()
+
     def invitation_by_interaction(
         self, flow_id: str, interaction_id: str, contact_id: int
     ) -> Invitation | None:

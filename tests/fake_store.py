@@ -163,6 +163,13 @@ class FakeTransaction:
     def invitation_by_deep_link(self, token: str, channel: str) -> Invitation | None:
         return self._first(lambda i: (i.deep_link_token, i.channel) == (token, channel))
 
+    def invitation_by_provider_id(self, provider_message_id: str) -> Invitation | None:
+        return self._first(lambda i: i.provider_message_id == provider_message_id)
+
+    def outbound_by_provider_id(self, provider_message_id: str) -> OutboundMessage | None:
+        sent = self.t.outbound
+        return next((m for m in sent if m.provider_message_id == provider_message_id), None)
+
     def _first(self, match: Any) -> Invitation | None:
         return next((i for i in self.t.invitations.values() if match(i)), None)
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bots.twilio.status import StatusUpdate, decide
 from flows.loader import load_bundled_flows
 from flows.ports import SendResult
 from flows.render import Renderer
@@ -119,3 +120,17 @@ def test_a_detractor_score_opens_one_alert_case_and_its_comment_notes_it(
     sent(service, interaction_id="promoter", address="+31687654321")
     service.receive(Inbound(Channel.SMS, "+31687654321", "9"))
     assert store.tables.cases == store.tables.case_notes == [invitation.id]
+
+
+def test_an_undelivered_question_closes_the_survey_and_a_late_sent_changes_nothing(
+    service: SurveyService, store: FakeSurveyStore
+) -> None:
+    """Twilio's 'undelivered' fails the open survey; a 'sent' arriving after it is ignored."""
+    invitation = sent(service)
+    for status_name in ("undelivered", "sent"):
+        update = StatusUpdate("SM1", status_name, "30003", is_call=False)
+        assert service.record_delivery("SM1", decide(update)).ours
+    assert status(service, invitation) == InvitationStatus.FAILED
+    [message] = store.tables.outbound
+    assert (message.status, message.error_code) == ("undelivered", "30003")
+    assert not service.record_delivery("SM2", decide(update)).ours
