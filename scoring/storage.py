@@ -92,7 +92,7 @@ class SurveyRow:
 
 
 class SqlSurveyStore:
-    """Survey reads and writes, each `transaction()` one database transaction."""
+    """The SQL SurveyStore: each `invitations()` or `answers()` is one database transaction."""
 
     def __init__(self, engine: Engine, pseudonymise: Pseudonymiser) -> None:
         self.engine = engine
@@ -159,6 +159,8 @@ class SqlSurveyStore:
 
 
 class SurveyTransaction:
+    """One transaction of the SQL store: both transaction Protocols of flows.store."""
+
     def __init__(
         self,
         conn: Connection | None,
