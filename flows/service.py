@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from flows.engine import (
     CommentRecorded,
@@ -25,14 +26,14 @@ from flows.engine import (
 from flows.models import Flow
 from flows.policy import DispatchPolicy
 from flows.ports import Clock, Outbound, SendError, SendResult
-from flows.render import Expects, Renderer, Reply, ReplyKind
+from flows.render import Renderer, Reply, ReplyKind
+from flows.store import AnswerTransaction, InvitationTransaction, SurveyStore
 from flows.text import clean_text
-from flows.waiting import QueuedSend, Waiting, explain
-from scoring.cases import note_comment, open_case_if_alerting
+from flows.waiting import Waiting, explain
 from scoring.normalise import Answer, is_help, is_optin, is_optout, normalise
-from scoring.queue import enqueue, invite_jobs
+from scoring.privacy import ErasureCounts
 from scoring.scales import LOCALES, Channel
-from scoring.storage import DuplicateEvent, SqlSurveyStore, SurveyRow, SurveyTransaction
+from scoring.storage import DuplicateEvent, SurveyRow
 from scoring.tables import Contact, Invitation, InvitationStatus
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,46 @@ class Inbound:
                 object.__setattr__(self, name, cleaned)
 
 
+@dataclass(frozen=True, slots=True)
+class DeepLinkResult:
+    """`bound`: this chat now owns the invitation, send its question; else `replies` say why not."""
+
+    bound: str | None = None
+    replies: list[Reply] = field(default_factory=list)
+    invitation_id: str | None = None
+    flow_id: str | None = None
+    duplicate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryChange:
+    """What a provider's delivery report changes; None leaves a field as it is."""
+
+    message_status: str | None = None  # the sent message's delivery status
+    message_error: str | None = None
+    delivery_status: str | None = None  # the invitation's copy of its question's status
+    status: InvitationStatus | None = None  # the survey closes with this status
+    status_reason: str | None = None
+    opted_out: bool = False  # the provider says the person opted out (see mark_failed)
+
+
+class DecideDelivery(Protocol):
+    """The channel's rules: from what is stored (None: no such row) to what changes."""
+
+    def __call__(
+        self,
+        message_status: str | None,
+        delivery_status: str | None,
+        invitation_status: str | None,
+    ) -> DeliveryChange: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryEffect:
+    ours: bool  # False: a provider id we never sent (another app on the same number)
+    opted_out_invitation: str | None = None
+
+
 # Outcomes of a choice that did nothing (see Inbound.choice).
 STALE_CHOICE = "stale_choice"  # the question was answered before: a tap on an old button
 BAD_CHOICE = "bad_choice"  # not a point on the survey's scale
@@ -100,7 +141,7 @@ FOREIGN_CHOICE = "foreign_choice"  # names no survey of this person's
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class InboundResult:
     """What to answer the customer, and what happened (for logs and the provider event)."""
 
     replies: list[Reply]
@@ -119,18 +160,13 @@ class Outcome:
     def survey_id(self) -> int | None:
         return self.survey.id if self.survey else None
 
-    @property
-    def conversation_over(self) -> bool:
-        """True when the last reply expects no answer: a call can hang up."""
-        return not self.replies or self.replies[-1].expects is Expects.NOTHING
-
 
 class SurveyService:
     """Everything the channels and the API ask of the core. Synchronous; one call = one txn."""
 
     def __init__(
         self,
-        store: SqlSurveyStore,
+        store: SurveyStore,
         flows: Mapping[str, Flow],
         renderer: Renderer,
         clock: Clock,
@@ -191,7 +227,7 @@ class SurveyService:
         flows = [self.pick_flow(new.flow_id, new.journey_stage) for new in news]
         now = self.clock()
         created = []
-        with self.store.transaction() as tx:
+        with self.store.invitations() as tx:
             for done, (new, flow) in enumerate(zip(news, flows, strict=True), 1):
                 created.append(self._create(tx, new, flow, now, live=live))
                 if progress is not None:
@@ -199,7 +235,13 @@ class SurveyService:
         return created
 
     def _create(
-        self, tx: SurveyTransaction, new: NewInvitation, flow: Flow, now: datetime, *, live: bool
+        self,
+        tx: InvitationTransaction,
+        new: NewInvitation,
+        flow: Flow,
+        now: datetime,
+        *,
+        live: bool,
     ) -> Invitation:
         policy = self.policy.for_flow(flow)
         if new.address:
@@ -246,12 +288,12 @@ class SurveyService:
         if invitation.status == InvitationStatus.PENDING and new.address and not live:
             assert invitation.id is not None  # noqa: S101
             due = policy.send_time(now, new.address, contact.timezone)
-            enqueue(tx.conn, invitation.id, "invite", due, now)
+            tx.enqueue(invitation.id, "invite", due, now)
         return invitation
 
     @staticmethod
     def _throttle(
-        tx: SurveyTransaction,
+        tx: InvitationTransaction,
         pseudonym: str,
         policy: DispatchPolicy,
         invitation: Invitation,
@@ -271,23 +313,16 @@ class SurveyService:
         pending = [i for i in invitations if i.status == InvitationStatus.PENDING and i.id]
         if not pending:
             return {}
-        with self.store.engine.connect() as conn:
-            jobs = invite_jobs(conn, [i.id for i in pending if i.id is not None])
+        jobs = self.store.queued_sends([i.id for i in pending if i.id is not None])
         now = self.clock()
         found: dict[int, Waiting] = {}
         for invitation in pending:
             assert invitation.id is not None  # noqa: S101
             flow = self.flows.get(invitation.flow_id)
             delay = self.policy.for_flow(flow).send_delay if flow else self.policy.send_delay
-            row = jobs.get(invitation.id)
-            job = (
-                QueuedSend(row.status, row.due_at, row.attempts, row.last_error)
-                if row is not None
-                else None
-            )
             found[invitation.id] = explain(
                 created_at=invitation.created_at,
-                job=job,
+                job=jobs.get(invitation.id),
                 send_delay=delay,
                 now=now,
                 deep_link=invitation.deep_link_token is not None,
@@ -295,7 +330,7 @@ class SurveyService:
         return found
 
     def get_invitation(self, public_id: str) -> Invitation:
-        with self.store.transaction() as tx:
+        with self.store.invitations() as tx:
             invitation = tx.invitation(public_id)
         if invitation is None:
             raise NotFound(f"no invitation {public_id}")
@@ -303,7 +338,7 @@ class SurveyService:
 
     def outbound(self, public_id: str) -> Outbound | None:
         """The opening question to send, or None when the invitation is not pending."""
-        with self.store.transaction() as tx:
+        with self.store.invitations() as tx:
             invitation = tx.invitation(public_id)
             if invitation is None or invitation.status != InvitationStatus.PENDING:
                 return None
@@ -316,7 +351,7 @@ class SurveyService:
     def mark_sent(self, public_id: str, result: SendResult) -> Invitation:
         """The question went out: the conversation is open from now on."""
         now = self.clock()
-        with self.store.transaction() as tx:
+        with self.store.invitations() as tx:
             invitation = tx.invitation(public_id, lock=True)
             if invitation is None:
                 raise NotFound(public_id)
@@ -332,12 +367,12 @@ class SurveyService:
                 invitation.expires_at = now + flow.expiry.messaging
                 policy = self.policy.for_flow(flow)
                 if policy.reminder_after is not None and result.status != "live":
-                    contact = tx.session.get_one(Contact, invitation.contact_id)
+                    contact = tx.contact_of(invitation)
                     due = policy.window_time(
                         now + policy.reminder_after, contact.address or "", contact.timezone
                     )
                     if due < invitation.expires_at:
-                        enqueue(tx.conn, invitation.id, "reminder", due, now)
+                        tx.enqueue(invitation.id, "reminder", due, now)
             tx.save_state(invitation.id, Step.QUESTION, 0, now)
             tx.record_outbound(
                 invitation_id=invitation.id,
@@ -353,7 +388,7 @@ class SurveyService:
 
     def mark_failed(self, public_id: str, error: SendError) -> Invitation:
         now = self.clock()
-        with self.store.transaction() as tx:
+        with self.store.invitations() as tx:
             invitation = tx.invitation(public_id, lock=True)
             if invitation is None:
                 raise NotFound(public_id)
@@ -362,7 +397,7 @@ class SurveyService:
             invitation.delivery_status = "failed"
             invitation.closed_at = now
             if error.opted_out:
-                contact = tx.session.get_one(Contact, invitation.contact_id)
+                contact = tx.contact_of(invitation)
                 tx.opt_out(contact.pseudonym, contact.channel, now)
                 invitation.status = InvitationStatus.OPTED_OUT
             assert invitation.id is not None  # noqa: S101
@@ -379,7 +414,7 @@ class SurveyService:
 
     def reminder(self, public_id: str) -> Outbound | None:
         """The one reminder, if the survey is still open and unanswered; else None."""
-        with self.store.transaction() as tx:
+        with self.store.invitations() as tx:
             invitation = tx.invitation(public_id)
             if invitation is None or invitation.status != InvitationStatus.OPEN:
                 return None
@@ -392,8 +427,8 @@ class SurveyService:
             return self._outbound(tx, invitation, reply)
 
     @staticmethod
-    def _outbound(tx: SurveyTransaction, invitation: Invitation, reply: Reply) -> Outbound:
-        contact = tx.session.get_one(Contact, invitation.contact_id)
+    def _outbound(tx: InvitationTransaction, invitation: Invitation, reply: Reply) -> Outbound:
+        contact = tx.contact_of(invitation)
         return Outbound(
             invitation_id=invitation.public_id,
             channel=invitation.channel,
@@ -407,7 +442,7 @@ class SurveyService:
     def mark_reminded(self, public_id: str, result: SendResult) -> tuple[str, ...]:
         """Record the reminder; returns the messages whose buttons it replaces (Telegram)."""
         now = self.clock()
-        with self.store.transaction() as tx:
+        with self.store.invitations() as tx:
             invitation = tx.invitation(public_id)
             if invitation is None or invitation.id is None:
                 return ()
@@ -437,20 +472,148 @@ class SurveyService:
         assert outbound is not None  # noqa: S101
         return self.mark_sent(invitation.public_id, SendResult(None, "live")), [outbound.reply]
 
+    # -- deep links, buttons and blocked chats (Telegram today) ------------------------------
+
+    def open_deep_link(
+        self, token: str, channel: Channel, address: str, *, provider: str, event_key: str
+    ) -> DeepLinkResult:
+        """Bind the invitation made for a deep link to the chat that opened it.
+
+        The token is single-use: only a pending invitation still on its placeholder contact (no
+        address) can be bound, once. The same chat opening the link again gets its question
+        again; any other chat is told the link was used, and learns nothing about the invitation.
+        A redelivered event changes nothing (`duplicate`).
+        """
+        now = self.clock()
+        try:
+            with self.store.invitations() as tx:
+                contact = tx.contact(channel.value, address, now)
+                invitation = tx.invitation_by_deep_link(token, channel.value)
+                result = self._bind(tx, invitation, contact, channel, now)
+                # Last, as `receive` does: a redelivered event fails here and undoes the binding.
+                tx.record_event(
+                    {
+                        "provider": provider,
+                        "event_key": event_key,
+                        "invitation_id": invitation.id if invitation is not None else None,
+                        "outcome": "deep_link" if result.bound else "deep_link_refused",
+                        "detail": None,
+                        "reply": [r.as_dict() for r in result.replies],
+                        "received_at": now,
+                    }
+                )
+                return result
+        except DuplicateEvent:
+            return DeepLinkResult(duplicate=True)
+
+    def _bind(
+        self,
+        tx: InvitationTransaction,
+        invitation: Invitation | None,
+        contact: Contact,
+        channel: Channel,
+        now: datetime,
+    ) -> DeepLinkResult:
+        if invitation is None:
+            return DeepLinkResult(
+                replies=[self.render.system(ReplyKind.NO_SURVEY, self.default_locale)]
+            )
+        locale = invitation.locale
+        if invitation.contact_id == contact.id:
+            if invitation.status != InvitationStatus.OPEN:
+                return DeepLinkResult(replies=[self.render.closed(locale)])
+            flow = self.flow(invitation.flow_id)
+            question = self.render.question(flow, channel, locale)
+            return DeepLinkResult(
+                replies=[question], invitation_id=invitation.public_id, flow_id=flow.id
+            )
+        if tx.contact_of(invitation).address:  # bound to the chat that opened it first
+            return DeepLinkResult(replies=[self.render.system(ReplyKind.LINK_USED, locale)])
+        if invitation.status != InvitationStatus.PENDING:
+            return DeepLinkResult(replies=[self.render.closed(locale)])
+        assert contact.id is not None  # noqa: S101
+        invitation.contact_id = contact.id
+        if tx.is_opted_out(contact.pseudonym):
+            invitation.status = InvitationStatus.OPTED_OUT
+            invitation.status_reason = "contact opted out"
+            invitation.closed_at = now
+            return DeepLinkResult(replies=[self.render.opted_out(locale, channel)])
+        return DeepLinkResult(bound=invitation.public_id, invitation_id=invitation.public_id)
+
+    def record_buttons(
+        self, public_id: str, channel: Channel, kind: str, provider_message_id: str
+    ) -> None:
+        """A message with a survey's answer buttons went out (a re-prompt): keep its id."""
+        now = self.clock()
+        with self.store.invitations() as tx:
+            invitation = tx.invitation(public_id)
+            if invitation is None or invitation.id is None:
+                return
+            tx.record_outbound(
+                invitation_id=invitation.id,
+                contact_id=invitation.contact_id,
+                channel=channel.value,
+                kind=kind,
+                status="sent",
+                provider_message_id=provider_message_id,
+                buttons_live=True,
+                now=now,
+            )
+
+    def record_delivery(self, provider_message_id: str, decide: DecideDelivery) -> DeliveryEffect:
+        """Apply a delivery report to the message and its survey, in one transaction."""
+        now = self.clock()
+        with self.store.invitations() as tx:
+            message = tx.outbound_by_provider_id(provider_message_id)
+            invitation = tx.invitation_by_provider_id(provider_message_id)
+            if message is None and invitation is None:
+                return DeliveryEffect(ours=False)
+            change = decide(
+                message.status if message is not None else None,
+                invitation.delivery_status if invitation is not None else None,
+                invitation.status if invitation is not None else None,
+            )
+            if message is not None and change.message_status is not None:
+                message.status = change.message_status
+                message.error_code = change.message_error or message.error_code
+                message.updated_at = now
+            if invitation is None or change.delivery_status is None:
+                return DeliveryEffect(ours=True)
+            invitation.delivery_status = change.delivery_status
+            if change.status is not None:
+                invitation.status, invitation.closed_at = change.status, now
+                if change.status_reason is not None:
+                    invitation.status_reason = change.status_reason
+            return DeliveryEffect(True, invitation.public_id if change.opted_out else None)
+
+    def is_opted_out(self, channel: Channel, address: str) -> bool:
+        with self.store.answers() as tx:
+            return tx.is_opted_out(tx.pseudonymise(channel.value, address))
+
+    def opt_out(self, channel: Channel, address: str) -> int:
+        """Opt this person out (a blocked bot counts as STOP); returns the surveys closed."""
+        now = self.clock()
+        with self.store.answers() as tx:
+            return tx.opt_out(tx.pseudonymise(channel.value, address), channel.value, now)
+
+    def erase_person(self, address: str, channel: str | None = None) -> ErasureCounts | None:
+        """Erase this person's address and free text on every channel; None if unknown."""
+        return self.store.erase(address, self.clock(), channel)
+
     # -- inbound ----------------------------------------------------------------------------
 
-    def receive(self, inbound: Inbound) -> Outcome:
+    def receive(self, inbound: Inbound) -> InboundResult:
         """Handle one customer message; a repeated provider event gets the stored reply."""
         return self._receive(inbound, silent=False)
 
-    def silence(self, inbound: Inbound) -> Outcome:
+    def silence(self, inbound: Inbound) -> InboundResult:
         """The customer said nothing (a voice Gather that timed out)."""
         return self._receive(inbound, silent=not inbound.text.strip())
 
-    def _receive(self, inbound: Inbound, *, silent: bool, again: bool = False) -> Outcome:
+    def _receive(self, inbound: Inbound, *, silent: bool, again: bool = False) -> InboundResult:
         now = self.clock()
         try:
-            with self.store.core_transaction() as tx:
+            with self.store.answers() as tx:
                 outcome = self._handle(tx, inbound, now, silent=silent)
                 if inbound.provider and inbound.event_key:
                     # Stored last, in the same transaction: a retry that races this one
@@ -478,11 +641,11 @@ class SurveyService:
             if stored is None:  # the other transaction rolled back after all: try once more
                 return self._receive(inbound, silent=silent)
             replies = [Reply.from_dict(r) for r in stored.reply]
-            return Outcome(replies, None, stored.outcome, duplicate=True)
+            return InboundResult(replies, None, stored.outcome, duplicate=True)
 
     def _handle(
-        self, tx: SurveyTransaction, inbound: Inbound, now: datetime, *, silent: bool
-    ) -> Outcome:
+        self, tx: AnswerTransaction, inbound: Inbound, now: datetime, *, silent: bool
+    ) -> InboundResult:
         channel, address, text = inbound.channel.value, inbound.address, inbound.text
         if is_optout(text) or is_optin(text):
             return self._keyword(tx, inbound, now)
@@ -490,7 +653,7 @@ class SurveyService:
         if survey is None and inbound.choice:
             # A button naming no survey of this chat (forwarded, forged, or long gone): it
             # answers nothing, not even this chat's own survey. Nothing is stored.
-            return Outcome([self.render.closed(self.default_locale)], None, FOREIGN_CHOICE)
+            return InboundResult([self.render.closed(self.default_locale)], None, FOREIGN_CHOICE)
         if survey is None or not survey.is_open:
             return self._nothing_open(tx, inbound, survey)
         if inbound.choice:
@@ -498,21 +661,23 @@ class SurveyService:
             if refused is not None:
                 return refused
         elif is_help(text):
-            return Outcome([self.render.system(ReplyKind.HELP, survey.locale)], survey, "help")
+            return InboundResult(
+                [self.render.system(ReplyKind.HELP, survey.locale)], survey, "help"
+            )
         return self._converse(tx, survey, inbound, now, silent=silent)
 
-    def _refused_choice(self, survey: SurveyRow, text: str) -> Outcome | None:
+    def _refused_choice(self, survey: SurveyRow, text: str) -> InboundResult | None:
         """A choice past the question, or off the scale: nothing to store, nothing to say."""
         if survey.step not in {None, Step.QUESTION}:
-            return Outcome([], survey, STALE_CHOICE)
+            return InboundResult([], survey, STALE_CHOICE)
         scale = self.flow(survey.flow_id).scale
         try:
             on_scale = scale.contains(int(text))
         except ValueError:
             on_scale = False
-        return None if on_scale else Outcome([], survey, BAD_CHOICE)
+        return None if on_scale else InboundResult([], survey, BAD_CHOICE)
 
-    def _keyword(self, tx: SurveyTransaction, inbound: Inbound, now: datetime) -> Outcome:
+    def _keyword(self, tx: AnswerTransaction, inbound: Inbound, now: datetime) -> InboundResult:
         """STOP and START act on the person, on every channel, survey or not."""
         pseudonym = tx.pseudonymise(inbound.channel.value, inbound.address)
         last = tx.last_survey(inbound.channel.value, inbound.address)
@@ -520,17 +685,17 @@ class SurveyService:
         if is_optout(inbound.text):
             closed = tx.opt_out(pseudonym, inbound.channel.value, now)
             log.info("opt-out recorded on %s; %d open survey(s) closed", inbound.channel, closed)
-            return Outcome([self.render.opted_out(locale, inbound.channel)], last, "optout")
+            return InboundResult([self.render.opted_out(locale, inbound.channel)], last, "optout")
         tx.opt_in(pseudonym)
-        return Outcome([self.render.system(ReplyKind.OPTED_IN, locale)], last, "optin")
+        return InboundResult([self.render.system(ReplyKind.OPTED_IN, locale)], last, "optin")
 
     def _nothing_open(
-        self, tx: SurveyTransaction, inbound: Inbound, pinned: SurveyRow | None
-    ) -> Outcome:
+        self, tx: AnswerTransaction, inbound: Inbound, pinned: SurveyRow | None
+    ) -> InboundResult:
         last = pinned or tx.last_survey(inbound.channel.value, inbound.address)
         locale = last.locale if last else self.default_locale
         if is_help(inbound.text):
-            return Outcome([self.render.system(ReplyKind.HELP, locale)], last, "help")
+            return InboundResult([self.render.system(ReplyKind.HELP, locale)], last, "help")
         no_survey = self.render.system(ReplyKind.NO_SURVEY, locale)
         if last is not None and last.status != InvitationStatus.PENDING:
             # After a survey has closed: kept as 'late', never as a score. "This survey has
@@ -538,8 +703,10 @@ class SurveyService:
             # nothing is open, as someone who never had a survey is.
             tx.add_late_answer(last.id, inbound.text, self.clock())
             late_score = self._reads_as_score(last, inbound)
-            return Outcome([self.render.closed(locale) if late_score else no_survey], last, "late")
-        return Outcome([no_survey], None, "no_survey")
+            return InboundResult(
+                [self.render.closed(locale) if late_score else no_survey], last, "late"
+            )
+        return InboundResult([no_survey], None, "no_survey")
 
     def _reads_as_score(self, survey: SurveyRow, inbound: Inbound) -> bool:
         flow = self.flows.get(survey.flow_id)
@@ -550,13 +717,13 @@ class SurveyService:
 
     def _converse(
         self,
-        tx: SurveyTransaction,
+        tx: AnswerTransaction,
         survey: SurveyRow,
         inbound: Inbound,
         now: datetime,
         *,
         silent: bool,
-    ) -> Outcome:
+    ) -> InboundResult:
         flow = self.flow(survey.flow_id)
         state = State(Step(survey.step or Step.QUESTION), survey.reprompts, survey.expires_at)
         conversation = Conversation(flow, Channel(survey.channel), survey.locale, self.render)
@@ -571,12 +738,14 @@ class SurveyService:
         # end), the buttons drawn so far no longer apply.
         at_question = inbound.buttons and state.step is Step.QUESTION
         stale = tx.take_live_buttons(survey.id) if at_question else ()
-        return Outcome(turn.replies, survey, _summary(names), events=names, stale_buttons=stale)
+        return InboundResult(
+            turn.replies, survey, _summary(names), events=names, stale_buttons=stale
+        )
 
     def _apply(
         self,
         *,
-        tx: SurveyTransaction,
+        tx: AnswerTransaction,
         flow: Flow,
         survey: SurveyRow,
         inbound: Inbound,
@@ -616,8 +785,7 @@ class SurveyService:
                     # Same transaction as the response, so an alert is never lost. A test
                     # answer alerts nobody: no case, no message to the team.
                     if not survey.is_test:
-                        open_case_if_alerting(
-                            tx.raw,
+                        tx.open_case_if_alerting(
                             survey.id,
                             value,
                             alert_min=flow.alert_min,
@@ -627,7 +795,7 @@ class SurveyService:
                     changes |= {"answered_at": now, "status": InvitationStatus.FOLLOW_UP.value}
                 case CommentRecorded(text=text):
                     tx.add_comment(survey.id, text, now)
-                    note_comment(tx.raw, survey.id, now)
+                    tx.note_comment(survey.id, now)
                 case Completed():
                     changes |= {"status": InvitationStatus.COMPLETED.value, "closed_at": now}
                 case GaveUp(reason=reason):

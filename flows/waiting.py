@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from scoring.queue import QueuedSend
+
 # What the worker writes on a job it put back until the send window opens.
 QUIET_HOURS = "quiet hours"
 _SLACK = timedelta(seconds=1)
@@ -18,16 +20,6 @@ class WaitReason(StrEnum):
     DUE = "due"  # due now: the next worker round sends it
     SENDING = "sending"  # a worker has it in hand
     DEEP_LINK = "deep_link"  # a Telegram link: starts when the customer opens it
-
-
-@dataclass(frozen=True, slots=True)
-class QueuedSend:
-    """The invitation's send job, as the queue holds it."""
-
-    status: str
-    due_at: datetime
-    attempts: int
-    last_error: str | None
 
 
 @dataclass(frozen=True, slots=True)

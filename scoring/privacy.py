@@ -10,7 +10,7 @@ list, which holds only the pseudonym and must outlive erasure or we would messag
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
 
@@ -20,7 +20,6 @@ from sqlmodel import SQLModel
 
 import scoring.cases  # noqa: F401  (registers alert_case, whose notes are erased too)
 from scoring.scales import Channel
-from scoring.storage import Pseudonymiser
 from scoring.tables import OPEN_STATUSES, InvitationStatus, JobStatus
 
 ERASED = "[erased]"
@@ -91,7 +90,7 @@ def infer_channel(address: str) -> Channel:
 
 def erase_address(
     engine: Engine,
-    pseudonymise: Pseudonymiser,
+    pseudonymise: Callable[[str, str], str],
     address: str,
     now: datetime,
     channel: str | None = None,

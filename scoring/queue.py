@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -19,6 +18,16 @@ from scoring.tables import InvitationStatus, JobStatus
 
 _T = SQLModel.metadata.tables
 job_t, invitation_t, contact_t = _T["sendjob"], _T["invitation"], _T["contact"]
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedSend:
+    """An invitation's send job, as the queue holds it."""
+
+    status: str
+    due_at: datetime
+    attempts: int
+    last_error: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,15 +196,6 @@ def reschedule(
         )
 
 
-def depth(engine: Engine) -> dict[str, int]:
-    """Jobs per status, for monitoring."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(job_t.c.status, sa.func.count()).group_by(job_t.c.status)
-        ).all()
-    return {str(status): int(count) for status, count in rows}
-
-
 def expire_overdue(engine: Engine, now: datetime) -> int:
     """Close surveys past their expiry: unanswered ones expire, answered ones complete."""
     with engine.begin() as conn:
@@ -218,7 +218,7 @@ def expire_overdue(engine: Engine, now: datetime) -> int:
     return int(expired)
 
 
-def invite_jobs(conn: Connection, invitation_ids: list[int]) -> dict[int, Any]:
+def invite_jobs(conn: Connection, invitation_ids: list[int]) -> dict[int, QueuedSend]:
     """The invite send job of each invitation: status, due time, attempts, last error."""
     if not invitation_ids:
         return {}
@@ -231,4 +231,7 @@ def invite_jobs(conn: Connection, invitation_ids: list[int]) -> dict[int, Any]:
             job_t.c.last_error,
         ).where(job_t.c.invitation_id.in_(invitation_ids), job_t.c.kind == "invite")
     ).all()
-    return {row.invitation_id: row for row in rows}
+    return {
+        row.invitation_id: QueuedSend(row.status, row.due_at, row.attempts, row.last_error)
+        for row in rows
+    }

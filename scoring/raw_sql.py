@@ -2,24 +2,37 @@
 
 A webhook answer is a handful of tiny statements. Through SQLAlchemy each one costs tens of
 microseconds of bookkeeping, several times the database's own work, so this path talks to the
-driver directly, inside the transaction SQLAlchemy opened. Statements are written once in
-`:name` style; PostgreSQL gets them rewritten to `%(name)s` and adds row locks.
-Datetimes follow SQLAlchemy's own storage so both paths read each other's rows.
+driver directly, inside the transaction SQLAlchemy opened (or, on SQLite, the store's own).
+Statements are written once in `:name` style; PostgreSQL gets them rewritten to `%(name)s` and
+adds row locks. Statuses come from the enums in scoring.tables, and datetimes and JSON are
+encoded by the very column types the ORM uses (`Codec`), so both paths read each other's rows.
+tests/integration/test_raw_sql_schema.py checks every statement against the tables.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import re
-from collections.abc import Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
+from sqlmodel import SQLModel
 
-_NAMED = re.compile(r":([a-z_]+)")
-_SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"
+from scoring.tables import ANSWERABLE_STATUSES, OPEN_STATUSES, InvitationStatus
+
+NAMED_PARAM = re.compile(r":([a-z_]+)")
+
+
+def _statuses(statuses: Iterable[InvitationStatus]) -> str:
+    """A SQL list of status literals (enum values, never input)."""
+    return "(" + ", ".join(f"'{status.value}'" for status in statuses) + ")"
+
+
+_ANSWERABLE = _statuses(ANSWERABLE_STATUSES)
+_OPEN = _statuses(OPEN_STATUSES)
 
 SURVEY_COLUMNS = (
     "i.id, i.public_id, i.flow_id, i.channel, i.locale, i.status, i.expires_at, i.agent, "
@@ -42,8 +55,14 @@ NEWEST = "ORDER BY i.created_at DESC, i.id DESC LIMIT 1"
 # Built from constants only; every value travels as a bound parameter.
 _SURVEY = f"SELECT {SURVEY_COLUMNS} FROM {SURVEY_FROM}"  # noqa: S608
 _LOCKED = f"SELECT {SURVEY_COLUMNS} FROM {LOCKED_FROM}"  # noqa: S608
+_OPTED_OUT = f"'{InvitationStatus.OPTED_OUT.value}'"
+_CLOSE_ALL_OPEN = (
+    f"UPDATE invitation SET status = {_OPTED_OUT}, closed_at = :now "  # noqa: S608
+    "WHERE contact_id IN (SELECT id FROM contact WHERE pseudonym = :pseudonym) "
+    f"AND status IN {_OPEN}"
+)
 STATEMENTS: dict[str, str] = {
-    "newest_open": _LOCKED + " AND i.status IN ('open', 'follow_up') " + NEWEST + " {lock}",
+    "newest_open": f"{_LOCKED} AND i.status IN {_ANSWERABLE} {NEWEST} {{lock}}",
     "newest_any": _SURVEY + " " + NEWEST,
     "pinned": _SURVEY + " AND i.public_id = :public_id",
     "pinned_open": _LOCKED + " AND i.public_id = :public_id {lock}",
@@ -82,33 +101,68 @@ STATEMENTS: dict[str, str] = {
     "add_comment_alert_event": "INSERT INTO alert_event (case_id, kind, created_at) "
     "SELECT a.id, :kind, :now FROM alert_case a JOIN response r ON r.id = a.response_id "
     "WHERE r.invitation_id = :iid",
-    "close_all_open": "UPDATE invitation SET status = 'opted_out', closed_at = :now "
-    "WHERE contact_id IN (SELECT id FROM contact WHERE pseudonym = :pseudonym) "
-    "AND status IN ('pending', 'open', 'follow_up')",
+    "close_all_open": _CLOSE_ALL_OPEN,
 }
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Codec:
+    """Driver values for one dialect, by the ORM's own column types (UTCDateTime and JSON)."""
+
+    timestamp_in: Callable[[Any], Any]
+    timestamp_out: Callable[[Any], Any]
+    json_in: Callable[[Any], Any]
+    json_out: Callable[[Any], Any]
+
+    @staticmethod
+    @functools.cache
+    def of(dialect: Dialect) -> Codec:
+        tables = SQLModel.metadata.tables
+        timestamp = tables["invitation"].c.expires_at.type.dialect_impl(dialect)
+        json = tables["inboundevent"].c.reply.type.dialect_impl(dialect)
+        return Codec(
+            timestamp.bind_processor(dialect) or _same,
+            timestamp.result_processor(dialect, None) or _same,
+            json.bind_processor(dialect) or _same,
+            json.result_processor(dialect, None) or _same,
+        )
 
 
 class RawSql:
     """Run the named statements on a SQLAlchemy connection's driver cursor."""
 
     def __init__(self, conn: Connection) -> None:
-        self.postgres = conn.dialect.name == "postgresql"
-        self.integrity_error: type[Exception] = conn.dialect.loaded_dbapi.IntegrityError
-        self._cursor: Any = conn.connection.cursor()
+        self._setup(
+            conn.connection.cursor(), conn.dialect, conn.dialect.loaded_dbapi.IntegrityError
+        )
 
     @classmethod
-    def on_cursor(cls, cursor: Any, *, postgres: bool, integrity_error: type[Exception]) -> RawSql:
+    def on_cursor(
+        cls, cursor: Any, dialect: Dialect, *, integrity_error: type[Exception]
+    ) -> RawSql:
         """On a driver cursor whose transaction the caller manages."""
         raw = cls.__new__(cls)
-        raw.postgres, raw.integrity_error, raw._cursor = postgres, integrity_error, cursor
+        raw._setup(cursor, dialect, integrity_error)
         return raw
+
+    def _setup(self, cursor: Any, dialect: Dialect, integrity_error: type[Exception]) -> None:
+        self.postgres = dialect.name == "postgresql"
+        self.integrity_error = integrity_error
+        self._cursor = cursor
+        codec = Codec.of(dialect)
+        self._timestamp_in, self._json_in = codec.timestamp_in, codec.json_in
+        self._timestamp_out, self._json_out = codec.timestamp_out, codec.json_out
 
     def execute(self, name: str, params: Mapping[str, Any]) -> int:
         self._cursor.execute(_sql(name, self.postgres), self._bind(params))
         return int(self._cursor.rowcount)
 
     def execute_text(self, sql: str, params: Mapping[str, Any]) -> int:
-        self._cursor.execute(_dialect_sql(sql, self.postgres), self._bind(params))
+        self._cursor.execute(dialect_sql(sql, self.postgres), self._bind(params))
         return int(self._cursor.rowcount)
 
     def one(self, name: str, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
@@ -121,44 +175,32 @@ class RawSql:
         return [tuple(row) for row in self._cursor.fetchall()]
 
     def _bind(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        if self.postgres:
-            return {k: json.dumps(v) if isinstance(v, list) else v for k, v in params.items()}
+        timestamp, json = self._timestamp_in, self._json_in
         return {
-            k: _sqlite_value(v) if isinstance(v, datetime | list) else v for k, v in params.items()
+            k: timestamp(v) if isinstance(v, datetime) else json(v) if isinstance(v, list) else v
+            for k, v in params.items()
         }
 
     def timestamp(self, value: Any) -> datetime | None:
         """A datetime column as read from the driver, made timezone-aware."""
-        if value is None:
-            return None
-        if isinstance(value, datetime):
-            return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-        return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+        return None if value is None else self._timestamp_out(value)
 
     def json(self, value: Any) -> Any:
-        return json.loads(value) if isinstance(value, str) else value
-
-
-def _sqlite_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime(_SQLITE_TS)
-    if isinstance(value, list):
-        return json.dumps(value)
-    return value
+        return self._json_out(value)
 
 
 @functools.cache
 def _sql(name: str, postgres: bool) -> str:
-    return _dialect_sql(STATEMENTS[name], postgres)
+    return dialect_sql(STATEMENTS[name], postgres)
 
 
 @functools.cache
-def _dialect_sql(sql: str, postgres: bool) -> str:
+def dialect_sql(sql: str, postgres: bool) -> str:
     if postgres:
         sql = sql.replace("{lock}", "FOR UPDATE OF i, s").replace(
             "{json_reply}", "CAST(:reply AS json)"
         )
-        return _NAMED.sub(r"%(\1)s", sql)
+        return NAMED_PARAM.sub(r"%(\1)s", sql)
     return sql.replace("{lock}", "").replace("{json_reply}", ":reply")
 
 

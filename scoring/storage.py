@@ -1,9 +1,9 @@
-"""SQL storage for surveys.
+"""The SQL adapter of the survey store (the Protocols in flows.store).
 
-The inbound path (one customer message) runs on SQLAlchemy Core with statements built once:
-a webhook does a handful of small statements in one transaction, and the ORM's per-object
-bookkeeping would cost more than the database work itself. Invitations are created and sent
-through the ORM, where clarity matters more than microseconds.
+The inbound path (one customer message) speaks hand-written SQL on the driver's cursor
+(scoring.raw_sql): a webhook does a handful of small statements in one transaction, and
+SQLAlchemy's per-statement bookkeeping would cost more than the database work itself.
+Invitations are created and sent through the ORM, where clarity matters more than microseconds.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,19 +22,21 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from scoring import cases, queue
+from scoring.privacy import ErasureCounts, erase_address
 from scoring.raw_sql import RawSql, update_invitation_sql
 from scoring.scales import Channel
 from scoring.tables import (
+    ANSWERABLE_STATUSES,
     OPEN_STATUSES,
     Contact,
     Invitation,
-    InvitationStatus,
     OutboundMessage,
 )
 
 PHONE_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP, Channel.VOICE})
 _NOT_DIGITS = re.compile(r"[^\d+]")
-_OPEN = [InvitationStatus.OPEN.value, InvitationStatus.FOLLOW_UP.value]
+_ANSWERABLE = frozenset(s.value for s in ANSWERABLE_STATUSES)
 
 
 def identity(channel: str, address: str) -> str:
@@ -86,11 +88,11 @@ class SurveyRow:
 
     @property
     def is_open(self) -> bool:
-        return self.status in _OPEN
+        return self.status in _ANSWERABLE
 
 
 class SqlSurveyStore:
-    """Survey reads and writes, each `transaction()` one database transaction."""
+    """The SQL SurveyStore: each `invitations()` or `answers()` is one database transaction."""
 
     def __init__(self, engine: Engine, pseudonymise: Pseudonymiser) -> None:
         self.engine = engine
@@ -104,13 +106,13 @@ class SqlSurveyStore:
         )
 
     @contextmanager
-    def transaction(self) -> Iterator[SurveyTransaction]:
+    def invitations(self) -> Iterator[SurveyTransaction]:
         """An ORM session's transaction, for invitations."""
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield SurveyTransaction(session.connection(), self.pseudonymise, session)
 
     @contextmanager
-    def core_transaction(self) -> Iterator[SurveyTransaction]:
+    def answers(self) -> Iterator[SurveyTransaction]:
         """A transaction for the inbound hot path, which speaks plain SQL (scoring.raw_sql).
 
         On SQLite it runs on the pooled driver connection itself: a SQLAlchemy Connection and
@@ -131,7 +133,7 @@ class SqlSurveyStore:
             cursor.execute("BEGIN IMMEDIATE")
             try:
                 raw = RawSql.on_cursor(
-                    cursor, postgres=False, integrity_error=self._integrity_error
+                    cursor, self.engine.dialect, integrity_error=self._integrity_error
                 )
                 yield SurveyTransaction(None, self.pseudonymise, raw=raw)
                 cursor.execute("COMMIT")
@@ -148,8 +150,17 @@ class SqlSurveyStore:
             row = raw.one("select_event", {"provider": provider, "event_key": event_key})
         return StoredReply(row[0], list(raw.json(row[1]) or [])) if row else None
 
+    def erase(self, address: str, now: datetime, channel: str | None) -> ErasureCounts | None:
+        return erase_address(self.engine, self.pseudonymise, address, now, channel)
+
+    def queued_sends(self, invitation_ids: list[int]) -> dict[int, queue.QueuedSend]:
+        with self.engine.connect() as conn:
+            return queue.invite_jobs(conn, invitation_ids)
+
 
 class SurveyTransaction:
+    """One transaction of the SQL store: both transaction Protocols of flows.store."""
+
     def __init__(
         self,
         conn: Connection | None,
@@ -172,7 +183,7 @@ class SurveyTransaction:
     @property
     def session(self) -> Session:
         if self._session is None:
-            raise RuntimeError("this transaction has no ORM session (use store.transaction())")
+            raise RuntimeError("this transaction has no ORM session (use store.invitations())")
         return self._session
 
     # -- the inbound path (plain SQL, see scoring.raw_sql) ----------------------------------
@@ -224,13 +235,29 @@ class SurveyTransaction:
     def add_late_answer(self, invitation_id: int, text: str, now: datetime) -> None:
         self.raw.execute("insert_late", {"iid": invitation_id, "text": text[:500], "now": now})
 
-    def record_event(self, values: dict[str, Any]) -> None:
+    def record_event(self, values: Mapping[str, Any]) -> None:
         """Store a processed provider event; DuplicateEvent if it was stored before."""
         # No savepoint: on a duplicate the caller rolls the whole transaction back.
         try:
             self.raw.execute("insert_event", values)
         except self.raw.integrity_error:
             raise DuplicateEvent(values["event_key"]) from None
+
+    def open_case_if_alerting(
+        self,
+        invitation_id: int,
+        value: int,
+        *,
+        alert_min: int | None,
+        alert_max: int | None,
+        now: datetime,
+    ) -> int | None:
+        return cases.open_case_if_alerting(
+            self.raw, invitation_id, value, alert_min=alert_min, alert_max=alert_max, now=now
+        )
+
+    def note_comment(self, invitation_id: int, now: datetime) -> None:
+        cases.note_comment(self.raw, invitation_id, now)
 
     def take_live_buttons(self, invitation_id: int) -> tuple[str, ...]:
         """The provider ids of this survey's messages whose buttons still work; now they don't."""
@@ -289,6 +316,9 @@ class SurveyTransaction:
             select(Contact).where(Contact.channel == channel, Contact.address == address)
         ).first()
 
+    def contact_of(self, invitation: Invitation) -> Contact:
+        return self.session.get_one(Contact, invitation.contact_id)
+
     def add_invitation(self, invitation: Invitation) -> Invitation:
         self.session.add(invitation)
         self.session.flush()
@@ -299,6 +329,27 @@ class SurveyTransaction:
         if lock:
             query = query.with_for_update()
         return self.session.exec(query).first()
+
+    def invitation_by_deep_link(self, token: str, channel: str) -> Invitation | None:
+        return self.session.exec(
+            select(Invitation)
+            .where(Invitation.deep_link_token == token, Invitation.channel == channel)
+            .with_for_update()
+        ).first()
+
+    def invitation_by_provider_id(self, provider_message_id: str) -> Invitation | None:
+        return self.session.exec(
+            select(Invitation)
+            .where(Invitation.provider_message_id == provider_message_id)
+            .with_for_update()
+        ).first()
+
+    def outbound_by_provider_id(self, provider_message_id: str) -> OutboundMessage | None:
+        return self.session.exec(
+            select(OutboundMessage).where(
+                OutboundMessage.provider_message_id == provider_message_id
+            )
+        ).first()
 
     def invitation_by_interaction(
         self, flow_id: str, interaction_id: str, contact_id: int
@@ -347,6 +398,9 @@ class SurveyTransaction:
             ).first()
             is not None
         )
+
+    def enqueue(self, invitation_id: int, kind: str, due_at: datetime, now: datetime) -> None:
+        queue.enqueue(self.conn, invitation_id, kind, due_at, now)
 
     def record_outbound(
         self,

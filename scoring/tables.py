@@ -15,10 +15,6 @@ import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, SQLModel
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """Timezone-aware datetimes on every backend: SQLite stores naive UTC, we hand back UTC."""
 
@@ -51,6 +47,8 @@ class InvitationStatus(StrEnum):
 
 
 OPEN_STATUSES = (InvitationStatus.PENDING, InvitationStatus.OPEN, InvitationStatus.FOLLOW_UP)
+# Sent and waiting for the customer: an inbound message answers one of these.
+ANSWERABLE_STATUSES = (InvitationStatus.OPEN, InvitationStatus.FOLLOW_UP)
 
 
 class Contact(SQLModel, table=True):
@@ -69,8 +67,13 @@ class Contact(SQLModel, table=True):
     erased_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
-class OptOut(SQLModel, table=True):
-    """A person who said STOP, on any channel. Keyed by pseudonym so it covers every channel."""
+class OptOutRecord(SQLModel, table=True):
+    """A person who said STOP, on any channel. Keyed by pseudonym so it covers every channel.
+
+    (`scoring.normalise.OptOut` is the reading of a STOP message; this is the list it writes.)
+    """
+
+    __tablename__ = "optout"
 
     pseudonym: str = Field(primary_key=True, max_length=64)
     channel: str = Field(max_length=16)
@@ -233,8 +236,13 @@ class SendJob(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class LateAnswer(SQLModel, table=True):
-    """An answer that came after its survey closed: kept, but never as a score."""
+class LateAnswerRecord(SQLModel, table=True):
+    """An answer that came after its survey closed: kept, but never as a score.
+
+    (`flows.engine.LateAnswer` is the engine's event; this is where it is stored.)
+    """
+
+    __tablename__ = "lateanswer"
 
     id: int | None = Field(default=None, primary_key=True)
     invitation_id: int = Field(foreign_key="invitation.id", index=True)

@@ -1,27 +1,27 @@
-"""The few Telegram-only database steps: binding a deep link, a button press, a blocked bot.
+"""Telegram's steps into the service: a deep link, a button press, live buttons, a blocked bot.
 
-Synchronous, like the service: run them through `container.db.run(...)`. Each is one
-transaction, inside the tables and store methods the core already has.
+Synchronous, like the service: run them through `container.db.run(...)`. Each is one service
+call, one transaction; this module only turns Telegram's terms into the service's.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-
-from sqlmodel import select
+from dataclasses import dataclass
 
 from bots.telegram.actions import ButtonsFor
 from bots.telegram.keyboards import ButtonPress, already_answered
 from flows.models import Flow
-from flows.render import Reply, ReplyKind
-from flows.service import BAD_CHOICE, STALE_CHOICE, Inbound, Outcome, SurveyService
+from flows.service import (
+    BAD_CHOICE,
+    STALE_CHOICE,
+    DeepLinkResult,
+    Inbound,
+    InboundResult,
+    SurveyService,
+)
 from scoring.scales import Channel
-from scoring.storage import DuplicateEvent, SurveyTransaction
-from scoring.tables import Contact, Invitation, InvitationStatus
 
 PROVIDER = "telegram"
-TELEGRAM = Channel.TELEGRAM.value
 
 
 def inbound(
@@ -45,98 +45,26 @@ def inbound(
     )
 
 
-def plain_start(service: SurveyService, chat_id: str, update_id: int) -> Outcome:
+def plain_start(service: SurveyService, chat_id: str, update_id: int) -> InboundResult:
     """`/start` without a token: opts a stopped chat back in, else the help text.
 
     The opt-out confirmation says "send START", and Telegram's Start button sends `/start`.
     For anyone else it is a new chat saying hello, and an opt-in reply would puzzle them.
     """
-    with service.store.core_transaction() as tx:
-        stopped = tx.is_opted_out(tx.pseudonymise(TELEGRAM, chat_id))
+    stopped = service.is_opted_out(Channel.TELEGRAM, chat_id)
     return service.receive(inbound(chat_id, "START" if stopped else "/help", update_id))
 
 
 # -- deep links --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class StartResult:
-    """`bound`: this chat now owns the invitation, send its question; else `replies` say why not."""
-
-    bound: str | None = None
-    replies: list[Reply] = field(default_factory=list)
-    invitation_id: str | None = None
-    flow_id: str | None = None
-    duplicate: bool = False
-
-
 def start_deep_link(
     service: SurveyService, token: str, chat_id: str, update_id: int
-) -> StartResult:
-    """`/start <token>`: bind the invitation made for a deep link to the chat that opened it.
-
-    The token is single-use: only a pending invitation still on its placeholder contact (no
-    address) can be bound, once. The same chat opening the link again gets its question again;
-    any other chat is told the link was used, and learns nothing about the invitation.
-    """
-    now = service.clock()
-    try:
-        with service.store.transaction() as tx:
-            contact = tx.contact(TELEGRAM, chat_id, now)
-            invitation = tx.session.exec(
-                select(Invitation)
-                .where(Invitation.deep_link_token == token, Invitation.channel == TELEGRAM)
-                .with_for_update()
-            ).first()
-            result = _start(service, tx, invitation, contact, now)
-            # Last, as the service does: a redelivered /start fails here and undoes the binding.
-            tx.record_event(
-                {
-                    "provider": PROVIDER,
-                    "event_key": str(update_id),
-                    "invitation_id": invitation.id if invitation is not None else None,
-                    "outcome": "deep_link" if result.bound else "deep_link_refused",
-                    "detail": None,
-                    "reply": [r.as_dict() for r in result.replies],
-                    "received_at": now,
-                }
-            )
-            return result
-    except DuplicateEvent:
-        return StartResult(duplicate=True)
-
-
-def _start(
-    service: SurveyService,
-    tx: SurveyTransaction,
-    invitation: Invitation | None,
-    contact: Contact,
-    now: datetime,
-) -> StartResult:
-    if invitation is None:
-        locale = service.default_locale
-        return StartResult(replies=[service.render.system(ReplyKind.NO_SURVEY, locale)])
-    locale = invitation.locale
-    if invitation.contact_id == contact.id:
-        if invitation.status != InvitationStatus.OPEN:
-            return StartResult(replies=[service.render.closed(locale)])
-        flow = service.flow(invitation.flow_id)
-        question = service.render.question(flow, Channel.TELEGRAM, locale)
-        return StartResult(replies=[question], invitation_id=invitation.public_id, flow_id=flow.id)
-    holder = tx.session.get(Contact, invitation.contact_id)
-    if holder is not None and holder.address:  # bound to the chat that opened it first
-        return StartResult(replies=[service.render.system(ReplyKind.LINK_USED, locale)])
-    if invitation.status != InvitationStatus.PENDING:
-        return StartResult(replies=[service.render.closed(locale)])
-    assert contact.id is not None  # noqa: S101
-    invitation.contact_id = contact.id
-    tx.session.add(invitation)
-    if tx.is_opted_out(contact.pseudonym):
-        invitation.status = InvitationStatus.OPTED_OUT
-        invitation.status_reason = "contact opted out"
-        invitation.closed_at = now
-        return StartResult(replies=[service.render.opted_out(locale)])
-    return StartResult(bound=invitation.public_id, invitation_id=invitation.public_id)
+) -> DeepLinkResult:
+    """`/start <token>`: bind the invitation made for a deep link to the chat that opened it."""
+    return service.open_deep_link(
+        token, Channel.TELEGRAM, chat_id, provider=PROVIDER, event_key=str(update_id)
+    )
 
 
 # -- button presses ----------------------------------------------------------------------------
@@ -146,7 +74,7 @@ def _start(
 class PressResult:
     """What a button press did. `scored`: the press was the answer, show it on the question."""
 
-    outcome: Outcome | None = None
+    outcome: InboundResult | None = None
     flow: Flow | None = None
     locale: str = "nl"
     scored: bool = False
@@ -180,21 +108,7 @@ def press_button(
 
 def record_buttons(service: SurveyService, buttons: ButtonsFor, message_id: int) -> None:
     """A message with a survey's answer buttons went out (a re-prompt): keep its id."""
-    now = service.clock()
-    with service.store.transaction() as tx:
-        invitation = tx.invitation(buttons.invitation_id)
-        if invitation is None or invitation.id is None:
-            return
-        tx.record_outbound(
-            invitation_id=invitation.id,
-            contact_id=invitation.contact_id,
-            channel=TELEGRAM,
-            kind=buttons.kind,
-            status="sent",
-            provider_message_id=str(message_id),
-            buttons_live=True,
-            now=now,
-        )
+    service.record_buttons(buttons.invitation_id, Channel.TELEGRAM, buttons.kind, str(message_id))
 
 
 # -- blocked bots ------------------------------------------------------------------------------
@@ -202,6 +116,4 @@ def record_buttons(service: SurveyService, buttons: ButtonsFor, message_id: int)
 
 def record_blocked(service: SurveyService, chat_id: str) -> int:
     """403 "bot was blocked by the user" counts as STOP: opt out, close open surveys."""
-    now = service.clock()
-    with service.store.core_transaction() as tx:
-        return tx.opt_out(tx.pseudonymise(TELEGRAM, chat_id), TELEGRAM, now)
+    return service.opt_out(Channel.TELEGRAM, chat_id)

@@ -26,7 +26,7 @@ from bots.telegram.keyboards import chosen_text, keyboard, parse_callback
 from bots.telegram.records import inbound, plain_start, press_button, start_deep_link
 from flows.models import Flow
 from flows.render import Reply
-from flows.service import Outcome
+from flows.service import InboundResult
 
 log = logging.getLogger(__name__)
 
@@ -118,12 +118,14 @@ class UpdateHandler:
     # -- replies -----------------------------------------------------------------------------
 
     @staticmethod
-    def _stale(chat_id: str, outcome: Outcome, tapped: int | None = None) -> list[Action]:
+    def _stale(chat_id: str, outcome: InboundResult, tapped: int | None = None) -> list[Action]:
         """Take away the buttons this answer made stale (the tapped ones are edited already)."""
         ids = (int(i) for i in outcome.stale_buttons if i.isdigit())
         return [RemoveButtons(chat_id, i) for i in ids if i != tapped]
 
-    def _replies(self, chat_id: str, outcome: Outcome, flow: Flow | None = None) -> list[Action]:
+    def _replies(
+        self, chat_id: str, outcome: InboundResult, flow: Flow | None = None
+    ) -> list[Action]:
         if flow is None and outcome.survey is not None:
             flow = self.service.flows.get(outcome.survey.flow_id)
         return [self._send(chat_id, r, outcome.invitation_id, flow) for r in outcome.replies]

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
-from sqlmodel import select
 
 from bots.container import Container
 from bots.twilio import twiml
 from bots.twilio.client import OPT_OUT_CODES
 from bots.twilio.security import WEBHOOK_ERRORS, verified_webhook
 from flows.ports import SendError
-from scoring.db import Database
-from scoring.tables import Invitation, InvitationStatus, OutboundMessage
+from flows.service import DecideDelivery, DeliveryChange
+from scoring.tables import InvitationStatus
 
 log = logging.getLogger(__name__)
 
@@ -65,66 +63,56 @@ class StatusUpdate:
     is_call: bool
 
 
-@dataclass(frozen=True, slots=True)
-class StatusEffect:
-    ours: bool  # False: a SID we never sent (another app on the same number)
-    opted_out_invitation: str | None = None
-
-
 def _moves_forward(old: str | None, new: str) -> bool:
     return old is None or _RANK.get(new, 0) >= _RANK.get(old, 0)
 
 
-def apply_status(db: Database, update: StatusUpdate, now: datetime) -> StatusEffect:
-    """Record a delivery/call status; close the survey when it can no longer be answered.
+def decide(update: StatusUpdate) -> DecideDelivery:
+    """Twilio's rules for one callback, for SurveyService.record_delivery."""
 
-    Runs on the database thread, in one transaction of its own.
-    """
-    with db.session() as session, session.begin():
-        message = session.exec(
-            select(OutboundMessage).where(OutboundMessage.provider_message_id == update.sid)
-        ).first()
-        invitation = session.exec(
-            select(Invitation).where(Invitation.provider_message_id == update.sid).with_for_update()
-        ).first()
-        if message is None and invitation is None:
-            return StatusEffect(ours=False)
-        if message is not None and _moves_forward(message.status, update.status):
-            message.status = update.status[:16]
-            message.error_code = update.error_code or message.error_code
-            message.updated_at = now
-            session.add(message)
-        if invitation is None or not _moves_forward(invitation.delivery_status, update.status):
-            return StatusEffect(ours=True)
-        invitation.delivery_status = update.status[:16]
-        opted_out = _close_if_unreachable(invitation, update, now)
-        session.add(invitation)
-        return StatusEffect(True, invitation.public_id if opted_out else None)
+    def change(
+        message_status: str | None, delivery_status: str | None, invitation_status: str | None
+    ) -> DeliveryChange:
+        new = update.status[:16]
+        moved = message_status is not None and _moves_forward(message_status, update.status)
+        message = new if moved else None
+        if invitation_status is None or not _moves_forward(delivery_status, update.status):
+            return DeliveryChange(message_status=message, message_error=update.error_code)
+        closing = _close_if_unreachable(invitation_status, update)
+        return replace(
+            closing, message_status=message, message_error=update.error_code, delivery_status=new
+        )
+
+    return change
 
 
-def _close_if_unreachable(invitation: Invitation, update: StatusUpdate, now: datetime) -> bool:
-    """Close a survey nobody can answer any more; True when the carrier reports an opt-out."""
-    waiting = invitation.status == InvitationStatus.OPEN
+def _close_if_unreachable(invitation_status: str, update: StatusUpdate) -> DeliveryChange:
+    """How a survey nobody can answer any more closes; `opted_out`: the carrier says STOP."""
+    waiting = invitation_status == InvitationStatus.OPEN
     if update.is_call:
-        if update.status == "completed" and invitation.status == InvitationStatus.FOLLOW_UP:
+        if update.status == "completed" and invitation_status == InvitationStatus.FOLLOW_UP:
             # Hung up instead of leaving a comment: the score stands, the survey is done.
-            invitation.status, invitation.closed_at = InvitationStatus.COMPLETED, now
-        elif update.status == "completed" and waiting:
-            invitation.status, invitation.closed_at = InvitationStatus.UNANSWERED, now
-            invitation.status_reason = "caller hung up before answering"
-        elif update.status in NOT_ANSWERED and waiting:
-            invitation.status, invitation.closed_at = InvitationStatus.FAILED, now
-            invitation.status_reason = f"call {update.status}"
-        return False
+            return DeliveryChange(status=InvitationStatus.COMPLETED)
+        if update.status == "completed" and waiting:
+            return DeliveryChange(
+                status=InvitationStatus.UNANSWERED, status_reason="caller hung up before answering"
+            )
+        if update.status in NOT_ANSWERED and waiting:
+            return DeliveryChange(
+                status=InvitationStatus.FAILED, status_reason=f"call {update.status}"
+            )
+        return DeliveryChange()
     if update.status not in NOT_DELIVERED:
-        return False
+        return DeliveryChange()
     code = update.error_code
     if code is not None and code.isdigit() and int(code) in OPT_OUT_CODES:
-        return waiting  # the service's opt-out also closes the survey
+        return DeliveryChange(opted_out=waiting)  # the service's opt-out also closes the survey
     if waiting:
-        invitation.status, invitation.closed_at = InvitationStatus.FAILED, now
-        invitation.status_reason = f"message {update.status} (Twilio error {code or 'none'})"
-    return False
+        return DeliveryChange(
+            status=InvitationStatus.FAILED,
+            status_reason=f"message {update.status} (Twilio error {code or 'none'})",
+        )
+    return DeliveryChange()
 
 
 def status_update(request_params: dict[str, str]) -> StatusUpdate:
@@ -157,7 +145,7 @@ async def status_callback(request: Request) -> Response:
     hook = await verified_webhook(request, container.settings)
     update = status_update(hook.params)
     db = container.db
-    effect = await db.run(apply_status, db, update, datetime.now(UTC))
+    effect = await db.run(container.service.record_delivery, update.sid, decide(update))
     if effect.opted_out_invitation is not None:
         # Error 21610: the person sent STOP to our number. The service's opt-out closes every
         # open survey of theirs and blocks every channel, exactly as a failed send would.

@@ -15,7 +15,7 @@ from bots.worker import Worker
 from flows.ports import Outbound, SendError, SendResult
 from flows.service import Inbound, NewInvitation
 from scoring.scales import Channel
-from scoring.tables import Invitation, LateAnswer, OutboundMessage, Response, SendJob
+from scoring.tables import Invitation, LateAnswerRecord, OutboundMessage, Response, SendJob
 from tests.conftest import make_settings
 from tests.fakes import RecordingSender
 
@@ -256,7 +256,7 @@ def test_expired_survey_answer_is_kept_as_late_not_as_a_score(
     assert outcome.outcome == "late"
     assert "gesloten" in outcome.replies[0].text
     assert rows(queue_container, Response) == []
-    assert [late.raw_text for late in rows(queue_container, LateAnswer)] == ["5"]
+    assert [late.raw_text for late in rows(queue_container, LateAnswerRecord)] == ["5"]
 
 
 def test_opt_out_after_queueing_stops_the_send(queue_container: Container, clock: Clock) -> None:

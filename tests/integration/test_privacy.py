@@ -28,8 +28,8 @@ from scoring.tables import (
     InboundEvent,
     Invitation,
     InvitationStatus,
-    LateAnswer,
-    OptOut,
+    LateAnswerRecord,
+    OptOutRecord,
     Response,
     SendJob,
 )
@@ -91,7 +91,9 @@ def seed(
             if comment is not None:
                 session.add(Comment(response_id=response_id, text=comment, created_at=at))
             session.add(_case(response_id, value, at))
-        session.add(LateAnswer(invitation_id=invitation.id, raw_text="nog een 8", received_at=at))
+        session.add(
+            LateAnswerRecord(invitation_id=invitation.id, raw_text="nog een 8", received_at=at)
+        )
         session.add(_event(invitation.id, at))
         session.commit()
         return Seeded(contact.id, invitation.id, response_id)
@@ -177,7 +179,7 @@ def test_erase_keeps_the_score_but_removes_the_number_and_the_comment(
     )
     assert response.id == seeded.response_id
     assert rows(container, Comment) == []
-    assert rows(container, LateAnswer) == []
+    assert rows(container, LateAnswerRecord) == []
     assert [e.reply for e in rows(container, InboundEvent)] == [[]]
     assert [c.note for c in rows(container, AlertCase)] == [None]
     [invitation] = rows(container, Invitation)
@@ -206,10 +208,10 @@ def test_erase_keeps_the_opt_out(container: Container) -> None:
     seed(container, Channel.SMS, PHONE)
     pseudonym = container.service.store.pseudonymise(Channel.SMS, PHONE)
     with Session(container.db.engine) as session:
-        session.add(OptOut(pseudonym=pseudonym, channel=Channel.SMS, opted_out_at=NOW))
+        session.add(OptOutRecord(pseudonym=pseudonym, channel=Channel.SMS, opted_out_at=NOW))
         session.commit()
     erase(container, PHONE)
-    assert [o.pseudonym for o in rows(container, OptOut)] == [pseudonym]
+    assert [o.pseudonym for o in rows(container, OptOutRecord)] == [pseudonym]
 
 
 def test_erase_of_an_unknown_address_returns_none(container: Container) -> None:
@@ -268,7 +270,7 @@ def test_retention_purges_only_data_older_than_the_cutoff(container: Container) 
     assert counts.contacts == 1
     assert {c.address for c in rows(container, Contact)} == {None, OTHER}
     assert [c.text for c in rows(container, Comment)] == ["recent"]
-    assert len(rows(container, LateAnswer)) == 1
+    assert len(rows(container, LateAnswerRecord)) == 1
     assert sorted(r.raw_text for r in rows(container, Response)) == ["4, bel me terug", ERASED]
     assert len(rows(container, Response)) == 2
     assert purge_expired_personal_data(container.db.engine, NOW, 365).total == 0

@@ -21,8 +21,8 @@ from scoring.tables import (
     Contact,
     InboundEvent,
     Invitation,
-    LateAnswer,
-    OptOut,
+    LateAnswerRecord,
+    OptOutRecord,
     Response,
 )
 from tests.fakes import RecordingSender
@@ -137,7 +137,7 @@ def test_stop_closes_surveys_on_every_channel_and_blocks_new_ones(container: Con
     open_invitation(container)
     assert sms(container.service, "STOP") == ["opted_out"]
     assert container.service.get_invitation(whatsapp.public_id).status == "opted_out"
-    assert len(rows(container, OptOut)) == 1
+    assert len(rows(container, OptOutRecord)) == 1
     later = open_invitation(container, interaction_id="later")
     assert later.status == "opted_out"
     assert container.senders["sms"].sent[-1].invitation_id != later.public_id  # type: ignore[attr-defined]
@@ -148,7 +148,7 @@ def test_start_reverses_an_opt_out(container: Container) -> None:
     open_invitation(container)
     sms(container.service, "stop")
     assert sms(container.service, "AANMELDEN") == ["opted_in"]
-    assert rows(container, OptOut) == []
+    assert rows(container, OptOutRecord) == []
     assert open_invitation(container, interaction_id="again").status == "open"
 
 
@@ -306,7 +306,7 @@ def test_a_tapped_choice_naming_someone_elses_survey_touches_nothing_of_ours(
         ["closed"],
     )
     assert rows(container, Response) == []
-    assert rows(container, LateAnswer) == []
+    assert rows(container, LateAnswerRecord) == []
     assert {i.status for i in rows(container, Invitation)} == {"open"}
 
 
@@ -328,7 +328,7 @@ def test_an_inbound_transaction_that_fails_half_way_leaves_nothing_behind(
         }
 
     def fails_half_way() -> None:
-        with store.core_transaction() as tx:
+        with store.answers() as tx:
             tx.record_event(event("1"))
             raise RuntimeError("half way")
 
@@ -336,6 +336,6 @@ def test_an_inbound_transaction_that_fails_half_way_leaves_nothing_behind(
         fails_half_way()
     assert rows(container, InboundEvent) == []
 
-    with store.core_transaction() as tx:  # the pooled connection is clean for the next one
+    with store.answers() as tx:  # the pooled connection is clean for the next one
         tx.record_event(event("2"))
     assert [e.event_key for e in rows(container, InboundEvent)] == ["2"]

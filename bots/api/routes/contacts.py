@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel
 
 from bots.api.deps import FORBIDDEN, UNAUTHORIZED, AdminDep, ContainerDep, not_found
-from scoring.privacy import erase_address, format_counts
+from scoring.privacy import format_counts
 
 log = logging.getLogger(__name__)
 router = APIRouter(
@@ -49,15 +49,7 @@ async def erase_contact(
     A phone number covers SMS, WhatsApp and voice. Scores stay (without their raw text) and so
     does an opt-out. 404 when no contact has this address.
     """
-    service = container.service
-    counts = await container.db.run(
-        erase_address,
-        container.db.engine,
-        service.store.pseudonymise,
-        address,
-        service.clock(),
-        channel,
-    )
+    counts = await container.db.run(container.service.erase_person, address, channel)
     if counts is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no contact with this address")
     # An audit line without the address: that erasure happened, not whom it concerned.

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from bots.container import Container
-from scoring.tables import Contact, InboundEvent, LateAnswer, Response
+from scoring.tables import Contact, InboundEvent, LateAnswerRecord, Response
 from tests.e2e.telegram.conftest import WEBHOOK_SECRET, Customer, invite, rows
 from tests.e2e.telegram.fake_bot_api import FakeBotApi, customer, private_chat
 
@@ -89,7 +89,7 @@ async def test_an_absurd_update_is_answered_200_logged_once_and_stored_nowhere(
     assert "update ignored" in warnings[0].getMessage()
     assert rows(container, InboundEvent) == []
     assert rows(container, Response) == []
-    assert rows(container, LateAnswer) == []
+    assert rows(container, LateAnswerRecord) == []
     assert len(rows(container, Contact)) == 1  # the invited chat only
     await Customer(webhook, client, CHAT).types("9")
     assert [r.value for r in rows(container, Response)] == [9]

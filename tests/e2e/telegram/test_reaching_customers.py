@@ -11,7 +11,7 @@ import pytest
 from bots.app import create_app
 from bots.container import Container
 from bots.settings import Settings
-from scoring.tables import InboundEvent, Invitation, OptOut, Response
+from scoring.tables import InboundEvent, Invitation, OptOutRecord, Response
 from tests.conftest import make_settings
 from tests.e2e.telegram.conftest import Customer, invite, rows
 from tests.e2e.telegram.fake_bot_api import BOT_USER, FakeBotApi, flood
@@ -85,7 +85,7 @@ async def test_a_blocked_bot_records_an_opt_out(
 
     assert invitation["status"] == "opted_out"
     assert webhook.sent("sendMessage", 9009) == []
-    assert len(rows(container, OptOut)) == 1
+    assert len(rows(container, OptOutRecord)) == 1
     again = await invite(client, address="9009", flow="csat", interaction_id="next-week")
     assert again["status"] == "opted_out"
     assert len(webhook.attempts("sendMessage")) == 1  # the second was never tried

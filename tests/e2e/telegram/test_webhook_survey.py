@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from bots.container import Container
-from scoring.tables import Comment, InboundEvent, Invitation, OptOut, Response
+from scoring.tables import Comment, InboundEvent, Invitation, OptOutRecord, Response
 from tests.e2e.telegram.conftest import Customer, invite, rows
 from tests.e2e.telegram.fake_bot_api import (
     Call,
@@ -188,7 +188,7 @@ async def test_stop_command_opts_out_and_closes_the_survey(
     await kim.types("/stop")
 
     assert kim.texts()[-1].startswith("Je bent afgemeld")
-    assert len(rows(container, OptOut)) == 1
+    assert len(rows(container, OptOutRecord)) == 1
     later = await invite(client, address="6006", flow="csat", interaction_id="later")
     assert later["status"] == "opted_out"
     assert len(kim.messages()) == 2
@@ -245,7 +245,7 @@ async def test_start_button_after_stop_opts_the_chat_back_in(
     await kim.types("/start")
 
     assert kim.texts()[-1].startswith("Je bent weer aangemeld")
-    assert rows(container, OptOut) == []
+    assert rows(container, OptOutRecord) == []
     later = await invite(client, address="6106", flow="csat", locale="nl")
     assert later["status"] == "open"
 

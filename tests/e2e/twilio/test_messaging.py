@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from bots.container import Container
-from scoring.tables import Comment, InboundEvent, Invitation, OptOut, OutboundMessage, Response
+from scoring.tables import (
+    Comment,
+    InboundEvent,
+    Invitation,
+    OptOutRecord,
+    OutboundMessage,
+    Response,
+)
 from tests.e2e.twilio.conftest import (
     ACCOUNT_SID,
     CUSTOMER,
@@ -112,7 +119,7 @@ def test_stop_opts_out_on_every_channel_and_start_reverses_it(
 
     [stopped] = twilio.sms_replies("STOP")
     assert stopped.startswith("Je bent afgemeld")
-    assert len(rows(container, OptOut)) == 1
+    assert len(rows(container, OptOutRecord)) == 1
     [closed] = rows(container, Invitation)
     assert closed.status == "opted_out"
 
@@ -122,7 +129,7 @@ def test_stop_opts_out_on_every_channel_and_start_reverses_it(
 
     [started] = twilio.sms_replies("AANMELDEN")
     assert started.startswith("Je bent weer aangemeld")
-    assert rows(container, OptOut) == []
+    assert rows(container, OptOutRecord) == []
     again = create_invitation(
         twilio, channel="sms", address=CUSTOMER, flow="csat", interaction_id="next"
     )
@@ -136,7 +143,7 @@ def test_twilio_advanced_opt_out_is_recorded_but_not_answered_twice(
     """When Twilio already answered STOP itself (OptOutType), we record it and stay quiet."""
     create_invitation(twilio, channel="sms", address=CUSTOMER, flow="csat")
     assert twilio.sms_replies("STOP", OptOutType="STOP") == []
-    assert len(rows(container, OptOut)) == 1
+    assert len(rows(container, OptOutRecord)) == 1
 
 
 def test_retried_message_sid_is_stored_once_and_gets_the_same_reply(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 from bots.container import Container
-from scoring.tables import Invitation, OptOut, OutboundMessage, Response
+from scoring.tables import Invitation, OptOutRecord, OutboundMessage, Response
 from tests.e2e.twilio.conftest import (
     ACCOUNT_SID,
     CUSTOMER,
@@ -48,7 +48,7 @@ def test_opted_out_error_21610_puts_the_person_on_the_opt_out_list(
     assert invitation["status"] == "opted_out"
     assert invitation["delivery_status"] == "failed"
     assert CUSTOMER not in (invitation["status_reason"] or "")  # no numbers in stored reasons
-    assert len(rows(container, OptOut)) == 1
+    assert len(rows(container, OptOutRecord)) == 1
     [failed] = rows(container, OutboundMessage)
     assert (failed.status, failed.error_code) == ("failed", "21610")
     blocked = create_invitation(twilio, channel="whatsapp", address=CUSTOMER, flow="csat")
@@ -66,7 +66,7 @@ def test_a_refused_send_fails_the_invitation_with_the_twilio_code(
 
     assert invitation["status"] == "failed"
     assert "<number>" in invitation["status_reason"]
-    assert rows(container, OptOut) == []
+    assert rows(container, OptOutRecord) == []
     [failed] = rows(container, OutboundMessage)
     assert failed.error_code == "21211"
 

@@ -1,0 +1,111 @@
+"""Every hand-written statement of the hot path matches the SQLModel tables, on both databases."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import SQLModel
+
+import scoring.cases  # noqa: F401  (registers the alert tables the statements write)
+from scoring.db import make_engine
+from scoring.raw_sql import NAMED_PARAM, STATEMENTS, Codec, dialect_sql, update_invitation_sql
+from scoring.tables import InvitationStatus
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+TABLES = SQLModel.metadata.tables
+# The invitation columns the service changes on the hot path (SurveyService._apply).
+HOT_INVITATION_COLUMNS = ("answered_at", "closed_at", "status", "status_reason")
+ALL_SQL = {
+    **STATEMENTS,
+    "update_invitation": update_invitation_sql(HOT_INVITATION_COLUMNS),
+}
+_INSERT = re.compile(r"INSERT INTO (\w+) \(([^)]*)\)")
+_UPDATE = re.compile(r"UPDATE (\w+) SET (.+?) WHERE")
+# Parameter values of the right type: PostgreSQL infers a parameter's type from its use.
+SAMPLE = {"now": NOW, "due": NOW, "received_at": NOW, "answered_at": NOW, "closed_at": NOW}
+SAMPLE |= {"iid": 1, "invitation_id": 1, "case_id": 1, "reprompts": 0, "value": 7}
+SAMPLE |= {"scale_min": 0, "scale_max": 10, "on": True, "off": False, "lower_is_better": False}
+SAMPLE |= {"is_test": False, "reply": [{"kind": "thanks"}]}
+
+
+def required_columns(table: sa.Table) -> set[str]:
+    """Columns an INSERT must name: NOT NULL, no default, not an autoincrement key."""
+    return {
+        c.name
+        for c in table.columns
+        if not c.nullable
+        and c.default is None
+        and c.server_default is None
+        and not (
+            c.primary_key and c.autoincrement in (True, "auto") and len(table.primary_key) == 1
+        )
+    }
+
+
+@pytest.mark.parametrize("name", sorted(ALL_SQL))
+def test_each_insert_and_update_names_real_columns_and_every_required_one(name: str) -> None:
+    """An INSERT names only columns of its table and all the NOT NULL ones; an UPDATE too."""
+    sql = ALL_SQL[name]
+    for table_name, columns in _INSERT.findall(sql):
+        table = TABLES[table_name]
+        named = {c.strip() for c in columns.split(",")}
+        assert named <= set(table.columns.keys()), named - set(table.columns.keys())
+        assert required_columns(table) <= named, required_columns(table) - named
+    for table_name, assignments in _UPDATE.findall(sql):
+        named = {a.split("=")[0].strip() for a in assignments.split(",")}
+        assert named <= set(TABLES[table_name].columns.keys())
+
+
+def test_hand_written_status_literals_are_invitation_statuses() -> None:
+    """A status written into SQL text is one of the enum's values, never a typo."""
+    quoted = {m for sql in ALL_SQL.values() for m in re.findall(r"'([a-z_]+)'", sql)}
+    assert quoted
+    assert quoted <= {s.value for s in InvitationStatus}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def schema(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """SQLite made from the SQLModel metadata itself; PostgreSQL as the migrations made it."""
+    if request.param == "sqlite":
+        engine = make_engine("sqlite://")
+        SQLModel.metadata.create_all(engine)
+    else:
+        engine = make_engine(request.getfixturevalue("postgres_url"))
+    yield engine
+    engine.dispose()
+
+
+def explain(conn: Connection, sql: str) -> None:
+    postgres = conn.dialect.name == "postgresql"
+    codec = Codec.of(conn.dialect)
+    params = {}
+    for name in NAMED_PARAM.findall(dialect_sql(sql, postgres=False)):
+        value = SAMPLE.get(name, "x")
+        if isinstance(value, datetime):
+            value = codec.timestamp_in(value)
+        elif isinstance(value, list):
+            value = codec.json_in(value)
+        params[name] = value
+    cursor = conn.connection.cursor()
+    cursor.execute("EXPLAIN " + dialect_sql(sql, postgres), params)
+
+
+@pytest.mark.parametrize("name", sorted(ALL_SQL))
+def test_each_statement_is_accepted_by_the_database(schema: Engine, name: str) -> None:
+    """The database itself resolves every table and column a statement names (EXPLAIN)."""
+    with schema.connect() as conn:
+        explain(conn, ALL_SQL[name])
+        conn.rollback()
+
+
+def test_a_statement_naming_a_missing_column_is_caught(schema: Engine) -> None:
+    """The check above is not vacuous: a column the tables lack is refused."""
+    with schema.connect() as conn:
+        with pytest.raises(conn.dialect.loaded_dbapi.Error):
+            explain(conn, "UPDATE invitation SET nonexistent = :iid WHERE id = :iid")
+        conn.rollback()
