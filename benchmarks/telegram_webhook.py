@@ -119,7 +119,7 @@ def prepare_surveys(database: Path, count: int) -> list[Survey]:
     from bots.settings import Settings  # noqa: PLC0415
     from flows.ports import SendResult  # noqa: PLC0415
     from flows.service import NewInvitation  # noqa: PLC0415
-    from scoring.scales import Channel  # noqa: PLC0415
+    from scoring.channels import Channel  # noqa: PLC0415
 
     settings = Settings(
         _env_file=None,

@@ -29,15 +29,14 @@ from flows.render import Expects, Renderer, Reply, ReplyKind
 from flows.text import clean_text
 from flows.waiting import QueuedSend, Waiting, explain
 from scoring.cases import note_comment, open_case_if_alerting
+from scoring.channels import CHANNELS, Channel
 from scoring.normalise import Answer, is_help, is_optin, is_optout, normalise
 from scoring.queue import enqueue, invite_jobs
-from scoring.scales import LOCALES, Channel
+from scoring.scales import LOCALES
 from scoring.storage import DuplicateEvent, SqlSurveyStore, SurveyRow, SurveyTransaction
 from scoring.tables import Contact, Invitation, InvitationStatus
 
 log = logging.getLogger(__name__)
-
-MESSAGING = frozenset({Channel.SMS, Channel.WHATSAPP, Channel.TELEGRAM})
 
 
 class UnknownFlow(LookupError):
@@ -226,7 +225,9 @@ class SurveyService:
             queue=new.queue,
             journey_stage=new.journey_stage,
             tags=list(new.tags),
-            deep_link_token=secrets.token_urlsafe(24) if new.channel is Channel.TELEGRAM else None,
+            deep_link_token=secrets.token_urlsafe(24)
+            if CHANNELS.get(new.channel).deep_link
+            else None,
             created_at=now,
             is_test=new.test,
         )
@@ -328,7 +329,7 @@ class SurveyService:
             invitation.provider_message_id = result.provider_message_id
             invitation.delivery_status = result.status
             assert invitation.id is not None  # noqa: S101
-            if Channel(invitation.channel) in MESSAGING:
+            if CHANNELS.get(invitation.channel).messaging:
                 invitation.expires_at = now + flow.expiry.messaging
                 policy = self.policy.for_flow(flow)
                 if policy.reminder_after is not None and result.status != "live":

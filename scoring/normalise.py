@@ -32,10 +32,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from scoring.answer_tokens import clean, has_fraction_char, tokenise
+from scoring.channels import CHANNELS, Channel
 from scoring.keywords import is_help, is_optin, is_optout
 from scoring.label_match import label_index, match_labels, take_emoji
 from scoring.number_words import NumberProblem, find_numbers
-from scoring.scales import Channel, Scale
+from scoring.scales import Scale
 from scoring.star_runs import StarProblem, take_stars
 
 __all__ = [
@@ -132,7 +133,7 @@ def _normalise(text: object, scale: Scale, locale: str, channel: str) -> Outcome
         return Invalid("empty answer")
     if _STRIKETHROUGH.search(cleaned):
         return Invalid("strikethrough text")
-    if channel == Channel.VOICE and "*" in cleaned:
+    if "*" in cleaned and CHANNELS.is_voice(channel):
         return Invalid("the * key is not an answer")
 
     index = label_index(scale, locale)

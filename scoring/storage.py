@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,8 +21,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from scoring.channels import CHANNELS
 from scoring.raw_sql import RawSql, update_invitation_sql
-from scoring.scales import Channel
 from scoring.tables import (
     OPEN_STATUSES,
     Contact,
@@ -32,16 +31,12 @@ from scoring.tables import (
     OutboundMessage,
 )
 
-PHONE_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP, Channel.VOICE})
-_NOT_DIGITS = re.compile(r"[^\d+]")
 _OPEN = [InvitationStatus.OPEN.value, InvitationStatus.FOLLOW_UP.value]
 
 
 def identity(channel: str, address: str) -> str:
     """Who this address is, across channels: every phone channel shares the E.164 number."""
-    if channel in PHONE_CHANNELS:
-        return "tel:" + _NOT_DIGITS.sub("", address.removeprefix("whatsapp:"))
-    return f"{channel}:{address.strip()}"
+    return CHANNELS.get(channel).address.identity(channel, address)
 
 
 class Pseudonymiser:

@@ -13,7 +13,7 @@ from rich.progress import Progress
 
 from bots.api.routes.invitations import InvitationIn
 from flows.service import NewInvitation, SurveyService, UnknownFlow
-from scoring.scales import Channel
+from scoring.channels import CHANNELS
 
 COLUMNS = (
     "address",
@@ -40,7 +40,7 @@ class RowError:
 
 
 def read_rows(
-    path: Path, *, flow: str | None, channel: Channel | None, locale: str | None
+    path: Path, *, flow: str | None, channel: str | None, locale: str | None
 ) -> tuple[list[NewInvitation], list[RowError]]:
     """Validate every row first; the defaults from the command line fill empty cells."""
     invitations: list[NewInvitation] = []
@@ -56,7 +56,7 @@ def read_rows(
             line = reader.line_num
             cells = {k: (v or "").strip() for k, v in row.items() if k in COLUMNS}
             data: dict[str, object] = {k: v for k, v in cells.items() if v}
-            data.setdefault("channel", channel.value if channel else "sms")
+            data.setdefault("channel", channel or "sms")
             if flow and "flow" not in data:
                 data["flow"] = flow
             if locale and "locale" not in data:
@@ -98,13 +98,15 @@ def invite_command(
         Path, typer.Option("--csv", help="CSV with an 'address' column", exists=True)
     ],
     flow: Annotated[str | None, typer.Option(help="flow for rows that name none")] = None,
-    channel: Annotated[Channel | None, typer.Option(help="channel for rows that name none")] = None,
+    channel: Annotated[str | None, typer.Option(help="channel for rows that name none")] = None,
     locale: Annotated[str | None, typer.Option(help="nl or en, for rows that name none")] = None,
 ) -> None:
     """Invite contacts from a CSV: every row is checked first, and nothing is half-imported."""
     from bots.cli.main import fail, settings_or_exit  # noqa: PLC0415
     from bots.container import build  # noqa: PLC0415
 
+    if channel is not None and channel not in CHANNELS.sendable():
+        fail(f"--channel must be one of {', '.join(CHANNELS.sendable())}")
     settings = settings_or_exit()
     rows, errors = read_rows(csv_path, flow=flow, channel=channel, locale=locale)
     if errors:

@@ -16,7 +16,7 @@ from bots.telegram.keyboards import ButtonPress, already_answered
 from flows.models import Flow
 from flows.render import Reply, ReplyKind
 from flows.service import BAD_CHOICE, STALE_CHOICE, Inbound, Outcome, SurveyService
-from scoring.scales import Channel
+from scoring.channels import Channel
 from scoring.storage import DuplicateEvent, SurveyTransaction
 from scoring.tables import Contact, Invitation, InvitationStatus
 

@@ -24,7 +24,7 @@ from flows.models import Flow
 from flows.render import Expects, Reply
 from flows.service import Inbound, UnknownFlow
 from flows.text import clean_text
-from scoring.scales import Channel
+from scoring.channels import Channel
 
 log = logging.getLogger(__name__)
 

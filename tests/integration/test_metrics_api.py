@@ -25,7 +25,7 @@ from bots.settings import Settings
 from flows.service import Inbound, NewInvitation
 from scoring import metrics
 from scoring.cases import AlertCase, AlertDelivery, AlertEvent
-from scoring.scales import Channel
+from scoring.channels import Channel
 from tests.conftest import (
     ADMIN_TOKEN,
     VIEWER_TOKEN,

@@ -13,6 +13,7 @@ from sqlmodel import Session, SQLModel, select
 from bots.container import Container
 from scoring import metrics
 from scoring.cases import AlertCase
+from scoring.channels import Channel
 from scoring.privacy import (
     ERASED,
     erase_address,
@@ -20,7 +21,6 @@ from scoring.privacy import (
     mask_numbers,
     purge_expired_personal_data,
 )
-from scoring.scales import Channel
 from scoring.tables import (
     Comment,
     Contact,

@@ -22,10 +22,10 @@ from bots.dispatch import deliver
 from flows.service import Inbound, NewInvitation
 from scoring import metrics
 from scoring.cases import AlertCase, AlertEvent
+from scoring.channels import Channel
 from scoring.db import make_engine
 from scoring.metrics import Filters, Rehearsals
 from scoring.migrate import upgrade
-from scoring.scales import Channel
 from scoring.tables import Invitation, Response
 from tests.conftest import (
     ADMIN_TOKEN,

@@ -14,7 +14,7 @@ from bots.settings import Settings
 from flows.ports import SendError
 from flows.render import ReplyKind
 from flows.service import Inbound, NewInvitation, SurveyService
-from scoring.scales import Channel
+from scoring.channels import Channel
 from scoring.tables import (
     Comment,
     Contact,

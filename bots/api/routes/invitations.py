@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated, Self
 
@@ -24,14 +23,10 @@ from bots.container import Container
 from bots.telegram.deeplink import deep_link_for
 from flows.service import NewInvitation, NotFound, UnknownFlow
 from flows.waiting import WaitReason
-from scoring.scales import Channel
+from scoring.channels import CHANNELS, Channel
 from scoring.tables import Invitation, InvitationStatus
 
 router = APIRouter(prefix="/api/v1/invitations", tags=["invitations"], responses=UNAUTHORIZED)
-
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-_CHAT_ID = re.compile(r"^-?\d{1,20}$")
-SENDABLE = (Channel.SMS, Channel.WHATSAPP, Channel.VOICE, Channel.TELEGRAM)
 
 
 class InvitationIn(BaseModel):
@@ -71,14 +66,14 @@ class InvitationIn(BaseModel):
 
     @model_validator(mode="after")
     def _address_fits_channel(self) -> Self:
-        if self.channel not in SENDABLE:
-            raise ValueError(f"channel must be one of {', '.join(c.value for c in SENDABLE)}")
+        spec = CHANNELS.find(self.channel)
+        if spec is None or not spec.sendable:
+            raise ValueError(f"channel must be one of {', '.join(CHANNELS.sendable())}")
+        self.channel = spec.name
         address = (self.address or "").removeprefix("whatsapp:").strip()
-        if self.channel is Channel.TELEGRAM:
-            if address and not _CHAT_ID.fullmatch(address):
-                raise ValueError("a Telegram address is a numeric chat id")
-        elif not _E164.fullmatch(address):
-            raise ValueError("address must be a phone number in E.164 form, e.g. +31612345678")
+        # No address on a deep-link channel: the customer opens a link instead.
+        if (address or not spec.deep_link) and not spec.address.fits(address):
+            raise ValueError(spec.address.error)
         self.address = address or None
         return self
 
