@@ -12,7 +12,8 @@ from datetime import datetime
 from sqlmodel import select
 
 from bots.telegram.actions import ButtonsFor
-from bots.telegram.keyboards import ButtonPress, already_answered
+from bots.telegram.keyboards import already_answered
+from flows.buttons import ButtonPress
 from flows.models import Flow
 from flows.render import Reply, ReplyKind
 from flows.service import BAD_CHOICE, STALE_CHOICE, Inbound, Outcome, SurveyService
