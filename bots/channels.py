@@ -7,9 +7,12 @@ returning its sender under the spec's name. The core derives everything else fro
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bots.console import CONSOLE
 from bots.telegram.channel import TELEGRAM
 from bots.twilio.channels import SMS, VOICE, WHATSAPP
+from flows.ports import Sender
 from scoring.channels import CHANNELS, ChannelRegistry, ChannelSpec
 
 # In the order error messages list them.
@@ -21,3 +24,10 @@ def register_channels(registry: ChannelRegistry = CHANNELS) -> ChannelRegistry:
     for spec in BUILT_IN:
         registry.register(spec)
     return registry
+
+
+def registered(senders: Mapping[str, Sender]) -> Mapping[str, Sender]:
+    """A plug-in's senders, each under a registered channel's name; else fail at start-up."""
+    for name in senders:
+        CHANNELS.get(name)
+    return senders

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bots.channels import BUILT_IN, register_channels
+from bots.channels import BUILT_IN, register_channels, registered
 from scoring.channels import (
     CHANNELS,
     E164_PHONE,
@@ -20,6 +20,7 @@ from scoring.channels import (
     UnknownChannel,
 )
 from scoring.storage import identity
+from tests.fakes import RecordingSender
 
 PIGEON = ChannelSpec(Channel("pigeon"), E164_PHONE, messaging=True, buttons=3)
 BOARD = ChannelSpec(
@@ -80,6 +81,14 @@ def test_a_name_registered_twice_must_describe_the_same_channel() -> None:
     assert [s.name for s in registry] == [s.name for s in BUILT_IN]
     with pytest.raises(ValueError, match="'sms' is already registered"):
         registry.register(ChannelSpec(Channel.SMS, TELEGRAM_CHAT))
+
+
+def test_a_sender_must_belong_to_a_registered_channel() -> None:
+    """A plug-in that sends on a channel nobody described stops the app from starting."""
+    sender = RecordingSender()
+    assert registered({"sms": sender}) == {"sms": sender}
+    with pytest.raises(UnknownChannel, match="'fax'"):
+        registered({"fax": sender})
 
 
 def test_registered_names_are_the_channel_constants() -> None:
