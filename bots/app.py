@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from bots.admin.routes import router as admin_router
 from bots.alerts import alerts_plugin
+from bots.api.docs import install_docs
 from bots.api.routes import (
     cases,
     contacts,
@@ -63,7 +64,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         summary="One closed question after every customer-service contact.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs, from local assets
+        redoc_url=None,
     )
+    install_docs(app)
     app.state.container = container
     app.add_middleware(WebhookSafetyNet)
     app.add_middleware(BodyLimit)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -122,6 +123,24 @@ class Settings(BaseSettings):
     telegram_api_base_url: str | None = Field(
         default=None, validation_alias=_env("TELEGRAM_API_BASE_URL")
     )
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_is_supported(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url  # noqa: PLC0415
+        from sqlalchemy.exc import ArgumentError  # noqa: PLC0415
+
+        from scoring.db import normalise_url  # noqa: PLC0415
+
+        try:
+            backend = make_url(normalise_url(value)).get_backend_name()
+        except ArgumentError:
+            backend = ""
+        if backend not in {"sqlite", "postgresql"}:
+            raise ValueError(
+                "must be sqlite:///path/to/file.db or postgresql://user@host:5432/database"
+            )
+        return value
 
     @field_validator("send_window")
     @classmethod
@@ -248,18 +267,43 @@ def _is_placeholder(value: SecretStr | None) -> bool:
     return value is None or value.get_secret_value().strip().lower() in PLACEHOLDERS
 
 
+def env_name(field: str) -> str:
+    """The environment variable that sets a settings field."""
+    if field.isupper():  # already the variable's name (an alias)
+        return field
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info is not None else None
+    if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
+        return alias.choices[0]
+    return f"SURVEYBOT_{field.upper()}"
+
+
+_SETTINGS_SOURCE_FIELD = re.compile(r'error parsing value for field "(\w+)"')
+JSON_EXAMPLES = {"journey_flows": '{"purchase": "nps", "complaint": "ces"}'}
+
+
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment; a clear ConfigError instead of a traceback."""
     from pydantic import ValidationError  # noqa: PLC0415
+    from pydantic_settings import SettingsError  # noqa: PLC0415
 
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except SettingsError as exc:
+        # A JSON-valued setting (a dict) that does not parse, before any validation.
+        match = _SETTINGS_SOURCE_FIELD.search(str(exc))
+        field = match.group(1) if match else "settings"
+        example = JSON_EXAMPLES.get(field, "{}")
+        raise ConfigError(f"{env_name(field)} is not valid JSON; write it like {example}") from None
     except ValidationError as exc:
         lines = []
-        for error in exc.errors(include_url=False):
-            where = ".".join(str(p) for p in error["loc"])
-            if where:
-                lines.append(f"{where}: {error['msg']}")
+        for e in exc.errors(include_url=False):
+            message = e["msg"].removeprefix("Value error, ")
+            if e["loc"]:
+                where = env_name(str(e["loc"][0])) + "".join(f"[{p!r}]" for p in e["loc"][1:])
+                lines.append(f"{where}: {message}")
             else:  # the production checks: one problem a line, without pydantic's prefix
-                lines.extend(error["msg"].removeprefix("Value error, ").split("; "))
+                lines.extend(message.split("; "))
+        if len(lines) == 1:
+            raise ConfigError(f"invalid configuration: {lines[0]}") from None
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None

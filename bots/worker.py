@@ -32,6 +32,10 @@ HOUSEKEEPING_EVERY = timedelta(minutes=1)
 RETENTION_EVERY = timedelta(hours=24)
 # A job sent within this much of its due time goes now rather than being rescheduled.
 WINDOW_SLACK = timedelta(seconds=30)
+# What became of a claimed job. "failed": the send was refused for good and recorded;
+# "gave up": out of attempts (also counted as failed in the batch line).
+OUTCOMES = ("sent", "failed", "retried", "deferred", "skipped")
+DONE = frozenset({"sent", "failed", "skipped"})
 
 
 def worker_name() -> str:
@@ -80,13 +84,24 @@ class Worker:
         )
         if jobs:
             outcomes = await asyncio.gather(*(self._process(job) for job in jobs))
-            done = [job.id for job, sent in zip(jobs, outcomes, strict=True) if sent]
+            done = [job.id for job, outcome in zip(jobs, outcomes, strict=True) if outcome in DONE]
             if done:
                 # One commit for the whole batch: on PostgreSQL every commit waits for the disk.
                 await self.container.db.run(
                     queue.finish_many, self._engine, done, self.container.service.clock()
                 )
+            if job_id is None:  # the API's send of one new invitation is not a batch
+                self._log_batch(outcomes)
         return len(jobs)
+
+    def _log_batch(self, outcomes: list[str]) -> None:
+        counts = {name: outcomes.count(name) for name in OUTCOMES}
+        counts["failed"] += outcomes.count("gave up")
+        log.info(
+            "send batch: %d sent, %d failed, %d retried, %d deferred, %d skipped",
+            *counts.values(),
+            extra={"worker": self.name, **counts},
+        )
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         log.info("send worker %s started", self.name)
@@ -118,8 +133,8 @@ class Worker:
             )
             log.info("retention (%d days): %s", days, purged)
 
-    async def _process(self, job: ClaimedJob) -> bool:
-        """Send one job; True when it is done. A failure puts it back with a backoff.
+    async def _process(self, job: ClaimedJob) -> str:
+        """Send one job; its outcome (one of OUTCOMES). A failure puts it back with a backoff.
 
         A done job whose worker dies before `finish_many` commits is claimed again after its
         lease, finds its invitation no longer pending, and is finished then: nothing is resent.
@@ -133,36 +148,36 @@ class Worker:
                 await db.run(
                     queue.reschedule, self._engine, job.id, due, now, "quiet hours", refund=True
                 )
-                return False
+                return "deferred"
             if job.kind == "reminder":
-                await remind(self.container, job.public_id)
-            elif job.invitation_status == InvitationStatus.PENDING and not (
+                return "sent" if await remind(self.container, job.public_id) else "skipped"
+            if job.invitation_status == InvitationStatus.PENDING and not (
                 job.interrupted and await self._already_sent(job)
             ):
-                await deliver(self.container, job.public_id, retry=True)
+                invitation = await deliver(self.container, job.public_id, retry=True)
+                return "sent" if invitation.status == InvitationStatus.OPEN else "failed"
         except RetryLater as exc:
-            await self._retry_or_fail(job, str(exc), exc)
-            return False
+            return await self._retry_or_fail(job, str(exc), exc)
         except Exception as exc:
             log.exception("job %d (%s) failed unexpectedly", job.id, job.kind)
-            await self._retry_or_fail(job, f"internal error: {type(exc).__name__}", None)
-            return False
-        return True
+            return await self._retry_or_fail(job, f"internal error: {type(exc).__name__}", None)
+        return "skipped"
 
-    async def _retry_or_fail(self, job: ClaimedJob, reason: str, exc: RetryLater | None) -> None:
+    async def _retry_or_fail(self, job: ClaimedJob, reason: str, exc: RetryLater | None) -> str:
         service, db = self.container.service, self.container.db
         now = service.clock()
         policy = service.policy.for_flow(service.flow(job.flow_id))
         if job.attempts < policy.attempts:
             retry_at = policy.retry_time(now, job.attempts)
             await db.run(queue.reschedule, self._engine, job.id, retry_at, now, reason[:255])
-            return
+            return "retried"
         log.warning("job %d gave up after %d attempts: %s", job.id, job.attempts, reason)
         if job.kind == "invite":
             # Close the invitation too: a pending one would block this person's next survey.
             error = exc.error if exc is not None else SendError(reason, permanent=True)
             await db.run(service.mark_failed, job.public_id, error)
         await db.run(queue.finish, self._engine, job.id, JobStatus.FAILED, now, reason[:255])
+        return "gave up"
 
     async def _already_sent(self, job: ClaimedJob) -> bool:
         """After a crashed worker: ask the provider whether the question went out after all."""

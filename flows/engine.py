@@ -34,6 +34,7 @@ class ScoreRecorded:
     value: int
     raw_text: str
     normaliser_version: str
+    decision: str = ""  # why the normaliser read raw_text as value
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +132,7 @@ class Conversation:
         if state.step is Step.FOLLOW_UP:
             return self._comment(state, text)
         if isinstance(outcome, Answer):
-            return self._score(state, outcome.value, text)
+            return self._score(state, outcome, text)
         return self._not_understood(state, outcome)
 
     def silence(self, state: State) -> Turn:
@@ -142,8 +143,9 @@ class Conversation:
             return Turn(state)
         return self._not_understood(state, Invalid("no answer"))
 
-    def _score(self, state: State, value: int, text: str) -> Turn:
-        event = ScoreRecorded(value, text[:500], NORMALISER_VERSION)
+    def _score(self, state: State, answer: Answer, text: str) -> Turn:
+        value = answer.value
+        event = ScoreRecorded(value, text[:500], NORMALISER_VERSION, answer.reason)
         follow_up = self.flow.follow_up
         if follow_up is not None and follow_up.applies_to(value):
             return Turn(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from flows.models import Flow
+from flows.variants import VariantsError, apply_variants, load_variants
 
 BUNDLED_DIR = Path(__file__).parent / "bundled"
 
@@ -42,10 +44,18 @@ def _field_path(loc: Iterable[int | str]) -> str:
     return "".join(parts) or "(file)"
 
 
+# A check across fields (a model validator) names its field at the start of its message.
+_NAMED_FIELD = re.compile(r"^(?P<field>[a-z_]+(?:\.[a-z_]+)*): (?P<message>.+)$", re.DOTALL)
+
+
 def _problems_from(path: Path, error: ValidationError) -> Iterator[Problem]:
     for item in error.errors(include_url=False):
         message = item["msg"].removeprefix("Value error, ")
-        yield Problem(path, _field_path(item["loc"]), message)
+        field = _field_path(item["loc"])
+        if (named := _NAMED_FIELD.match(message)) is not None:
+            prefix = "" if field == "(file)" else f"{field}."
+            field, message = prefix + named["field"], named["message"]
+        yield Problem(path, field, message)
 
 
 def load_flow_file(path: Path) -> Flow:
@@ -64,7 +74,13 @@ def load_flow_file(path: Path) -> Flow:
         raise FlowFileError(list(_problems_from(path, exc))) from exc
     if path.stem != flow.id:
         raise FlowFileError([Problem(path, "id", f"'{flow.id}' must match the file name")])
-    return flow
+    # The bundled label variants apply to every flow; a flow folder's own add to them.
+    folders = dict.fromkeys([BUNDLED_DIR, path.parent])
+    try:
+        variants = load_variants(folders)
+    except VariantsError as exc:
+        raise FlowFileError([Problem(path, "variants", str(exc))]) from exc
+    return flow.model_copy(update={"scale": apply_variants(flow.scale, variants)})
 
 
 def load_flow_dir(directory: Path) -> dict[str, Flow]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -13,6 +14,19 @@ from scoring.scales import LOCALES, Metric, Scale
 _FLOW_ID = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 
 
+# What a flow's texts may fill in; anything else would reach customers verbatim.
+PLACEHOLDERS = ("company", "min", "max")
+
+
+def unknown_placeholders(text: str) -> list[str]:
+    """The `{names}` in a text that the renderer does not fill, e.g. a misspelt `{compny}`."""
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+    except ValueError:  # a lone "{" or "}": report it as it stands
+        return [text]
+    return [f"{{{name}}}" for name in fields if name not in PLACEHOLDERS]
+
+
 class Localised(BaseModel):
     """A text in every supported locale."""
 
@@ -20,6 +34,17 @@ class Localised(BaseModel):
 
     nl: str
     en: str
+
+    @field_validator("nl", "en")
+    @classmethod
+    def _placeholders_are_known(cls, value: str) -> str:
+        if unknown := unknown_placeholders(value):
+            known = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
+            raise ValueError(
+                f"unknown placeholder {', '.join(unknown)}; a text can use {known} "
+                "(write {{ and }} for literal braces)"
+            )
+        return value
 
     def get(self, locale: str) -> str:
         return self.en if locale == "en" else self.nl
@@ -119,14 +144,22 @@ class Flow(BaseModel):
 
     @model_validator(mode="after")
     def _bands_fit_the_scale(self) -> Flow:
+        scale = f"the scale {self.scale.min}..{self.scale.max}"
         if self.follow_up and not (
             self.scale.contains(self.follow_up.when_min)
             and self.scale.contains(self.follow_up.when_max)
         ):
             raise ValueError(
-                f"follow_up band {self.follow_up.when_min}..{self.follow_up.when_max} lies "
-                f"outside the scale {self.scale.min}..{self.scale.max}"
+                f"follow_up: band {self.follow_up.when_min}..{self.follow_up.when_max} lies "
+                f"outside {scale}"
             )
+        for name in ("alert_min", "alert_max"):
+            value = getattr(self, name)
+            if value is not None and not self.scale.contains(value):
+                raise ValueError(f"{name}: {value} lies outside {scale}")
+        low, high = self.alert_min, self.alert_max  # an unset bound is open
+        if low is not None and high is not None and low > high:
+            raise ValueError(f"alert_min: {low} must not be above alert_max ({high})")
         if not self.scale.points:
             raise ValueError("scale.points must label every point in nl and en")
         return self

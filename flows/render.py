@@ -98,7 +98,7 @@ REMINDER_PREFIX = Localised(nl="Herinnering:", en="Reminder:")
 # A caller can't "send START": on a call these say what happens instead.
 VOICE_TEXTS: dict[ReplyKind, Localised] = {
     ReplyKind.OPTED_OUT: Localised(
-        nl="U bent afgemeld en wordt niet meer benaderd voor onze enquêtes. Tot ziens.",
+        nl="Je bent afgemeld en wordt niet meer benaderd voor onze enquêtes. Tot ziens.",
         en="You are unsubscribed and will not be asked for our surveys again. Goodbye.",
     ),
 }

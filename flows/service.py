@@ -589,7 +589,9 @@ class SurveyService:
         for event in turn.events:
             names.append(type(event).__name__)
             match event:
-                case ScoreRecorded(value=value, raw_text=raw, normaliser_version=version):
+                case ScoreRecorded(
+                    value=value, raw_text=raw, normaliser_version=version, decision=decision
+                ):
                     tx.add_response(
                         {
                             "invitation_id": survey.id,
@@ -601,6 +603,7 @@ class SurveyService:
                             "lower_is_better": flow.scale.direction == "lower_is_better",
                             "raw_text": raw,
                             "normaliser_version": version,
+                            "decision": decision or None,
                             "channel": survey.channel,
                             "locale": survey.locale,
                             "agent": survey.agent,

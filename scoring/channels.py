@@ -110,6 +110,7 @@ class ChannelSpec:
     # An invitation without an address becomes a link the customer opens (Telegram's deep link).
     deep_link: bool = False
     sendable: bool = True  # invitations can be sent on it (the console only runs live)
+    needs: str = ""  # the settings that turn it on, for the error when it is off
 
 
 class UnknownChannel(LookupError):

@@ -1,14 +1,22 @@
 """One answer normaliser for every channel: raw text onto the flow's scale, or why not.
 
-The rule is: never a wrong value. When an answer could mean two points, it is Invalid and the
-engine asks again. Every reason is a short English sentence for logs and the CLI.
+The rule is: never a wrong value. Every word of an answer is accounted for (a number, a label
+word, a known filler, a known modifier whose effect is defined) or the answer is Invalid with a
+reason, and the engine asks again. Every reason is a short English sentence for logs and the CLI;
+an Answer also says which rule decided and what each word did (`surveybot normalize --explain`,
+and `Response.decision` in storage).
 
 Order of the rules:
-1. Longer than 500 characters is Invalid; a whole-message opt-out word (STOP, afmelden, /stop,
-   "stop met bellen", see `keywords`) is an OptOut on every scale.
-2. Scale labels, aliases and emoji (`label_match`), star runs (`star_runs`) and numbers in
-   digits or words (`number_words`) each name zero or more points.
-3. Exactly one distinct point inside the scale is an Answer; none, several, or one outside
+1. Longer than 500 characters is Invalid; an opt-out keyword or phrase (STOP, afmelden, /stop,
+   "haal me van de lijst", "stop sending me these", see `keywords`) is an OptOut on every scale.
+2. Unknown words get a bounded typo correction (`typos`); a reason clause or sign-off that cannot
+   touch the score is cut off (`accounting`).
+3. Scale labels with their modifiers, aliases and emoji (`label_match`), star runs (`star_runs`)
+   and numbers in digits or words (`number_words`) each name zero or more points; restated
+   scales, order and case numbers and counts with a unit are taken out first.
+4. Every word left must be accounted for (`accounting`); praise and complaint must agree with
+   the score.
+5. Exactly one distinct point inside the scale is an Answer; none, several, or one outside
    the scale is Invalid. The same point named twice ("tevreden, 4") is fine.
 
 The judgement calls, each refusing rather than guessing:
@@ -17,27 +25,37 @@ The judgement calls, each refusing rather than guessing:
 - "not X" is the opposite point only for the plain positive whose opposite is the same word
   negated ("niet tevreden" = "ontevreden", "not agree" = "disagree"). Negated extremes, the
   midpoint, negative labels ("niet ontevreden") and intensified negation are Invalid.
-- A degree word right next to a label ("erg tevreden", "agree strongly") is Invalid.
+- Modifiers next to a label have the effects `label_match` defines; any other is Invalid.
 - "x/N", "x out of N", "x uit/van (de)/op N" drop N only when N is the scale maximum; another
   N is Invalid (never rescaled). Dutch "of" means "or", so "9 of 10" is two numbers.
-- Decimals, fractions, signs, ranges, percentages, ordinals and bounds ("meer dan 7",
-  "at least 7", "8 of meer", "niet 8") are Invalid.
+- Decimals, fractions, signs, ranges, percentages, ordinals, approximations ("ongeveer 7") and
+  bounds ("meer dan 7", "at least 7", "8 of meer", "niet 8") are Invalid.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
-from scoring.answer_tokens import clean, has_fraction_char, tokenise
+from scoring.accounting import Accounted, account, cut_tail, tail_sentiment
+from scoring.answer_tokens import Token, clean, has_fraction_char, tokenise
 from scoring.channels import CHANNELS, Channel
-from scoring.keywords import is_help, is_optin, is_optout
+from scoring.keywords import (
+    is_help,
+    is_optin,
+    is_optout,
+    keyword_words,
+    optout_in_words,
+    optout_phrase,
+)
 from scoring.label_match import label_index, match_labels, take_emoji
-from scoring.number_words import NumberProblem, find_numbers
+from scoring.lexicon import lexicon
+from scoring.number_words import NumberProblem, find_numbers, word_value
 from scoring.scales import Scale
 from scoring.star_runs import StarProblem, take_stars
+from scoring.typos import correct_tokens
 
 __all__ = [
     "NORMALISER_VERSION",
@@ -53,9 +71,10 @@ __all__ = [
 ]
 
 # Stored with every response: bump it whenever a rule changes what an input maps to.
-NORMALISER_VERSION = "2026.11.2"
+NORMALISER_VERSION = "2026.12.1"
 MAX_ANSWER_CHARS = 500
-_MAX_REASON_CHARS = 120  # reasons quote bits of the answer; keep log lines short
+MAX_REASON_CHARS = 255  # what storage keeps beside the answer
+_MAX_REASON_CHARS = 120  # invalid reasons quote bits of the answer; keep log lines short
 
 _log = logging.getLogger(__name__)
 # The common case, a bare number ("7", " 8. ", "10!", "1#"), skips everything else.
@@ -64,12 +83,23 @@ _PLAIN_NUMBER = re.compile(r"\s*(\d{1,3})\s*[.!#]?\s*")
 STAR_SCALE_MAX = 5
 _STAR_WORD = re.compile(r"\b(?:sterren|ster|stars?)\b", re.IGNORECASE)
 _STRIKETHROUGH = re.compile(r"~[^~\s][^~]*~")
+_EXACT_TRIM = re.compile(r"^\s+|[\s.!]+$")  # "  Tevreden!! " is the label "tevreden"
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
     value: int
     outcome: Literal["answer"] = "answer"
+    # How it was read; not part of equality, so Answer(8) == the 8 read from "een 8".
+    rule: str = field(default="number", compare=False)
+    words: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+    @property
+    def reason(self) -> str:
+        """The rule and every word's part in it, short enough to store beside the answer."""
+        shown = " ".join(f"{word}={role}" for word, role in self.words)
+        text = f"{self.rule}; words: {shown}" if shown else self.rule
+        return text if len(text) <= MAX_REASON_CHARS else text[: MAX_REASON_CHARS - 3] + "..."
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +111,11 @@ class Invalid:
 @dataclass(frozen=True, slots=True)
 class OptOut:
     outcome: Literal["optout"] = "optout"
+    phrase: str = field(default="", compare=False)
+
+    @property
+    def reason(self) -> str:
+        return f"opt-out '{self.phrase}'"
 
 
 Outcome = Answer | Invalid | OptOut
@@ -100,18 +135,29 @@ def normalise(
     return outcome
 
 
-def outcome_json(o: Outcome) -> dict[str, object]:
-    """The outcome as stored and shown: {"outcome": "answer", "value": 9} and so on."""
+def outcome_json(o: Outcome, *, explain: bool = False) -> dict[str, object]:
+    """The outcome as stored and shown: {"outcome": "answer", "value": 9} and so on.
+
+    `explain` adds the rule that decided, each word's part, and the normaliser version.
+    """
+    found: dict[str, object] = {"outcome": o.outcome}
     if isinstance(o, Answer):
-        return {"outcome": o.outcome, "value": o.value}
-    if isinstance(o, Invalid):
-        return {"outcome": o.outcome, "reason": o.reason}
-    return {"outcome": o.outcome}
+        found["value"] = o.value
+        if explain:
+            found["rule"] = o.rule
+            found["words"] = [list(pair) for pair in o.words]
+    elif isinstance(o, Invalid):
+        found["reason"] = o.reason
+    elif explain:
+        found["rule"] = o.reason
+    if explain:
+        found["normaliser_version"] = NORMALISER_VERSION
+    return found
 
 
-def _in_scale(value: int, scale: Scale) -> Outcome:
+def _in_scale(value: int, scale: Scale, rule: str = "number") -> Outcome:
     if scale.contains(value):
-        return Answer(value)
+        return Answer(value, rule=rule)
     shown = str(value) if abs(value) < 10**9 else f"a {len(str(abs(value)))}-digit number"
     return Invalid(f"out of range: {shown} is not in {scale.min}..{scale.max}")
 
@@ -121,11 +167,17 @@ def _normalise(text: object, scale: Scale, locale: str, channel: str) -> Outcome
         return Invalid("answer is not text")
     if len(text) > MAX_ANSWER_CHARS:
         return Invalid(f"too long: {len(text)} characters (limit {MAX_ANSWER_CHARS})")
-    if is_optout(text):
-        return OptOut()
     plain = _PLAIN_NUMBER.fullmatch(text)
     if plain:
         return _in_scale(int(plain.group(1)), scale)
+    index = label_index(scale, locale)
+    exact = index.exact.get(_EXACT_TRIM.sub("", text).casefold())
+    if exact is not None:  # the whole answer is one label ("Tevreden.", "strongly agree")
+        value, name = exact
+        return Answer(value, rule=f"label '{name}'", words=((name, "label"),))
+    if text.lstrip().startswith("/"):  # a Telegram command: "/stop", "/stop@SurveyBot"
+        phrase = optout_phrase(text)
+        return OptOut(phrase=phrase) if phrase else Invalid("a command, not an answer")
     if has_fraction_char(text):
         return Invalid("fraction, not a whole score")
     cleaned = clean(text)
@@ -136,20 +188,34 @@ def _normalise(text: object, scale: Scale, locale: str, channel: str) -> Outcome
     if "*" in cleaned and CHANNELS.is_voice(channel):
         return Invalid("the * key is not an answer")
 
-    index = label_index(scale, locale)
     emoji_values, cleaned = take_emoji(cleaned, index)
     stars, cleaned = take_stars(cleaned)
+    raw_tokens = tokenise(cleaned)
+    phrase = optout_in_words(keyword_words(t.folded for t in raw_tokens if t.kind != "sym"))
+    if phrase is not None:
+        return OptOut(phrase=phrase)
     if isinstance(stars, StarProblem):
         return Invalid(f"stars: {stars.reason}")
-    tokens = tokenise(cleaned)
+    lex = lexicon()
+
+    def known(word: str) -> bool:
+        return word in index.words or word in lex.known or word_value(word, locale) is not None
+
+    def is_number(word: str) -> bool:
+        return word_value(word, locale) is not None
+
+    tokens, notes = correct_tokens(raw_tokens, known, index.words, index.typo_targets, lex)
+    all_tokens = tokens
+    tokens, tail = cut_tail(tokens, index, lex, is_number)
     labels, used = match_labels(tokens, index, scale)
     if labels.problem:
         return Invalid(labels.problem)
-    numbers = find_numbers(tokens, used, scale, locale)
+    roles = labels.roles
+    numbers = find_numbers(tokens, used, scale, locale, roles)
     if isinstance(numbers, NumberProblem):
         return Invalid(numbers.reason)
 
-    signals: list[tuple[int, str]] = [(v, f"'{name}'") for v, name in labels.found]
+    signals: list[tuple[int, str]] = [(v, f"label {name}") for v, name in labels.found]
     signals += [(v, "emoji") for v in emoji_values]
     if scale.max > STAR_SCALE_MAX and (
         (stars is not None and stars.out_of is None) or _STAR_WORD.search(cleaned)
@@ -160,11 +226,52 @@ def _normalise(text: object, scale: Scale, locale: str, channel: str) -> Outcome
         if stars.out_of is not None and stars.out_of != scale.max:
             return Invalid(f"stars out of {stars.out_of}, but the scale goes to {scale.max}")
         # A lone star next to a number is a unit ("4 ⭐"), not a rating of one.
-        if not (stars.filled == 1 and stars.out_of is None and numbers):
+        if not (stars.filled == 1 and stars.out_of is None and numbers.values):
             signals.append((stars.filled, "stars"))
     if signals and labels.stray_negator:
         return Invalid(f"'{labels.stray_negator}' makes the answer unclear")
-    return _decide(numbers, signals, scale)
+    outcome = _decide(numbers.values, signals, scale)
+    if not isinstance(outcome, Answer):
+        return outcome
+    for i in numbers.at:
+        used[i] = True
+    accounted = account(
+        tokens, used, roles, lex, has_label=bool(labels.found), has_count=bool(numbers.quantities)
+    )
+    if isinstance(accounted, str):
+        return Invalid(accounted)
+    reason = tail_sentiment(all_tokens[len(tokens) :], lex) if tail else None
+    disagreement = _sentiment_problem(accounted, reason, outcome.value, scale)
+    if disagreement:
+        return Invalid(disagreement)
+    rule = "; ".join([outcome.rule, *notes, *([tail] if tail else [])])
+    return Answer(outcome.value, rule=rule, words=_word_roles(tokens, roles))
+
+
+def _sentiment_problem(
+    accounted: Accounted, reason: Accounted | None, value: int, scale: Scale
+) -> str | None:
+    """Praise beside a low score, or a complaint beside a high one, is a contradiction.
+
+    A reason clause ("9, want het was slecht") must agree as well.
+    """
+    if reason is not None:
+        found = _sentiment_problem(reason, None, value, scale)
+        if found:
+            return found
+    if accounted.praise is None and accounted.complaint is None:
+        return None
+    twice = 2 * scale.goodness(value)
+    middle2 = scale.min + scale.max
+    if accounted.praise is not None and twice <= middle2:
+        return f"contradiction: '{accounted.praise}' with {value}, in the lower half of the scale"
+    if accounted.complaint is not None and twice >= middle2:
+        return f"contradiction: '{accounted.complaint}' with {value}, in the upper half"
+    return None
+
+
+def _word_roles(tokens: list[Token], roles: dict[int, str]) -> tuple[tuple[str, str], ...]:
+    return tuple((tokens[i].text, roles[i]) for i in sorted(roles) if tokens[i].kind != "sym")
 
 
 def _decide(numbers: list[int], signals: list[tuple[int, str]], scale: Scale) -> Outcome:
@@ -180,7 +287,9 @@ def _decide(numbers: list[int], signals: list[tuple[int, str]], scale: Scale) ->
         return Invalid("no number or answer label found")
     if len(named) > 1:
         shown = " vs ".join(named.values())
-        if not numbers and all(source.startswith("'") for _, source in signals):
+        if not numbers and all(source.startswith("label") for _, source in signals):
             return Invalid(f"ambiguous: more than one label: {shown}")
         return Invalid(f"contradiction: {shown}")
-    return _in_scale(next(iter(named)), scale)
+    value = next(iter(named))
+    sources = [f"number {n}" for n in distinct_numbers] + [s for _, s in signals]
+    return _in_scale(value, scale, " = ".join(dict.fromkeys(sources)))

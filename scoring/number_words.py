@@ -1,7 +1,15 @@
 """Numbers in an answer: digits and number words, and every way a number can be wrong.
 
 Works on the tokens of `answer_tokens`. Words become numbers through text2num, trying the
-answer's locale first and then the other one (people answer a Dutch SMS with "seven").
+answer's locale first and then the other one (people answer a Dutch SMS with "seven"), and the
+lexicon's extra number words ("een achtje").
+
+Numbers that are not the score are taken out first, each by a defined rule:
+- a restated scale ("op een schaal van 0 tot 10", "on a 1-5 scale") whose top is this scale's
+  maximum; a restated other scale makes the answer invalid (never rescaled);
+- an order, case or customer number after a reference word ("ordernummer 4471234", "case
+  #48213", "ref AB-12345");
+- a count or duration with its unit ("na 4 keer bellen", "20 minuten").
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from functools import lru_cache
 from text_to_num import alpha2digit, text2num
 
 from scoring.answer_tokens import Token
+from scoring.lexicon import Lexicon, lexicon
 from scoring.scales import Scale
 
 _LANGS = ("nl", "en")
@@ -55,17 +64,16 @@ _AFTER_BOUND = frozenset(
         # "8 beter", "10 meer": compared with something, not a plain score
         "meer", "minder", "hoger", "lager", "beter", "slechter", "more", "less", "higher",
         "lower", "better", "worse",
-        # a count of something, not a score: "10 minuten gewacht", "2 thumbs up", "3 afdelingen"
-        "sec", "seconde", "seconden", "second", "seconds", "minuut", "minuten", "minute",
-        "minutes", "mins", "uur", "uren", "hour", "hours", "hrs", "dag", "dagen", "day", "days",
-        "week", "weken", "weeks", "maand", "maanden", "month", "months", "jaar", "jaren",
-        "year", "years", "woord", "woorden", "word", "words", "duim", "duimen", "thumb",
-        "thumbs", "afdeling", "afdelingen", "department", "departments", "mensen", "people",
-        "medewerkers", "agents", "keren", "telefoontjes", "calls", "mails", "emails", "berichten",
-        "messages", "euro", "eur", "dollar", "dollars", "pagina", "paginas", "pages",
     }
 )  # fmt: skip
 _OR = frozenset({"of", "or"})
+# Between a reference word and its number: "case number 5", "order #123", "zaaknr: 9".
+_REFERENCE_LINKS = frozenset({"nummer", "number", "nr", "no", "id", "#", ":", "."})
+# A restated scale: "(op een) schaal van 0 tot 10", "on a 1-5 scale", "from 0 to 10".
+_SCALE_SEPARATORS = frozenset({"-", "\u2013", "tot", "to", "t", "through"})
+_SCALE_WORDS = frozenset({"schaal", "scale"})
+_RANGE_LEAD = frozenset({"van", "from"})
+_LEAD = frozenset({"op", "een", "schaal", "van", "on", "a", "scale", "of", "from", "de", "the"})
 # "8 of meer", "7 or higher": a bound, not an answer.
 _COMPARATIVES = frozenset(
     {
@@ -92,6 +100,9 @@ _DENOMINATOR_MARKERS: tuple[tuple[str, ...], ...] = (
 )
 
 
+_MARKER_FIRST = frozenset(marker[0] for marker in _DENOMINATOR_MARKERS)
+
+
 @dataclass(frozen=True, slots=True)
 class NumberProblem:
     """A number is there but it cannot be taken as the answer."""
@@ -104,6 +115,9 @@ def word_value(word: str, locale: str) -> int | None:
     """The number a single word spells, in the locale first and then the other one."""
     if word in _NOT_NUMBERS or len(word) > _MAX_WORD_CHARS:
         return None
+    extra = lexicon().number_words.get(word)
+    if extra is not None:
+        return extra
     langs = (locale, *(lang for lang in _LANGS if lang != locale)) if locale in _LANGS else _LANGS
     for lang in langs:
         try:
@@ -130,10 +144,21 @@ def merged_value(words: str, locale: str) -> int | None:
 class _Numbers:
     """One pass over the tokens of one answer."""
 
-    def __init__(self, tokens: Sequence[Token], used: list[bool], scale: Scale, locale: str):
+    def __init__(
+        self,
+        tokens: Sequence[Token],
+        used: list[bool],
+        scale: Scale,
+        locale: str,
+        roles: dict[int, str],
+    ):
         self.tokens = tokens
         self.used = used
         self.scale = scale
+        self.roles = roles
+        self.lex: Lexicon = lexicon()
+        self.quantities = 0
+        self.words = {t.folded for t in tokens}  # lets a pass skip answers it cannot apply to
         self.values: list[int | None] = [None] * len(tokens)
         for i, token in enumerate(tokens):
             if used[i]:
@@ -153,6 +178,8 @@ class _Numbers:
 
     def _denominator_at(self, i: int) -> int | None:
         """Index of the number after an "out of" marker starting at token i, if any."""
+        if self._text(i) not in _MARKER_FIRST:
+            return None
         for marker in _DENOMINATOR_MARKERS:
             end = i + len(marker)
             if self._is_number(end) and all(
@@ -232,6 +259,67 @@ class _Numbers:
                 self.values[i] = 1
         return None
 
+    def _take(self, indexes: Sequence[int], role: str) -> None:
+        for i in indexes:
+            self.used[i] = True
+            self.values[i] = None
+            self.roles[i] = role
+
+    def consume_references(self) -> None:
+        """Drop order and case numbers: "ordernummer 4471234", "case #48213", "ref AB-1"."""
+        tokens = self.tokens
+        if self.words.isdisjoint(self.lex.reference):
+            return
+        for i, token in enumerate(tokens):
+            if self.used[i] or token.kind != "word" or token.folded not in self.lex.reference:
+                continue
+            j = i + 1
+            while j < len(tokens) and not self.used[j] and tokens[j].folded in _REFERENCE_LINKS:
+                j += 1
+            end = j
+            while end < len(tokens) and (end == j or not tokens[end].spaced):
+                end += 1
+            chunk = range(j, end)
+            if any(tokens[k].kind == "num" for k in chunk) and not any(self.used[k] for k in chunk):
+                self._take(range(i, end), "reference")
+
+    def consume_restated_scale(self) -> NumberProblem | None:
+        """Drop "op een schaal van 0 tot 10", "on a 1-5 scale": the scale, not the score."""
+        tokens = self.tokens
+        if self.words.isdisjoint(_SCALE_SEPARATORS):
+            return None
+        for i in range(len(tokens) - 2):
+            if tokens[i + 1].folded not in _SCALE_SEPARATORS or self.used[i + 1]:
+                continue
+            if not (self._is_number(i) and self._is_number(i + 2)):
+                continue
+            start = i
+            while start > 0 and not self.used[start - 1] and tokens[start - 1].folded in _LEAD:
+                start -= 1
+            end = i + 3
+            if end < len(tokens) and tokens[end].folded in _SCALE_WORDS:
+                end += 1
+            words = {tokens[k].folded for k in range(start, end)}
+            if not words & (_SCALE_WORDS | _RANGE_LEAD):
+                continue  # a plain range ("7-8", "7 tot 8") is left to the range rule
+            low, high = self.values[i], self.values[i + 2]
+            if high != self.scale.max or low not in {self.scale.min, 0, 1}:
+                return NumberProblem(
+                    f"the answer restates a {low}-{high} scale; this one is "
+                    f"{self.scale.min}-{self.scale.max}"
+                )
+            self._take(range(start, end), "restated scale")
+        return None
+
+    def consume_quantities(self) -> None:
+        """Drop counts and durations with their unit: "4 keer", "20 minuten", "2 calls"."""
+        if self.words.isdisjoint(self.lex.units):
+            return
+        for i in range(len(self.tokens) - 1):
+            if self._text(i + 1) in self.lex.units and self._is_number(i):
+                self._take((i, i + 1), "count")
+                self.quantities += 1
+
     def consume_denominators(self) -> NumberProblem | None:
         """Drop "/10" and "out of 10" when 10 is the scale max; refuse other denominators."""
         for i in range(len(self.tokens)):
@@ -247,6 +335,10 @@ class _Numbers:
                 )
             self.values[j] = None
             self.used[j] = True
+            self.roles[j] = "denominator"
+            for k in range(i + 1, j):
+                self.roles[k] = "denominator"
+                self.used[k] = True
         return None
 
     def check_shapes(self) -> NumberProblem | None:
@@ -324,7 +416,16 @@ class _Numbers:
             before = self._word_before(i)
             if before is not None and before in _BEFORE_BOUND:
                 return NumberProblem(f"'{before}' before {self._show(i)}: not a plain score")
+            if before is not None and before in self.lex.approximate:
+                return NumberProblem(f"'{before}' {self._show(i)} is approximate, not one score")
             after = self._text(i + 1)
+            if after in self.lex.approximate_after_first:
+                for phrase in self.lex.approximate_after:
+                    if all(self._text(i + 1 + k) == w for k, w in enumerate(phrase)):
+                        shown = " ".join(phrase)
+                        return NumberProblem(
+                            f"{self._show(i)} '{shown}' is approximate, not one score"
+                        )
             if after in _DECIMAL_WORDS and self._is_number(i + 2):
                 return NumberProblem(f"decimal number ({self._show(i)} {after} ...)")
             if after in _AFTER_BOUND:
@@ -347,20 +448,49 @@ class _Numbers:
             j -= 1
         return None
 
+    def none_possible(self) -> bool:
+        """No digit, number word, "een"/"one" or sign: the common all-label answer."""
+        if self.values.count(None) != len(self.values):
+            return False
+        for t in self.tokens:
+            if t.kind == "num" or t.text in _ARTICLE_OR_ONE or t.text in _SIGNS:
+                return False
+        return True
+
+    def unit_after(self, i: int) -> bool:
+        """A score's own unit right after it: "8 punten", "4 sterren"."""
+        return self._text(i + 1) in _UNITS
+
     def found(self) -> list[int]:
         return [v for v in self.values if v is not None]
 
 
+@dataclass(frozen=True, slots=True)
+class Numbers:
+    """The numbers an answer states, in order, and whether it also gave a count."""
+
+    values: list[int]
+    at: list[int]  # token index of each value
+    quantities: int
+
+
 def find_numbers(
-    tokens: Sequence[Token], used: list[bool], scale: Scale, locale: str
-) -> list[int] | NumberProblem:
+    tokens: Sequence[Token], used: list[bool], scale: Scale, locale: str, roles: dict[int, str]
+) -> Numbers | NumberProblem:
     """Every number the answer states, in order, or why the numbers cannot be trusted.
 
-    `used` marks tokens already taken by a label; denominators get marked too.
+    `used` marks tokens already taken by a label; denominators, references, counts and restated
+    scales get marked too, and `roles` says which each token was.
     """
-    numbers = _Numbers(tokens, used, scale, locale)
+    numbers = _Numbers(tokens, used, scale, locale, roles)
+    if numbers.none_possible():
+        problem = numbers.check_context()  # fraction words still count: "half"
+        return problem or Numbers([], [], 0)
+    numbers.consume_references()
     numbers.merge_runs(locale)
     checks = (
+        # Before "een" is resolved: in "van 0 tot 10 een 9" it is the article, not a 1.
+        numbers.consume_restated_scale,
         numbers.resolve_article_or_one,
         numbers.consume_denominators,
         numbers.check_shapes,
@@ -370,4 +500,11 @@ def find_numbers(
         problem = check()
         if problem is not None:
             return problem
-    return numbers.found()
+        if check == numbers.consume_denominators:
+            numbers.consume_quantities()
+    at = [i for i, v in enumerate(numbers.values) if v is not None]
+    for i in at:
+        roles[i] = "number"
+        if numbers.unit_after(i):
+            roles[i + 1] = "unit"
+    return Numbers(numbers.found(), at, numbers.quantities)

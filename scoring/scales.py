@@ -9,6 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 LOCALES: tuple[str, ...] = ("nl", "en")
 
 
+def unknown_locale(locale: str) -> str | None:
+    """Why `locale` can't be used (it names the ones we speak), or None when it can."""
+    if locale in LOCALES:
+        return None
+    return f"unknown locale {locale!r}; known locales: {', '.join(LOCALES)}"
+
+
 class Metric(StrEnum):
     CSAT = "csat"
     NPS = "nps"

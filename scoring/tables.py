@@ -140,6 +140,8 @@ class Response(SQLModel, table=True):
     lower_is_better: bool = False
     raw_text: str = Field(max_length=500)
     normaliser_version: str = Field(max_length=16)
+    # Why the normaliser read raw_text as value: the rule and each word's part in it.
+    decision: str | None = Field(default=None, max_length=255)
     channel: str = Field(max_length=16)
     locale: str = Field(max_length=5)
     # Copied from the invitation so that reports group on one table without joins.

@@ -32,21 +32,41 @@ VIEWER_TOKEN = "test-viewer-token-0123456789"
 SECRET_KEY = "test-secret-key-0123456789-0123456789"
 
 
-def _postgres_reachable() -> bool:
+def postgres_problem(url: str = PG_ADMIN_URL) -> str | None:
+    """Why the PostgreSQL tests cannot run against `url`, in one line; None when they can."""
+    parts = sa.engine.make_url(url)
+    where = f"{parts.host or '127.0.0.1'}:{parts.port or 5432}"
     try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            return True
+        with socket.create_connection((parts.host or "127.0.0.1", parts.port or 5432), timeout=1):
+            pass
     except OSError:
-        return False
+        return f"PostgreSQL on {where} is not running"
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        if "role" in reason and "does not exist" in reason:
+            hint = f"create it: createuser -h {parts.host} -s {parts.username}"
+        elif "database" in reason and "does not exist" in reason:
+            hint = f"create it: createdb -h {parts.host} -U {parts.username} {parts.database}"
+        else:
+            hint = "set SURVEYBOT_TEST_PG to a server URL the tests may use"
+        return f"PostgreSQL on {where}: {reason.rsplit('FATAL:', 1)[-1].strip()} ({hint})"
+    finally:
+        engine.dispose()
+    return None
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, migrated, dropped at the end."""
-    if not _postgres_reachable():
+    problem = postgres_problem()
+    if problem is not None:
         if os.environ.get("SURVEYBOT_REQUIRE_POSTGRES") == "1":
-            pytest.fail("PostgreSQL on 127.0.0.1:5432 is required (SURVEYBOT_REQUIRE_POSTGRES=1)")
-        pytest.skip("PostgreSQL on 127.0.0.1:5432 is not running")
+            pytest.fail(f"{problem}; required here (SURVEYBOT_REQUIRE_POSTGRES=1)", pytrace=False)
+        pytest.skip(problem)
     name = f"surveybot_test_{uuid.uuid4().hex[:10]}"
     admin = make_engine(PG_ADMIN_URL).execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

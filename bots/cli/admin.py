@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -21,9 +21,11 @@ from rich.table import Table
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
+from bots.cli.errors import CliError, check_locale, parse_day
 from bots.settings import ConfigError, Settings, load_settings
 from scoring import metrics
 from scoring.cases import CASE_TARGET
+from scoring.channels import CHANNELS as REGISTERED
 from scoring.metrics import Dimension, Filters, ReportConfig
 
 console = Console()
@@ -49,12 +51,25 @@ def _engine(settings: Settings) -> Engine:
 def _day(text: str | None, tz: ZoneInfo, *, end: bool = False) -> datetime | None:
     if not text:
         return None
-    day = date.fromisoformat(text) + timedelta(days=1 if end else 0)
+    day = parse_day(text, "--until" if end else "--since") + timedelta(days=1 if end else 0)
     return datetime.combine(day, time(), tzinfo=tz)
+
+
+def _period(since: str | None, until: str | None, tz: ZoneInfo) -> tuple[datetime | None, ...]:
+    """--since and --until as the start of the first and the end of the last local day."""
+    start, end = _day(since, tz), _day(until, tz, end=True)
+    if start is not None and end is not None and end <= start:
+        raise CliError(f"--until {until} is before --since {since}")
+    return start, end
+
+
+METRICS = ("nps", "csat", "ces", "custom")
 
 
 def _metric_of(settings: Settings, flow: str | None, metric: str | None) -> str:
     if metric:
+        if metric not in METRICS:
+            raise CliError(f"--metric {metric!r} is not one of {', '.join(METRICS)}")
         return metric
     if flow:
         from flows.loader import load_flows  # noqa: PLC0415
@@ -67,29 +82,97 @@ def _metric_of(settings: Settings, flow: str | None, metric: str | None) -> str:
     return "nps"
 
 
+REPORT_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "by": "by",
+        "all": "all",
+        "none": "(no {what})",
+        "flow": "flow",
+        "channel": "channel",
+        "agent": "agent",
+        "team": "team",
+        "queue": "queue",
+        "journey_stage": "journey stage",
+        "locale": "language",
+        "tag": "tag",
+        "day": "day",
+        "week": "week",
+        "month": "month",
+        "dow": "day of the week",
+    },
+    "nl": {
+        "by": "per",
+        "all": "alle",
+        "none": "(geen {what})",
+        "flow": "flow",
+        "channel": "kanaal",
+        "agent": "agent",
+        "team": "team",
+        "queue": "wachtrij",
+        "journey_stage": "klantfase",
+        "locale": "taal",
+        "tag": "tag",
+        "day": "dag",
+        "week": "week",
+        "month": "maand",
+        "dow": "weekdag",
+    },
+}
+WEEKDAYS = {
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    "nl": ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
+}
+
+
+def group_label(key: str | None, by: Dimension | None, lang: str) -> str:
+    """A group's key as a person reads it: '(no agent)', 'Monday', never 'None' or '1'."""
+    words = REPORT_WORDS[lang]
+    if key is None:
+        return words["none"].format(what=words[by.value] if by else "")
+    if by is Dimension.DOW and key.isdigit() and 1 <= int(key) <= len(WEEKDAYS[lang]):
+        return WEEKDAYS[lang][int(key) - 1]
+    return str(key)
+
+
 def _fmt(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
 def report(  # noqa: PLR0917  (typer reads the options from the signature)
-    flow: Annotated[str | None, typer.Option(help="flow id, e.g. nps")] = None,
+    flow: Annotated[str | None, typer.Option(metavar="FLOW", help="flow id, e.g. nps")] = None,
     metric: Annotated[
-        str | None, typer.Option(help="nps, csat or ces (default: the flow's)")
+        str | None,
+        typer.Option(metavar="METRIC", help="nps, csat or ces (default: the flow's)"),
     ] = None,
     by: Annotated[Dimension | None, typer.Option(help="group by this")] = None,
-    since: Annotated[str | None, typer.Option(help="first day, YYYY-MM-DD")] = None,
-    until: Annotated[str | None, typer.Option(help="last day (inclusive), YYYY-MM-DD")] = None,
-    agent: Annotated[str | None, typer.Option(help="only this agent")] = None,
-    team: Annotated[str | None, typer.Option(help="only this team")] = None,
-    channel: Annotated[str | None, typer.Option(help="only this channel")] = None,
+    since: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM-DD", help="first day (local)")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM-DD", help="last day (inclusive, local)")
+    ] = None,
+    agent: Annotated[str | None, typer.Option(metavar="NAME", help="only this agent")] = None,
+    team: Annotated[str | None, typer.Option(metavar="NAME", help="only this team")] = None,
+    channel: Annotated[
+        str | None, typer.Option(metavar="CHANNEL", help="only this channel, e.g. sms")
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(metavar="nl|en", help="language of the labels (default: the server's)"),
+    ] = None,
 ) -> None:
     """Print a score table: score, 95% margin and n per group."""
+    check_locale(lang, "--lang")
     settings = _settings()
+    lang = lang or settings.default_locale
     tz = ZoneInfo(settings.report_timezone)
+    start, end = _period(since, until, tz)
     chosen = _metric_of(settings, flow, metric)
+    if channel is not None and channel not in REGISTERED:
+        raise CliError(f"--channel {channel!r} is not one of {', '.join(REGISTERED.names())}")
     filters = Filters(
-        start=_day(since, tz),
-        end=_day(until, tz, end=True),
+        start=start,
+        end=end,
         flows=(flow,) if flow else (),
         agents=(agent,) if agent else (),
         teams=(team,) if team else (),
@@ -102,15 +185,17 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
         groups = metrics.scores(conn, chosen, filters, by, config) if by else []
     engine.dispose()
     digits = 2 if chosen == "ces" else 1
-    table = Table(title=f"{chosen.upper()}" + (f" by {by.value}" if by else ""))
-    table.add_column(by.value if by else "", style="bold")
+    words = REPORT_WORDS[lang]
+    title = f"{chosen.upper()} {words['by']} {words[by.value]}" if by else chosen.upper()
+    table = Table(title=title)
+    table.add_column(words[by.value] if by else "", style="bold")
     for name in ("score", "± 95%", "n"):
         table.add_column(name, justify="right")
     names = metrics.CATEGORY_NAMES.get(chosen, metrics.CATEGORY_NAMES["custom"])
     for name in names:
         table.add_column(name, justify="right")
     for row in [*groups, overall]:
-        label = "all" if row is overall else str(row.key)
+        label = words["all"] if row is overall else group_label(row.key, by, lang)
         counts = [str(row.categories.get(n, "")) for n in names]
         table.add_row(
             label,
@@ -126,13 +211,20 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
 
 
 def export(  # noqa: PLR0917  (typer reads the options from the signature)
-    out: Annotated[Path, typer.Option(help="CSV file to write")],
-    flow: Annotated[str | None, typer.Option(help="flow id")] = None,
-    metric: Annotated[str | None, typer.Option(help="nps, csat or ces")] = None,
-    since: Annotated[str | None, typer.Option(help="first day, YYYY-MM-DD")] = None,
-    until: Annotated[str | None, typer.Option(help="last day (inclusive), YYYY-MM-DD")] = None,
+    out: Annotated[Path, typer.Option(metavar="FILE", help="CSV file to write")],
+    flow: Annotated[str | None, typer.Option(metavar="FLOW", help="flow id")] = None,
+    metric: Annotated[str | None, typer.Option(metavar="METRIC", help="nps, csat or ces")] = None,
+    since: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM-DD", help="first day (local)")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM-DD", help="last day (inclusive, local)")
+    ] = None,
     sep: Annotated[
-        str, typer.Option(help="comma, or semicolon (with decimal commas) for Dutch Excel")
+        str,
+        typer.Option(
+            metavar="SEP", help="comma, or semicolon (with decimal commas) for Dutch Excel"
+        ),
     ] = "comma",
 ) -> None:
     """Write the matching responses (with comments) to a CSV file, with a progress bar."""
@@ -150,9 +242,8 @@ def export(  # noqa: PLR0917  (typer reads the options from the signature)
         typer.echo(f"error: --sep must be comma or semicolon, not '{sep}'", err=True)
         raise typer.Exit(2)
     fmt = CsvFormat(Separator(sep), tz)
-    filters = Filters(
-        start=_day(since, tz), end=_day(until, tz, end=True), flows=(flow,) if flow else ()
-    )
+    start, end = _period(since, until, tz)
+    filters = Filters(start=start, end=end, flows=(flow,) if flow else ())
     engine = _engine(settings)
     with engine.connect() as conn:
         total, _ = metrics.responses(conn, filters, metric, limit=0)
@@ -163,8 +254,12 @@ def export(  # noqa: PLR0917  (typer reads the options from the signature)
         TextColumn("{task.completed}/{task.total}"),
         TimeRemainingColumn(),
     )
+    try:
+        handle = out.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise CliError(f"cannot write {out}: {exc.strerror}", code=1) from None
     with (
-        out.open("w", encoding="utf-8", newline="") as handle,
+        handle,
         Progress(*columns, console=console, disable=total < 5000) as progress,
     ):
         task = progress.add_task(f"exporting to {out}", total=total)
@@ -184,8 +279,10 @@ def export(  # noqa: PLR0917  (typer reads the options from the signature)
 
 
 def demo_data(
-    responses: Annotated[int, typer.Option(help="how many answered surveys to create")] = 5000,
-    days: Annotated[int, typer.Option(help="spread over this many days up to today")] = 120,
+    responses: Annotated[
+        int, typer.Option(min=1, help="how many answered surveys to create")
+    ] = 5000,
+    days: Annotated[int, typer.Option(min=1, help="spread over this many days up to today")] = 120,
     seed: Annotated[int, typer.Option(help="random seed, for repeatable data")] = 7,
 ) -> None:
     """Seed realistic demo data: agents, teams, channels, a weekly pattern, comments, cases."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -11,8 +12,8 @@ import typer
 from pydantic import ValidationError
 from rich.progress import Progress
 
-from bots.api.routes.invitations import InvitationIn
-from flows.service import NewInvitation, SurveyService, UnknownFlow
+from bots.api.routes.invitations import InvitationIn, invitation_problem
+from flows.service import NewInvitation, SurveyService
 from scoring.channels import CHANNELS
 
 COLUMNS = (
@@ -39,40 +40,85 @@ class RowError:
         return f"line {self.line}: {self.message}"
 
 
+Check = Callable[[InvitationIn], str | None]
+
+
 def read_rows(
-    path: Path, *, flow: str | None, channel: str | None, locale: str | None
+    path: Path,
+    *,
+    flow: str | None,
+    channel: str | None,
+    locale: str | None,
+    check: Check | None = None,
 ) -> tuple[list[NewInvitation], list[RowError]]:
-    """Validate every row first; the defaults from the command line fill empty cells."""
+    """Validate every row first, as the API would; the command line's defaults fill empty cells.
+
+    `check` is the API's own check against this server (channel configured, flow known).
+    """
     invitations: list[NewInvitation] = []
     errors: list[RowError] = []
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        unknown = sorted(set(reader.fieldnames or ()) - set(COLUMNS))
-        if "address" not in (reader.fieldnames or ()):
-            return [], [RowError(1, f"the header needs an 'address' column; columns: {COLUMNS}")]
-        if unknown:
-            errors.append(RowError(1, f"unknown column(s) {', '.join(unknown)}"))
-        for row in reader:
-            line = reader.line_num
-            cells = {k: (v or "").strip() for k, v in row.items() if k in COLUMNS}
-            data: dict[str, object] = {k: v for k, v in cells.items() if v}
-            data.setdefault("channel", channel or "sms")
-            if flow and "flow" not in data:
-                data["flow"] = flow
-            if locale and "locale" not in data:
-                data["locale"] = locale
-            if "tags" in data:
-                data["tags"] = [t.strip() for t in str(data["tags"]).split(";") if t.strip()]
-            try:
-                valid = InvitationIn.model_validate(data)
-            except ValidationError as exc:
-                for problem in exc.errors(include_url=False):
-                    field = ".".join(str(p) for p in problem["loc"])
-                    message = problem["msg"].removeprefix("Value error, ")
-                    errors.append(RowError(line, f"{field}: {message}" if field else message))
-                continue
-            invitations.append(valid.to_new())
+    seen: dict[tuple[object, ...], int] = {}
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            unknown = sorted(set(reader.fieldnames or ()) - set(COLUMNS))
+            if "address" not in (reader.fieldnames or ()):
+                return [], [
+                    RowError(1, f"the header needs an 'address' column; columns: {COLUMNS}")
+                ]
+            if unknown:
+                errors.append(RowError(1, f"unknown column(s) {', '.join(unknown)}"))
+            for row in reader:
+                line = reader.line_num
+                try:
+                    valid = InvitationIn.model_validate(
+                        _row_data(row, flow=flow, channel=channel, locale=locale)
+                    )
+                except ValidationError as exc:
+                    errors.extend(RowError(line, message) for message in _messages(exc))
+                    continue
+                if check is not None and (problem := check(valid)) is not None:
+                    errors.append(RowError(line, problem))
+                    continue
+                stage = valid.journey_stage
+                key = (valid.channel, valid.address, valid.flow, stage, valid.interaction_id)
+                if (first := seen.setdefault(key, line)) != line:
+                    errors.append(RowError(line, f"the same invitation as line {first}"))
+                    continue
+                invitations.append(valid.to_new())
+    except UnicodeDecodeError:
+        return [], [RowError(1, "the file is not UTF-8 text (save it as 'CSV UTF-8')")]
+    except csv.Error as exc:
+        return [], [RowError(reader.line_num, f"not a readable CSV: {exc}")]
     return invitations, errors
+
+
+def _row_data(
+    row: dict[str | None, str | None],
+    *,
+    flow: str | None,
+    channel: str | None,
+    locale: str | None,
+) -> dict[str, object]:
+    cells = {k: (v or "").strip() for k, v in row.items() if k in COLUMNS and isinstance(v, str)}
+    data: dict[str, object] = {k: v for k, v in cells.items() if v}
+    data.setdefault("channel", channel or "sms")
+    if flow and "flow" not in data:
+        data["flow"] = flow
+    if locale and "locale" not in data:
+        data["locale"] = locale
+    if "tags" in data:
+        data["tags"] = [t.strip() for t in str(data["tags"]).split(";") if t.strip()]
+    return data
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    messages = []
+    for problem in exc.errors(include_url=False):
+        field = ".".join(str(p) for p in problem["loc"])
+        message = problem["msg"].removeprefix("Value error, ")
+        messages.append(f"{field}: {message}" if field else message)
+    return messages
 
 
 def run_import(
@@ -95,29 +141,43 @@ def run_import(
 
 def invite_command(
     csv_path: Annotated[
-        Path, typer.Option("--csv", help="CSV with an 'address' column", exists=True)
+        Path,
+        typer.Option("--csv", help="CSV with an 'address' column", exists=True, dir_okay=False),
     ],
     flow: Annotated[str | None, typer.Option(help="flow for rows that name none")] = None,
     channel: Annotated[str | None, typer.Option(help="channel for rows that name none")] = None,
     locale: Annotated[str | None, typer.Option(help="nl or en, for rows that name none")] = None,
 ) -> None:
     """Invite contacts from a CSV: every row is checked first, and nothing is half-imported."""
+    from bots.cli.errors import check_locale  # noqa: PLC0415
     from bots.cli.main import fail, settings_or_exit  # noqa: PLC0415
     from bots.container import build  # noqa: PLC0415
+    from bots.plugins import plugin_factories  # noqa: PLC0415
 
     if channel is not None and channel not in CHANNELS.sendable():
         fail(f"--channel must be one of {', '.join(CHANNELS.sendable())}")
+    check_locale(locale)
     settings = settings_or_exit()
-    rows, errors = read_rows(csv_path, flow=flow, channel=channel, locale=locale)
-    if errors:
-        for error in errors:
-            typer.echo(str(error), err=True)
-        fail(f"{len(errors)} problem(s) in {csv_path}; nothing was imported", code=1)
     container = build(settings)
     try:
-        counts = run_import(container.service, rows, show_progress=True)
-    except UnknownFlow as exc:
-        fail(f"{exc}; nothing was imported", code=1)
+        # The senders this server has: a row for a channel it can't send on is refused, as
+        # the API refuses it, instead of waiting in the queue for ever.
+        plugins = [factory(container) for factory in plugin_factories()]
+        for plugin in plugins:
+            container.senders.update(plugin.senders())
+        service = container.service
+        rows, errors = read_rows(
+            csv_path,
+            flow=flow,
+            channel=channel,
+            locale=locale,
+            check=lambda row: invitation_problem(row, service, container.senders),
+        )
+        if errors:
+            for error in errors:
+                typer.echo(str(error), err=True)
+            fail(f"{len(errors)} problem(s) in {csv_path}; nothing was imported", code=1)
+        counts = run_import(service, rows, show_progress=True)
     finally:
         container.close()
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))

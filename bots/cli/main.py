@@ -7,10 +7,12 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
+import sqlalchemy as sa
 import typer
 
 from bots.channels import register_channels
 from bots.cli.admin import register as register_admin
+from bots.cli.errors import CliError, check_locale, database_problem
 from bots.cli.invite import invite_command
 from bots.cli.privacy import contacts_app, retention_app
 from bots.cli.telegram import telegram_app
@@ -23,10 +25,39 @@ from scoring.normalise import normalise, outcome_json
 # The CLI is a composition root too: commands that never build the app still read channels.
 register_channels()
 
-app = typer.Typer(
+
+class _Surveybot(typer.Typer):
+    """The command line, turning a user's mistake that surfaced deep down into one line."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except CliError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            sys.exit(exc.code)
+        except ConfigError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except FlowFileError as exc:
+            typer.echo(f"error: broken flow file(s):\n{exc}", err=True)
+            sys.exit(2)
+        except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.ArgumentError) as exc:
+            typer.echo(f"error: {database_problem(exc, _database_url())}", err=True)
+            sys.exit(1)
+
+
+def _database_url() -> str:
+    try:
+        return load_settings().database_url
+    except ConfigError:
+        return ""
+
+
+app = _Surveybot(
     help="surveybot: one closed question after every customer-service contact.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 flows_app = typer.Typer(help="List and validate flow files.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -41,6 +72,11 @@ app.add_typer(retention_app, name="retention")
 def fail(message: str, code: int = 2) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
+
+
+def _block(text: str) -> str:
+    """One problem on the same line; several, one per line below."""
+    return f"\n{text}" if "\n" in text else f" {text}"
 
 
 def settings_or_exit() -> Settings:
@@ -65,14 +101,17 @@ def init(
     if path.exists():
         typer.echo(f"{path} exists; left as it is")
         return
-    token = write_env_file(path)
+    try:
+        token = write_env_file(path)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror}", code=1)
     typer.echo(f"wrote {path}; your admin token is: {token}")
 
 
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="port to listen on")] = 8000,
 ) -> None:
     """Migrate the database and serve the web app (webhooks, API, /docs)."""
     import uvicorn  # noqa: PLC0415
@@ -85,7 +124,7 @@ def serve(
     try:
         web_app = create_app(container=build(settings))
     except (FlowFileError, ConfigError, ValueError) as exc:
-        fail(f"not starting:\n{exc}")
+        fail(f"not starting:{_block(str(exc))}")
     # log_config=None: uvicorn's loggers go through our masked (JSON) root handler.
     uvicorn.run(
         web_app, host=host, port=port, log_level="info", log_config=None, **proxy_options(settings)
@@ -118,7 +157,7 @@ def worker(
         container = build(settings)
         plugins = [factory(container) for factory in plugin_factories()]
     except (FlowFileError, ConfigError, ValueError) as exc:
-        fail(f"not starting:\n{exc}")
+        fail(f"not starting:{_block(str(exc))}")
     for plugin in plugins:
         container.senders.update(plugin.senders())
 
@@ -149,6 +188,32 @@ def worker(
 app.command("invite")(invite_command)
 
 
+@app.command("dev-fakes")
+def dev_fakes(
+    port: Annotated[
+        int, typer.Option(min=1, max=65535, help="port of the fake Twilio and Telegram APIs")
+    ] = 8010,
+    server: Annotated[
+        str, typer.Option(help="the surveybot server the fakes deliver answers to")
+    ] = "http://127.0.0.1:8000",
+    env: Annotated[
+        bool, typer.Option("--env", help="print the server's settings as shell exports, then stop")
+    ] = False,
+) -> None:
+    """Run local fake Twilio and Telegram APIs, to try every channel without an account."""
+    from bots.devfakes.app import banner, build_app, shell_exports  # noqa: PLC0415
+    from bots.devfakes.config import DevFakes  # noqa: PLC0415
+
+    fakes = DevFakes(port=port, server=server.rstrip("/"))
+    if env:
+        typer.echo(shell_exports(fakes), nl=False)
+        return
+    import uvicorn  # noqa: PLC0415
+
+    typer.echo(banner(fakes))
+    uvicorn.run(build_app(fakes), host="127.0.0.1", port=port, log_level="warning")
+
+
 @app.command("try")
 def try_flow(
     flow: Annotated[str, typer.Argument(help="flow id, e.g. nps, csat, ces")],
@@ -159,6 +224,7 @@ def try_flow(
     from bots.console import run_console_survey  # noqa: PLC0415
     from bots.container import build  # noqa: PLC0415
 
+    check_locale(locale)
     settings = settings_or_exit()
     try:
         container = build(settings)
@@ -181,10 +247,18 @@ def normalize_cmd(
     flow: Annotated[str, typer.Option(help="flow id")] = "nps",
     channel: Annotated[str, typer.Option(help="channel the answer came in on")] = "sms",
     locale: Annotated[str, typer.Option(help="nl or en")] = "nl",
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="add the rule that decided, each word's part in it, and the normaliser version",
+        ),
+    ] = False,
 ) -> None:
     """Print how an answer normalises, as one JSON line per answer."""
     if channel not in CHANNELS:
         fail(f"unknown channel '{channel}'; known channels: {', '.join(CHANNELS.names())}")
+    check_locale(locale)
     settings = settings_or_exit()
     try:
         flows = load_flows(settings.flows_dir)
@@ -196,7 +270,7 @@ def normalize_cmd(
     lines = [text] if text is not None else (line.rstrip("\r\n") for line in sys.stdin)
     for line in lines:
         outcome = normalise(line, scale, locale=locale, channel=channel)
-        typer.echo(json.dumps(outcome_json(outcome), ensure_ascii=False))
+        typer.echo(json.dumps(outcome_json(outcome, explain=explain), ensure_ascii=False))
 
 
 @flows_app.command("list")
@@ -231,6 +305,8 @@ def flows_validate(
         for problem in exc.problems:
             typer.echo(str(problem), err=True)
         raise typer.Exit(1) from None
+    if not loaded:
+        fail(f"no flow files (*.toml) in {path}", code=1)
     typer.echo(f"ok: {len(loaded)} flow file(s) valid")
 
 

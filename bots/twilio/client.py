@@ -21,6 +21,9 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 log = logging.getLogger(__name__)
+# The library logs each request and response at INFO (about 11 lines per send, headers and
+# URLs included); our own lines say what was sent. Its warnings and errors still show.
+logging.getLogger("twilio").setLevel(logging.WARNING)
 
 # Twilio error codes that mean "this person does not want our messages" (21610: the recipient
 # replied STOP to this sender; 63032 is WhatsApp's "user has opted out of marketing messages").

@@ -25,6 +25,7 @@ from flows.render import Expects, Reply
 from flows.service import Inbound, UnknownFlow
 from flows.text import clean_text
 from scoring.channels import Channel
+from scoring.scales import unknown_locale
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +144,10 @@ async def voice_entry(request: Request, query: Annotated[EntryQuery, Query()]) -
     settings = container.settings
     hook = await verified_webhook(request, settings)
     call_sid, caller = _call(hook.params)
+    if query.locale and (problem := unknown_locale(query.locale)) is not None:
+        # Like an unknown flow: a typo in the <Redirect> URL, shown in Twilio's debugger.
+        log.error("voice entry for call %s: %s", call_sid, problem)
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, problem)
     start = CallStart(**query.model_dump())
     try:
         opened = await container.db.run(

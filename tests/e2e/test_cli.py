@@ -77,6 +77,34 @@ def test_normalize_one_answer_from_the_argument(tmp_path: Path) -> None:
     assert result.stdout.strip() == '{"outcome": "answer", "value": 5}'
 
 
+def test_normalize_explain_prints_the_rule_and_the_words_it_used(tmp_path: Path) -> None:
+    """--explain says which rule decided, what each word did, and the normaliser version."""
+    result = run(
+        ["normalize", "--flow", "csat", "--locale", "nl", "--explain"],
+        tmp_path,
+        "Ik ben heeel erg tevreden hoor\namper tevreden\nhaal me van de lijst\n",
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert lines[0]["value"] == 5
+    assert lines[0]["rule"] == (
+        "label intensifier 'heel erg' on 'tevreden' (4 -> 5); typo 'heeel' read as 'heel'"
+    )
+    assert lines[0]["words"] == [
+        ["ik", "filler"],
+        ["ben", "filler"],
+        ["heel", "intensifier"],
+        ["erg", "intensifier"],
+        ["tevreden", "label"],
+        ["hoor", "filler"],
+    ]
+    assert lines[0]["normaliser_version"]
+    assert lines[1]["outcome"] == "invalid"
+    assert lines[1]["reason"] == "'amper' before 'tevreden' does not name one point"
+    assert lines[2]["outcome"] == "optout"
+    assert lines[2]["rule"] == "opt-out 'van de lijst'"
+
+
 def test_flows_list_shows_the_bundled_flows(tmp_path: Path) -> None:
     """`flows list` shows id, metric and scale of each flow."""
     result = run(["flows", "list"], tmp_path)

@@ -14,7 +14,7 @@ def test_try_answers_are_counted_apart_and_purged_from_the_command_line(tmp_path
     assert run(["try", "nps", "--locale", "en"], tmp_path, "3\nToo slow\n").returncode == 0
     counted = run(["test-answers", "count"], tmp_path)
     assert counted.stdout.strip() == "test answers: invitations=1 responses=1"
-    report = run(["report", "--flow", "nps"], tmp_path)
+    report = run(["report", "--flow", "nps", "--lang", "en"], tmp_path)
     assert report.returncode == 0, report.stderr
     [overall] = [line for line in report.stdout.splitlines() if " all " in line]
     assert overall.split("│")[4].strip() == "0"  # n: the test detractor is not counted

@@ -15,6 +15,7 @@ from flows.ports import SendError
 from flows.render import ReplyKind
 from flows.service import Inbound, NewInvitation, SurveyService
 from scoring.channels import Channel
+from scoring.normalise import NORMALISER_VERSION
 from scoring.tables import (
     Comment,
     Contact,
@@ -67,6 +68,19 @@ def test_sms_answer_is_stored_with_raw_text_and_normaliser_version(container: Co
     )
     assert response.normaliser_version
     assert response.answered_at.tzinfo is not None
+
+
+def test_stored_score_keeps_why_the_normaliser_read_it_so(container: Container) -> None:
+    """The response keeps the deciding rule and each word's part beside raw text and version."""
+    open_invitation(container)
+    assert sms(container.service, "Ik geef jullie een zevne, want ze waren snel") == ["thanks"]
+    [response] = rows(container, Response)
+    assert response.value == 7
+    assert response.raw_text == "Ik geef jullie een zevne, want ze waren snel"
+    assert response.normaliser_version == NORMALISER_VERSION
+    assert response.decision is not None
+    assert response.decision.startswith("number 7; typo 'zevne' read as 'zeven'; reason clause")
+    assert "jullie=filler" in response.decision
 
 
 def test_detractor_comment_is_stored_against_the_response(container: Container) -> None:

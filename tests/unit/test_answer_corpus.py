@@ -1,4 +1,8 @@
-"""Every row of the shared answer corpus, on the bundled flows' scales."""
+"""Every row of the answer corpus (`tests/corpus/answers.tsv`), on the bundled flows' scales.
+
+Columns: flow, channel, locale, input, expected, category, note. `keypad` is the voice channel's
+digits and `voice` its speech transcripts; `expected` is a value, `invalid` or `optout`.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from flows.loader import load_bundled_flows
+from flows.loader import BUNDLED_DIR, load_bundled_flows
+from flows.variants import apply_variants, load_variants
+from scoring.channels import Channel
 from scoring.normalise import Answer, Invalid, OptOut, Outcome, normalise
 from scoring.scales import Scale
 from tests.unit import scale_factories
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "answers.tsv"
-HEADER = ["flow", "channel", "locale", "input", "expected"]
+CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "answers.tsv"
+HEADER = ["flow", "channel", "locale", "input", "expected", "category", "note"]
+KEYPAD = "keypad"
 FACTORIES = {
     "nps": scale_factories.nps,
     "csat": scale_factories.csat,
@@ -56,15 +63,16 @@ def expected_outcome(expected: str) -> Outcome | type[Invalid]:
 
 
 def test_corpus_file_exists() -> None:
-    """The shared corpus must be there: a missing file is a failure, not a skip."""
+    """The corpus ships with the tests: a missing file is a failure, not a skip."""
     assert CORPUS.is_file(), f"answer corpus not found at {CORPUS}"
 
 
 def test_factories_match_the_bundled_flows() -> None:
-    """The unit-test scales are the bundled flows' scales, label for label."""
+    """The unit-test scales plus the label variants are the bundled flows' scales."""
     scales = bundled_scales()
+    variants = load_variants([BUNDLED_DIR])
     for flow_id, factory in FACTORIES.items():
-        assert scales[flow_id] == factory(), flow_id
+        assert scales[flow_id] == apply_variants(factory(), variants), flow_id
 
 
 @pytest.mark.parametrize("row", corpus_rows())
@@ -72,9 +80,9 @@ def test_corpus_row(row: list[str] | None) -> None:
     """Each corpus input normalises to its expected outcome."""
     if row is None:
         pytest.fail(f"answer corpus not found at {CORPUS}")
-    assert len(row) >= len(HEADER), f"malformed row: {row!r}"
-    flow_id, channel, locale = row[:3]
-    text, expected = "\t".join(row[3:-1]), row[-1]
+    assert len(row) == len(HEADER), f"malformed row: {row!r}"
+    flow_id, channel, locale, text, expected, _category, _note = row
+    channel = Channel.VOICE if channel == KEYPAD else Channel(channel)
     scale = bundled_scales()[flow_id]
     outcome = normalise(text, scale, locale=locale, channel=channel)
     want = expected_outcome(expected)

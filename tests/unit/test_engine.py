@@ -48,7 +48,10 @@ def test_opening_question_is_rendered_for_the_channel_and_locale() -> None:
 def test_promoter_score_is_recorded_and_thanked_without_follow_up() -> None:
     """A 9 on NPS is stored and the customer is thanked; no follow-up for promoters."""
     turn = conversation().receive(State(Step.QUESTION), "negen", NOW)
-    assert turn.events[0] == ScoreRecorded(9, "negen", turn.events[0].normaliser_version)  # type: ignore[union-attr]
+    event = turn.events[0]
+    assert isinstance(event, ScoreRecorded)
+    assert (event.value, event.raw_text) == (9, "negen")
+    assert event.decision == "number 9; words: negen=number"
     assert Completed() in turn.events
     assert turn.state.step is Step.DONE
     assert [r.kind for r in turn.replies] == [ReplyKind.THANKS]

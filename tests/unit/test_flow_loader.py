@@ -72,7 +72,7 @@ def test_follow_up_band_outside_the_scale_is_refused(tmp_path: Path) -> None:
     """A follow-up for 0-12 on a 0-10 scale can never be right."""
     write(tmp_path, "nps.toml", NPS_TEXT.replace("when_max = 6", "when_max = 12"))
     with pytest.raises(
-        FlowFileError, match=r"follow_up band 0\.\.12 lies outside the scale 0\.\.10"
+        FlowFileError, match=r"nps.toml: follow_up: band 0\.\.12 lies outside the scale 0\.\.10"
     ):
         load_flow_dir(tmp_path)
 

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+import itertools
+
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from bots.channels import BUILT_IN
+from flows.loader import load_bundled_flows
+from scoring.label_match import label_index
+from scoring.lexicon import lexicon
 from scoring.normalise import Answer, Invalid, OptOut, normalise
 from scoring.scales import Scale
+from scoring.typos import NUMBER_WORDS
 from tests.unit.scale_factories import ces, ces_effort, csat, faces, nps, numeric
 
 SCALES = [nps(), csat(), ces(), ces_effort(), faces()]
@@ -16,6 +24,7 @@ CHANNELS = [spec.name for spec in BUILT_IN]
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Pieces of real answers, so that random combinations reach the interesting rules.
+DENOMINATOR_ENDINGS = ["/", " uit", " van", " op", " de", " of", " outta"]
 VOCABULARY = [
     *(str(n) for n in range(-2, 13)),
     *["een", "één", "one", "zes", "zeven", "acht", "negen", "tien", "ten", "twenty", "o"],
@@ -121,6 +130,74 @@ def test_a_second_different_number_never_keeps_the_first_answer(
     first = normalise(text, scale)
     if not isinstance(first, Answer):
         return
+    # "een /" then "3" reads "een / 3": one out of three, a denominator and not a second score.
+    assume(not text.rstrip().endswith(tuple(DENOMINATOR_ENDINGS)))
     other = data.draw(st.integers(scale.min, scale.max).filter(lambda w: w != first.value))
     separator = data.draw(st.sampled_from([" ", ", ", " of ", " or ", " en "]))
     assert normalise(f"{text}{separator}{other}", scale) != first
+
+
+def _vocabulary() -> list[str]:
+    """Every word the normaliser knows as typed: labels of the bundled flows, lexicon, numbers."""
+    words = set(lexicon().known) | set(NUMBER_WORDS)
+    for flow in load_bundled_flows().values():
+        for locale in LOCALES:
+            words |= label_index(flow.scale, locale).words
+    return sorted(w for w in words if w.isalpha())
+
+
+VOCABULARY_WORDS = _vocabulary()
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _truly_unknown(word: str) -> bool:
+    """Two or more edits from every known word, no stretched letters, no glued intensifier."""
+    if any(a == b for a, b in itertools.pairwise(word)):
+        return False
+    if any(word.startswith(p) for p in lexicon().glued_intensify):
+        return False
+    return process.extractOne(word, VOCABULARY_WORDS, scorer=OSA.distance, score_cutoff=1) is None
+
+
+@st.composite
+def near_misses(draw: st.DrawFn) -> str:
+    """A known word with two random edits: the words a fuzzy matcher would wrongly take."""
+    word = list(draw(st.sampled_from(VOCABULARY_WORDS)))
+    for _ in range(2):
+        at = draw(st.integers(0, len(word)))
+        letter = draw(st.sampled_from(LETTERS))
+        edit = draw(st.sampled_from(["insert", "replace", "delete"]))
+        if edit == "insert" or not word or at == len(word):
+            word.insert(at, letter)
+        elif edit == "replace":
+            word[at] = letter
+        else:
+            del word[at]
+    return "".join(word)
+
+
+unknown_words = st.one_of(near_misses(), st.text(alphabet=LETTERS, min_size=2, max_size=10)).filter(
+    _truly_unknown
+)
+BUNDLED = [flow.scale for flow in load_bundled_flows().values()]
+answers = st.one_of(
+    labelled_phrases().map(lambda t: (t[0], t[1], t[2])),
+    st.tuples(st.sampled_from(SCALES), st.sampled_from(LOCALES), phrases),
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(answer=answers, word=unknown_words, data=st.data())
+def test_an_unknown_word_never_changes_the_value(
+    answer: tuple[Scale, str, str], word: str, data: st.DataObject
+) -> None:
+    """An unknown word inserted anywhere (next to a label too) keeps the value or makes it
+    invalid; it never yields another value, and never turns a non-answer into one."""
+    scale, locale, text = answer
+    words = text.split()
+    at = data.draw(st.integers(0, len(words)))
+    changed = " ".join([*words[:at], word, *words[at:]])
+    before = normalise(text, scale, locale=locale)
+    after = normalise(changed, scale, locale=locale)
+    if isinstance(after, Answer):
+        assert before == after, f"{text!r} -> {before}, but {changed!r} -> {after}"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -21,12 +23,41 @@ from bots.api.deps import (
 )
 from bots.container import Container
 from bots.telegram.deeplink import deep_link_for
-from flows.service import NewInvitation, NotFound, UnknownFlow
+from flows.service import NewInvitation, NotFound, SurveyService, UnknownFlow
 from flows.waiting import WaitReason
 from scoring.channels import CHANNELS, Channel
+from scoring.scales import unknown_locale
 from scoring.tables import Invitation, InvitationStatus
 
 router = APIRouter(prefix="/api/v1/invitations", tags=["invitations"], responses=UNAUTHORIZED)
+
+
+def invitation_problem(
+    body: InvitationIn, service: SurveyService, senders: Iterable[str]
+) -> str | None:
+    """What stops a valid request from becoming an invitation here (the API's 422), or None.
+
+    The API and `surveybot invite --csv` both ask this, so a file is checked like a request.
+    """
+    if (problem := unsendable(body.channel, senders)) is not None:
+        return problem
+    try:
+        service.pick_flow(body.flow, body.journey_stage)
+    except UnknownFlow as exc:
+        return str(exc)
+    return None
+
+
+def unsendable(channel: Channel, configured: Iterable[str]) -> str | None:
+    """Why this server cannot send on `channel` (the API's 422), or None when it can."""
+    if channel in configured:
+        return None
+    spec = CHANNELS.find(channel)
+    needs = spec.needs if spec is not None and spec.needs else "a channel adapter"
+    return (
+        f"channel '{channel.value}' is not configured on this server: it needs {needs} "
+        "(or try it locally with `surveybot dev-fakes`; see the README)"
+    )
 
 
 class InvitationIn(BaseModel):
@@ -40,7 +71,7 @@ class InvitationIn(BaseModel):
         max_length=64,
     )
     flow: str | None = Field(default=None, description="flow id; default: by journey_stage")
-    locale: str | None = Field(default=None, pattern="^(nl|en)$")
+    locale: str | None = Field(default=None, description="nl or en; default: the server's")
     interaction_id: str | None = Field(default=None, max_length=128)
     agent: str | None = Field(default=None, max_length=128)
     team: str | None = Field(default=None, max_length=128)
@@ -62,6 +93,26 @@ class InvitationIn(BaseModel):
         texts = value if isinstance(value, list) else [value or ""]
         if any("\x00" in text for text in texts):
             raise ValueError("must not contain NUL characters")
+        return value
+
+    @field_validator("locale")
+    @classmethod
+    def _locale_is_known(cls, value: str | None) -> str | None:
+        if value is not None and (problem := unknown_locale(value)) is not None:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone_exists(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as Europe/Amsterdam"
+            ) from None
         return value
 
     @model_validator(mode="after")
@@ -206,11 +257,9 @@ async def create_invitation(
     body: InvitationIn, request: Request, container: ContainerDep, _role: AdminDep
 ) -> InvitationOut:
     """Create an invitation and send its question (idempotent on interaction_id)."""
-    if body.channel not in container.senders:
-        raise invalid(
-            ("body", "channel"),
-            f"channel '{body.channel}' is not configured on this server; see the README",
-        )
+    if (problem := invitation_problem(body, container.service, container.senders)) is not None:
+        field = "channel" if body.channel not in container.senders else "flow"
+        raise invalid(("body", field), problem)
     try:
         invitation = await container.db.run(container.service.create_invitation, body.to_new())
     except UnknownFlow as exc:

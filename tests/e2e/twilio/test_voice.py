@@ -47,7 +47,7 @@ def test_entry_asks_the_question_in_dutch_with_a_keypad_and_speech_gather(
     assert parse_qs(action.query)["step"] == ["1"]
     [say] = gather.findall("Say")
     assert say.attrib["language"] == "nl-NL"
-    assert (say.text or "").startswith("Hoe waarschijnlijk is het dat u Acme aanbeveelt")
+    assert (say.text or "").startswith("Hoe waarschijnlijk is het dat je Acme aanbeveelt")
     [invitation] = rows(container, Invitation)
     assert (invitation.channel, invitation.status, invitation.interaction_id) == (
         "voice",
@@ -193,4 +193,15 @@ def test_call_webhook_without_call_sid_is_a_400(twilio: Twilio, container: Conta
     response = twilio.post(ENTRY, params)
     assert response.status_code == 400
     assert "CallSid" in response.json()["detail"]
+    assert rows(container, Invitation) == []
+
+
+def test_entry_with_an_unknown_locale_is_refused_for_the_debugger(
+    twilio: Twilio, container: Container
+) -> None:
+    """`locale=de` in the <Redirect> URL is a 400 naming the known locales; no survey starts."""
+    path = "/webhooks/twilio/voice?flow=nps&locale=de"
+    response = twilio.post(path, twilio.call_params(sid("CA")))
+    assert response.status_code == 400
+    assert response.json()["detail"] == "unknown locale 'de'; known locales: nl, en"
     assert rows(container, Invitation) == []
