@@ -22,8 +22,8 @@ from bots.settings import Settings
 from flows.loader import load_bundled_flows
 from flows.ports import Outbound, SendResult
 from flows.service import Inbound, NewInvitation
+from scoring.channels import Channel
 from scoring.normalise import normalise
-from scoring.scales import Channel
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "corpus" / "answers.tsv"
 

@@ -119,7 +119,7 @@ def prepare_surveys(database: Path, count: int) -> list[Survey]:
     from bots.settings import Settings  # noqa: PLC0415
     from flows.ports import SendResult  # noqa: PLC0415
     from flows.service import NewInvitation  # noqa: PLC0415
-    from scoring.scales import Channel  # noqa: PLC0415
+    from scoring.channels import Channel  # noqa: PLC0415
 
     settings = Settings(
         _env_file=None,
@@ -167,7 +167,7 @@ class Updates:
         return json.dumps({"update_id": update_id, "message": message}).encode()
 
     def tap(self, survey: Survey, value: int) -> bytes:
-        from bots.telegram.keyboards import callback_data  # noqa: PLC0415
+        from flows.buttons import encode  # noqa: PLC0415
 
         update_id = self._id()
         chat = {"id": survey.chat_id, "type": "private", "first_name": "Klant"}
@@ -184,7 +184,7 @@ class Updates:
             "from": {"id": survey.chat_id, "is_bot": False, "first_name": "Klant"},
             "chat_instance": f"ci-{survey.chat_id}",
             "message": message,
-            "data": callback_data(survey.invitation_id, value),
+            "data": encode(survey.invitation_id, value),
         }
         return json.dumps({"update_id": update_id, "callback_query": query}).encode()
 

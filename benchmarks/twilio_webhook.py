@@ -108,7 +108,7 @@ def prepare_surveys(database: Path, count: int) -> None:
     from bots.settings import Settings  # noqa: PLC0415
     from flows.ports import SendResult  # noqa: PLC0415
     from flows.service import NewInvitation  # noqa: PLC0415
-    from scoring.scales import Channel  # noqa: PLC0415
+    from scoring.channels import Channel  # noqa: PLC0415
 
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]

@@ -20,9 +20,9 @@ import sqlalchemy as sa
 
 from bots.container import build
 from flows.service import NewInvitation
+from scoring.channels import Channel
 from scoring.db import make_engine
 from scoring.migrate import upgrade
-from scoring.scales import Channel
 from tests.conftest import PG_ADMIN_URL, make_settings
 from tests.e2e.twilio.fake_twilio import FakeTwilioServer
 from tests.reliability.cluster import Cluster

@@ -23,6 +23,7 @@ from bots.api.routes import (
     responses,
 )
 from bots.body_limit import BodyLimit
+from bots.channels import registered
 from bots.container import Container, build
 from bots.observability import install_observability
 from bots.plugins import plugin_factories
@@ -75,7 +76,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.state.api_worker = Worker(container, name=f"api:{worker_name()}")
     # Webhooks first: the router tries routes in order, and they carry the traffic.
     for plugin in plugins:
-        container.senders.update(plugin.senders())
+        container.senders.update(registered(plugin.senders()))
         router = plugin.router()
         if router is not None:
             app.include_router(router)

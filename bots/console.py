@@ -6,7 +6,10 @@ from typing import TextIO
 
 from flows.render import Reply
 from flows.service import Inbound, NewInvitation, SurveyService, UnknownFlow
-from scoring.scales import Channel
+from scoring.channels import ANY_TEXT, Channel, ChannelSpec
+
+# A terminal session: live like a call, typed like a chat, never sent to anyone.
+CONSOLE = ChannelSpec(Channel.CONSOLE, ANY_TEXT, sendable=False)
 
 
 def _show(replies: list[Reply], out: TextIO) -> None:

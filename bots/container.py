@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from bots.channels import register_channels
 from bots.settings import Settings
 from flows.loader import load_flows
 from flows.models import Flow
@@ -38,6 +39,7 @@ class Container:
 
 def build(settings: Settings, *, migrate: bool = True) -> Container:
     """Wire the app. Broken flow files or settings fail here, before anything serves."""
+    register_channels()
     flows = load_flows(settings.flows_dir)
     for flow_id in {settings.default_flow, *settings.journey_flows.values()}:
         if flow_id not in flows:

@@ -14,6 +14,7 @@ from flows.ports import Sender
 class ChannelPlugin(Protocol):
     name: str
 
+    # Each under the name of a channel registered in bots/channels.py.
     def senders(self) -> Mapping[str, Sender]: ...
 
     def router(self) -> APIRouter | None: ...

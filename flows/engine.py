@@ -12,8 +12,8 @@ from enum import StrEnum
 
 from flows.models import Flow
 from flows.render import Renderer, Reply, ReplyKind
+from scoring.channels import Channel
 from scoring.normalise import NORMALISER_VERSION, Answer, Invalid, OptOut, normalise
-from scoring.scales import Channel
 
 
 class Step(StrEnum):

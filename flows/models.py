@@ -8,7 +8,8 @@ from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from scoring.scales import LOCALES, Channel, Metric, Scale
+from scoring.channels import Channel
+from scoring.scales import LOCALES, Metric, Scale
 
 _FLOW_ID = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 
@@ -65,7 +66,8 @@ class Question(BaseModel):
     console: Localised | None = None
 
     def for_channel(self, channel: Channel) -> Localised:
-        rendering: Localised | None = getattr(self, channel.value)
+        # A channel without its own rendering field in the flow file asks the plain text.
+        rendering: Localised | None = getattr(self, str(channel), None)
         return rendering or self.text
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from flows.models import Flow, Localised
-from scoring.scales import Channel
+from scoring.channels import CHANNELS, Channel
 
 
 class ReplyKind(StrEnum):
@@ -142,7 +142,7 @@ class Renderer:
     def follow_up(self, flow: Flow, channel: Channel, locale: str) -> Reply:
         assert flow.follow_up is not None  # noqa: S101  (callers check applies_to first)
         wording = flow.follow_up.question
-        if channel is Channel.VOICE and flow.follow_up.voice is not None:
+        if CHANNELS.is_voice(channel) and flow.follow_up.voice is not None:
             wording = flow.follow_up.voice
         return Reply(ReplyKind.FOLLOW_UP, self._fill(wording.get(locale), flow), Expects.COMMENT)
 
@@ -154,7 +154,7 @@ class Renderer:
         return Reply(ReplyKind.GIVE_UP, self._fill(flow.give_up.get(locale), flow))
 
     def system(self, kind: ReplyKind, locale: str, channel: Channel | None = None) -> Reply:
-        texts = VOICE_TEXTS if channel is Channel.VOICE and kind in VOICE_TEXTS else SYSTEM_TEXTS
+        texts = VOICE_TEXTS if CHANNELS.is_voice(channel) and kind in VOICE_TEXTS else SYSTEM_TEXTS
         return Reply(kind, self._fill(texts[kind].get(locale)))
 
     def closed(self, locale: str) -> Reply:

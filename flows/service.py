@@ -30,15 +30,14 @@ from flows.render import Renderer, Reply, ReplyKind
 from flows.store import AnswerTransaction, InvitationTransaction, SurveyStore
 from flows.text import clean_text
 from flows.waiting import Waiting, explain
+from scoring.channels import CHANNELS, Channel
 from scoring.normalise import Answer, is_help, is_optin, is_optout, normalise
 from scoring.privacy import ErasureCounts
-from scoring.scales import LOCALES, Channel
+from scoring.scales import LOCALES
 from scoring.storage import DuplicateEvent, SurveyRow
 from scoring.tables import Contact, Invitation, InvitationStatus
 
 log = logging.getLogger(__name__)
-
-MESSAGING = frozenset({Channel.SMS, Channel.WHATSAPP, Channel.TELEGRAM})
 
 
 class UnknownFlow(LookupError):
@@ -268,7 +267,9 @@ class SurveyService:
             queue=new.queue,
             journey_stage=new.journey_stage,
             tags=list(new.tags),
-            deep_link_token=secrets.token_urlsafe(24) if new.channel is Channel.TELEGRAM else None,
+            deep_link_token=secrets.token_urlsafe(24)
+            if CHANNELS.get(new.channel).deep_link
+            else None,
             created_at=now,
             is_test=new.test,
         )
@@ -363,7 +364,7 @@ class SurveyService:
             invitation.provider_message_id = result.provider_message_id
             invitation.delivery_status = result.status
             assert invitation.id is not None  # noqa: S101
-            if Channel(invitation.channel) in MESSAGING:
+            if CHANNELS.get(invitation.channel).messaging:
                 invitation.expires_at = now + flow.expiry.messaging
                 policy = self.policy.for_flow(flow)
                 if policy.reminder_after is not None and result.status != "live":

@@ -41,6 +41,7 @@ from typing import Literal
 
 from scoring.accounting import Accounted, account, cut_tail, tail_sentiment
 from scoring.answer_tokens import Token, clean, has_fraction_char, tokenise
+from scoring.channels import CHANNELS, Channel
 from scoring.keywords import (
     is_help,
     is_optin,
@@ -52,7 +53,7 @@ from scoring.keywords import (
 from scoring.label_match import label_index, match_labels, take_emoji
 from scoring.lexicon import lexicon
 from scoring.number_words import NumberProblem, find_numbers, word_value
-from scoring.scales import Channel, Scale
+from scoring.scales import Scale
 from scoring.star_runs import StarProblem, take_stars
 from scoring.typos import correct_tokens
 
@@ -184,7 +185,7 @@ def _normalise(text: object, scale: Scale, locale: str, channel: str) -> Outcome
         return Invalid("empty answer")
     if _STRIKETHROUGH.search(cleaned):
         return Invalid("strikethrough text")
-    if channel == Channel.VOICE and "*" in cleaned:
+    if "*" in cleaned and CHANNELS.is_voice(channel):
         return Invalid("the * key is not an answer")
 
     emoji_values, cleaned = take_emoji(cleaned, index)

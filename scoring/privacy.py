@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 import scoring.cases  # noqa: F401  (registers alert_case, whose notes are erased too)
-from scoring.scales import Channel
+from scoring.channels import CHANNELS, Channel
 from scoring.tables import OPEN_STATUSES, InvitationStatus, JobStatus
 
 ERASED = "[erased]"
@@ -78,14 +78,14 @@ class ErasureCounts:
 
 
 def infer_channel(address: str) -> Channel:
-    """The channel an address belongs to when none is given: a number is a phone, else Telegram.
+    """The channel an address belongs to when none is given: a number is a phone, else a chat.
 
-    Every phone channel shares one identity, so `sms` stands for SMS, WhatsApp and voice alike.
-    A bare digit string is a Telegram chat id; a phone number needs its leading `+`.
+    Every phone channel shares one identity, so the first phone channel (`sms`) stands for SMS,
+    WhatsApp and voice alike. A bare digit string is a chat id (the first other channel,
+    Telegram); a phone number needs its leading `+`.
     """
-    if address.startswith(("+", "whatsapp:", "tel:")):
-        return Channel.SMS
-    return Channel.TELEGRAM
+    phone = address.startswith(("+", "whatsapp:", "tel:"))
+    return CHANNELS.first(phone=phone).name
 
 
 def erase_address(
@@ -101,7 +101,7 @@ def erase_address(
     contacts of that number. Idempotent: a second call finds the contacts and changes nothing.
     """
     address = address.strip()
-    chosen = Channel(channel) if channel else infer_channel(address)
+    chosen = CHANNELS.channel(channel) if channel else infer_channel(address)
     pseudonym = pseudonymise(chosen, address.removeprefix("tel:"))
     with engine.begin() as conn:
         ids = list(

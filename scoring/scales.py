@@ -30,14 +30,6 @@ class Direction(StrEnum):
     LOWER_IS_BETTER = "lower_is_better"
 
 
-class Channel(StrEnum):
-    CONSOLE = "console"
-    SMS = "sms"
-    WHATSAPP = "whatsapp"
-    VOICE = "voice"
-    TELEGRAM = "telegram"
-
-
 class ScalePoint(BaseModel):
     """One point of a scale, with its label per locale and the other ways people say it."""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -23,9 +22,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from scoring import cases, queue
+from scoring.channels import CHANNELS
 from scoring.privacy import ErasureCounts, erase_address
 from scoring.raw_sql import RawSql, update_invitation_sql
-from scoring.scales import Channel
 from scoring.tables import (
     ANSWERABLE_STATUSES,
     OPEN_STATUSES,
@@ -34,16 +33,12 @@ from scoring.tables import (
     OutboundMessage,
 )
 
-PHONE_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP, Channel.VOICE})
-_NOT_DIGITS = re.compile(r"[^\d+]")
 _ANSWERABLE = frozenset(s.value for s in ANSWERABLE_STATUSES)
 
 
 def identity(channel: str, address: str) -> str:
     """Who this address is, across channels: every phone channel shares the E.164 number."""
-    if channel in PHONE_CHANNELS:
-        return "tel:" + _NOT_DIGITS.sub("", address.removeprefix("whatsapp:"))
-    return f"{channel}:{address.strip()}"
+    return CHANNELS.get(channel).address.identity(channel, address)
 
 
 class Pseudonymiser:

@@ -17,10 +17,14 @@ import sqlalchemy as sa
 import uvicorn
 
 from bots.app import create_app
+from bots.channels import register_channels
 from bots.container import Container, build
 from bots.settings import Settings
 from scoring.db import make_engine
 from scoring.migrate import upgrade
+
+# What build() does for the app, done once for the tests that drive the core without it.
+register_channels()
 
 PG_ADMIN_URL = os.environ.get("SURVEYBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 ADMIN_TOKEN = "test-admin-token-0123456789"

@@ -27,6 +27,7 @@ from bots.reporting import report_service_for
 from bots.settings import ConfigError, Settings, load_settings
 from flows.models import Flow
 from scoring.cases import CASE_TARGET
+from scoring.channels import CHANNELS as REGISTERED
 from scoring.reports.csv_format import (
     RESPONSE_HEADER,
     CsvFormat,
@@ -38,7 +39,6 @@ from scoring.reports.definitions import definition
 from scoring.reports.filters import Dimension
 from scoring.reports.params import ParamError, View
 from scoring.reports.service import ReportService
-from scoring.scales import Channel
 
 console = Console()
 
@@ -181,8 +181,8 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
     period = _period(since, until)
     if metric and metric not in METRICS:
         raise CliError(f"--metric {metric!r} is not one of {', '.join(METRICS)}")
-    if channel is not None and channel not in {c.value for c in Channel}:
-        raise CliError(f"--channel {channel!r} is not one of {', '.join(c.value for c in Channel)}")
+    if channel is not None and channel not in REGISTERED:
+        raise CliError(f"--channel {channel!r} is not one of {', '.join(REGISTERED.names())}")
     params = {
         **period,
         "flow": flow,

@@ -14,7 +14,7 @@ from rich.progress import Progress
 
 from bots.api.routes.invitations import InvitationIn, invitation_problem
 from flows.service import NewInvitation, SurveyService
-from scoring.scales import Channel
+from scoring.channels import CHANNELS
 
 COLUMNS = (
     "address",
@@ -47,7 +47,7 @@ def read_rows(
     path: Path,
     *,
     flow: str | None,
-    channel: Channel | None,
+    channel: str | None,
     locale: str | None,
     check: Check | None = None,
 ) -> tuple[list[NewInvitation], list[RowError]]:
@@ -97,12 +97,12 @@ def _row_data(
     row: dict[str | None, str | None],
     *,
     flow: str | None,
-    channel: Channel | None,
+    channel: str | None,
     locale: str | None,
 ) -> dict[str, object]:
     cells = {k: (v or "").strip() for k, v in row.items() if k in COLUMNS and isinstance(v, str)}
     data: dict[str, object] = {k: v for k, v in cells.items() if v}
-    data.setdefault("channel", channel.value if channel else "sms")
+    data.setdefault("channel", channel or "sms")
     if flow and "flow" not in data:
         data["flow"] = flow
     if locale and "locale" not in data:
@@ -145,7 +145,7 @@ def invite_command(
         typer.Option("--csv", help="CSV with an 'address' column", exists=True, dir_okay=False),
     ],
     flow: Annotated[str | None, typer.Option(help="flow for rows that name none")] = None,
-    channel: Annotated[Channel | None, typer.Option(help="channel for rows that name none")] = None,
+    channel: Annotated[str | None, typer.Option(help="channel for rows that name none")] = None,
     locale: Annotated[str | None, typer.Option(help="nl or en, for rows that name none")] = None,
 ) -> None:
     """Invite contacts from a CSV: every row is checked first, and nothing is half-imported."""
@@ -154,6 +154,8 @@ def invite_command(
     from bots.container import build  # noqa: PLC0415
     from bots.plugins import plugin_factories  # noqa: PLC0415
 
+    if channel is not None and channel not in CHANNELS.sendable():
+        fail(f"--channel must be one of {', '.join(CHANNELS.sendable())}")
     check_locale(locale)
     settings = settings_or_exit()
     container = build(settings)

@@ -10,6 +10,7 @@ from typing import Annotated, Any, NoReturn
 import sqlalchemy as sa
 import typer
 
+from bots.channels import register_channels
 from bots.cli.admin import register as register_admin
 from bots.cli.errors import CliError, check_locale, database_problem
 from bots.cli.invite import invite_command
@@ -18,8 +19,11 @@ from bots.cli.telegram import telegram_app
 from bots.logging_setup import LogFormat, configure_logging, resolve_format
 from bots.settings import ConfigError, Settings, load_settings
 from flows.loader import FlowFileError, load_flow_dir, load_flow_file, load_flows
+from scoring.channels import CHANNELS
 from scoring.normalise import normalise, outcome_json
-from scoring.scales import Channel
+
+# The CLI is a composition root too: commands that never build the app still read channels.
+register_channels()
 
 
 class _Surveybot(typer.Typer):
@@ -241,7 +245,7 @@ def normalize_cmd(
         str | None, typer.Argument(help="the answer; omit to read lines from stdin")
     ] = None,
     flow: Annotated[str, typer.Option(help="flow id")] = "nps",
-    channel: Annotated[Channel, typer.Option(help="channel the answer came in on")] = Channel.SMS,
+    channel: Annotated[str, typer.Option(help="channel the answer came in on")] = "sms",
     locale: Annotated[str, typer.Option(help="nl or en")] = "nl",
     explain: Annotated[
         bool,
@@ -252,6 +256,8 @@ def normalize_cmd(
     ] = False,
 ) -> None:
     """Print how an answer normalises, as one JSON line per answer."""
+    if channel not in CHANNELS:
+        fail(f"unknown channel '{channel}'; known channels: {', '.join(CHANNELS.names())}")
     check_locale(locale)
     settings = settings_or_exit()
     try:

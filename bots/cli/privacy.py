@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Annotated, NoReturn
 
 import typer
 
 from bots.settings import ConfigError, Settings, load_settings
+from scoring.channels import CHANNELS
 from scoring.db import make_engine
 from scoring.privacy import erase_address, format_counts, purge_expired_personal_data
 from scoring.storage import Pseudonymiser
@@ -17,13 +17,6 @@ contacts_app = typer.Typer(help="Contacts: erase a person's personal data.", no_
 retention_app = typer.Typer(
     help="Retention: purge personal data past its time.", no_args_is_help=True
 )
-
-
-class PhoneOrChat(StrEnum):
-    SMS = "sms"
-    WHATSAPP = "whatsapp"
-    VOICE = "voice"
-    TELEGRAM = "telegram"
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -42,12 +35,14 @@ def _settings() -> Settings:
 def erase(
     address: Annotated[str, typer.Argument(help="+31612345678, whatsapp:+31..., or a chat id")],
     channel: Annotated[
-        PhoneOrChat | None,
+        str | None,
         typer.Option(help="default: a phone number if it starts with +, else a Telegram chat id"),
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")] = False,
 ) -> None:
     """Erase a person's number/chat id and free text on every channel; scores and opt-outs stay."""
+    if channel is not None and channel not in CHANNELS.sendable():
+        _fail(f"--channel must be one of {', '.join(CHANNELS.sendable())}")
     settings = _settings()
     if not yes:
         typer.confirm("Erase this person's personal data? This cannot be undone", abort=True)
@@ -58,7 +53,7 @@ def erase(
             Pseudonymiser(settings.secret()),
             address,
             datetime.now(UTC),
-            channel.value if channel else None,
+            channel,
         )
     finally:
         engine.dispose()

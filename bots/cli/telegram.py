@@ -82,6 +82,7 @@ def poll(
 ) -> None:
     """Fetch updates with getUpdates (no public URL needed); removes a webhook first."""
     from bots.container import build  # noqa: PLC0415
+    from bots.telegram.channel import TELEGRAM  # noqa: PLC0415
     from bots.telegram.plugin import make_runtime  # noqa: PLC0415
     from bots.telegram.polling import Poller  # noqa: PLC0415
 
@@ -96,7 +97,7 @@ def poll(
     runtime = make_runtime(container)
     assert runtime is not None  # noqa: S101  (the token was checked above)
     # A deep link's question is sent from here, like any invitation.
-    container.senders["telegram"] = runtime.sender
+    container.senders[TELEGRAM.name] = runtime.sender
 
     async def run() -> None:
         task = asyncio.current_task()

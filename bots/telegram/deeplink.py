@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bots.container import Container
+from bots.telegram.channel import TELEGRAM
 from scoring.tables import Invitation, InvitationStatus
 
 
@@ -14,7 +15,7 @@ async def deep_link_for(container: Container, invitation: Invitation) -> str | N
     """The link to hand the customer, while the invitation waits for one; else None."""
     from bots.telegram.sender import TelegramSender  # noqa: PLC0415
 
-    sender = container.senders.get("telegram")
+    sender = container.senders.get(TELEGRAM.name)
     if (
         not isinstance(sender, TelegramSender)
         or invitation.deep_link_token is None

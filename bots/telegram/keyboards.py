@@ -1,23 +1,17 @@
-"""Inline keyboards per scale, and the compact callback data behind each button.
+"""Telegram's rendering of a question's choices: inline keyboards, and the answered text.
 
-callback_data is at most 64 bytes and comes back from the client, which can send anything:
-it is versioned ("sb1") and parsed strictly; anything else is treated as a stale button.
+The choices and the callback data behind each button are channel-neutral (`flows/buttons.py`);
+only the layout is Telegram's.
 """
 
 from __future__ import annotations
 
-import re
-import uuid
-from dataclasses import dataclass
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from flows.buttons import encode, face
 from flows.models import Flow
 from flows.render import Choice
 
-CALLBACK_VERSION = "sb1"
-MAX_CALLBACK_BYTES = 64  # Bot API limit for callback_data
-_CALLBACK = re.compile(r"sb1:([0-9a-f]{32}):(-?\d{1,3})")
 MAX_PER_ROW = 8  # Telegram draws at most 8 buttons in a row
 
 _YOUR_ANSWER = {"nl": "Je antwoord: {answer}", "en": "Your answer: {answer}"}
@@ -25,29 +19,6 @@ _ALREADY_ANSWERED = {
     "nl": "Je hebt deze vraag al beantwoord. Bedankt!",
     "en": "You have already answered this question. Thank you!",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class ButtonPress:
-    invitation_id: str  # the invitation's public id
-    value: int
-
-
-def callback_data(invitation_id: str, value: int) -> str:
-    data = f"{CALLBACK_VERSION}:{uuid.UUID(invitation_id).hex}:{value}"
-    if len(data.encode()) > MAX_CALLBACK_BYTES:  # pragma: no cover - the format cannot exceed it
-        raise ValueError("callback_data over 64 bytes")
-    return data
-
-
-def parse_callback(data: str | None) -> ButtonPress | None:
-    """The button behind callback data, or None for anything we did not put there."""
-    if not data or len(data) > MAX_CALLBACK_BYTES:
-        return None
-    match = _CALLBACK.fullmatch(data)
-    if match is None:
-        return None
-    return ButtonPress(str(uuid.UUID(match.group(1))), int(match.group(2)))
 
 
 def keyboard(
@@ -73,28 +44,21 @@ def keyboard(
 
 
 def _button(invitation_id: str, value: int, text: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=callback_data(invitation_id, value))
+    return InlineKeyboardButton(text, callback_data=encode(invitation_id, value))
 
 
 def _worded(flow: Flow | None, choice: Choice) -> str:
-    face = _face(flow, choice.value)
-    return f"{face} {choice.label}" if face else f"{choice.value} · {choice.label}"
-
-
-def _face(flow: Flow | None, value: int) -> str | None:
-    if flow is None:
-        return None
-    point = flow.scale.point(value)
-    return point.emoji[0] if point is not None and point.emoji else None
+    emoji = face(flow, choice.value)
+    return f"{emoji} {choice.label}" if emoji else f"{choice.value} · {choice.label}"
 
 
 def chosen_text(question: str, flow: Flow, value: int, locale: str) -> str:
     """The question as it reads once answered: the buttons go, the choice is spelled out."""
     label = flow.scale.label(value, locale)
     answer = label if label == str(value) else f"{value} · {label}"
-    face = _face(flow, value)
-    if face:
-        answer = f"{face} {answer}"
+    emoji = face(flow, value)
+    if emoji:
+        answer = f"{emoji} {answer}"
     template = _YOUR_ANSWER.get(locale, _YOUR_ANSWER["en"])
     return f"{question}\n\n✅ {template.format(answer=answer)}"
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from fastapi import APIRouter
 
 from bots.container import Container
+from bots.telegram.channel import TELEGRAM
 from bots.telegram.limiter import Limits
 from bots.telegram.runtime import TelegramRuntime
 from bots.telegram.webhook import webhook_router
@@ -27,7 +28,7 @@ class TelegramPlugin:
         self.runtime = make_runtime(container)
 
     def senders(self) -> Mapping[str, Sender]:
-        return {"telegram": self.runtime.sender} if self.runtime else {}
+        return {TELEGRAM.name: self.runtime.sender} if self.runtime else {}
 
     def router(self) -> APIRouter | None:
         return webhook_router(self.runtime) if self.runtime else None

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bots.telegram.actions import ButtonsFor
-from bots.telegram.keyboards import ButtonPress, already_answered
+from bots.telegram.keyboards import already_answered
+from flows.buttons import ButtonPress
 from flows.models import Flow
 from flows.service import (
     BAD_CHOICE,
@@ -19,7 +20,7 @@ from flows.service import (
     InboundResult,
     SurveyService,
 )
-from scoring.scales import Channel
+from scoring.channels import Channel
 
 PROVIDER = "telegram"
 

@@ -7,9 +7,11 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 
 from bots.telegram.actions import RemoveButtons
+from bots.telegram.channel import TELEGRAM
 from bots.telegram.client import is_blocked
 from bots.telegram.keyboards import keyboard
 from bots.telegram.outbox import Outbox
+from flows.buttons import offered
 from flows.models import Flow
 from flows.ports import Outbound, SendError, SendResult
 
@@ -29,7 +31,7 @@ class TelegramSender:
         if not message.address:
             raise SendError("no chat id: share the invitation's deep link instead", permanent=True)
         markup = keyboard(
-            self.flows.get(message.flow_id), message.invitation_id, message.reply.choices
+            self.flows.get(message.flow_id), message.invitation_id, offered(message.reply, TELEGRAM)
         )
         try:
             sent = await self.outbox.send_message(message.address, message.reply.text, markup)

@@ -22,8 +22,10 @@ from bots.telegram.actions import (
     RemoveButtons,
     SendText,
 )
-from bots.telegram.keyboards import chosen_text, keyboard, parse_callback
+from bots.telegram.channel import TELEGRAM
+from bots.telegram.keyboards import chosen_text, keyboard
 from bots.telegram.records import inbound, plain_start, press_button, start_deep_link
+from flows.buttons import decode, offered
 from flows.models import Flow
 from flows.render import Reply
 from flows.service import InboundResult
@@ -88,7 +90,7 @@ class UpdateHandler:
     # -- button presses ----------------------------------------------------------------------
 
     async def _callback(self, update_id: int, query: CallbackQuery) -> Plan:
-        press = parse_callback(query.data)
+        press = decode(query.data)
         message = query.message if isinstance(query.message, Message) else None
         chat_id = str(message.chat_id) if message is not None else str(query.from_user.id)
         if press is None:
@@ -134,6 +136,6 @@ class UpdateHandler:
     def _send(chat_id: str, reply: Reply, invitation_id: str | None, flow: Flow | None) -> SendText:
         if not invitation_id:
             return SendText(chat_id, reply.text)
-        markup = keyboard(flow, invitation_id, reply.choices)
+        markup = keyboard(flow, invitation_id, offered(reply, TELEGRAM))
         buttons = ButtonsFor(invitation_id, reply.kind.value) if markup is not None else None
         return SendText(chat_id, reply.text, markup, buttons)

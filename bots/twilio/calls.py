@@ -13,7 +13,7 @@ from flows.models import Flow
 from flows.ports import SendResult
 from flows.render import Reply, ReplyKind
 from flows.service import NewInvitation, NotFound, SurveyService
-from scoring.scales import Channel
+from scoring.channels import Channel
 from scoring.tables import Invitation, InvitationStatus
 
 

@@ -11,7 +11,7 @@ from bots.container import Container
 from bots.twilio import twiml
 from bots.twilio.security import WEBHOOK_ERRORS, FormParams, Webhook, verified_webhook
 from flows.service import Inbound
-from scoring.scales import Channel
+from scoring.channels import Channel
 
 log = logging.getLogger(__name__)
 

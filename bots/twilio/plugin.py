@@ -10,10 +10,10 @@ from fastapi import APIRouter
 from bots.container import Container
 from bots.settings import ConfigError, Settings
 from bots.twilio import messaging, status, voice
+from bots.twilio.channels import SMS, VOICE, WHATSAPP
 from bots.twilio.client import TwilioRest
 from bots.twilio.senders import MessagingSender, VoiceSender
 from flows.ports import Sender
-from scoring.scales import Channel
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +53,15 @@ class TwilioPlugin:
         callback = f"{public}{status.STATUS_PATH}" if public else None
         senders: dict[str, Sender] = {}
         if settings.twilio_sms_from:
-            senders[Channel.SMS] = MessagingSender(
+            senders[SMS.name] = MessagingSender(
                 rest, from_=settings.twilio_sms_from, whatsapp=False, status_callback=callback
             )
         if settings.twilio_whatsapp_from:
-            senders[Channel.WHATSAPP] = MessagingSender(
+            senders[WHATSAPP.name] = MessagingSender(
                 rest, from_=settings.twilio_whatsapp_from, whatsapp=True, status_callback=callback
             )
         if settings.twilio_voice_from and public:
-            senders[Channel.VOICE] = VoiceSender(
+            senders[VOICE.name] = VoiceSender(
                 rest,
                 from_=settings.twilio_voice_from,
                 voice_url=f"{public}{voice.VOICE_PATH}",

@@ -24,7 +24,8 @@ from flows.models import Flow
 from flows.render import Expects, Reply
 from flows.service import Inbound, UnknownFlow
 from flows.text import clean_text
-from scoring.scales import Channel, unknown_locale
+from scoring.channels import Channel
+from scoring.scales import unknown_locale
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from bots.alerts import _describe
 from bots.container import Container, build
 from bots.settings import ConfigError, load_settings
 from flows.service import NewInvitation
-from scoring.scales import Channel
+from scoring.channels import Channel
 from tests.conftest import LiveServer, admin_headers, make_settings, viewer_headers
 
 

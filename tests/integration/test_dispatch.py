@@ -14,7 +14,7 @@ from bots.settings import Settings
 from bots.worker import Worker
 from flows.ports import Outbound, SendError, SendResult
 from flows.service import Inbound, NewInvitation
-from scoring.scales import Channel
+from scoring.channels import Channel
 from scoring.tables import Invitation, LateAnswerRecord, OutboundMessage, Response, SendJob
 from tests.conftest import make_settings
 from tests.fakes import RecordingSender

@@ -24,10 +24,10 @@ from bots.dispatch import deliver
 from bots.settings import Settings
 from flows.service import Inbound, NewInvitation
 from scoring.cases import AlertCase, AlertDelivery, AlertEvent
+from scoring.channels import Channel
 from scoring.reports import queries
 from scoring.reports import responses as report_rows
 from scoring.reports.filters import Dimension, Filters
-from scoring.scales import Channel
 from tests.conftest import (
     ADMIN_TOKEN,
     VIEWER_TOKEN,

@@ -12,6 +12,7 @@ from sqlmodel import Session, SQLModel, select
 
 from bots.container import Container
 from scoring.cases import AlertCase
+from scoring.channels import Channel
 from scoring.privacy import (
     ERASED,
     erase_address,
@@ -21,7 +22,6 @@ from scoring.privacy import (
 )
 from scoring.reports import queries
 from scoring.reports.filters import ReportConfig
-from scoring.scales import Channel
 from scoring.tables import (
     Comment,
     Contact,

@@ -21,12 +21,12 @@ from bots.container import Container
 from bots.dispatch import deliver
 from flows.service import Inbound, NewInvitation
 from scoring.cases import AlertCase, AlertEvent
+from scoring.channels import Channel
 from scoring.db import make_engine
 from scoring.migrate import upgrade
 from scoring.reports import queries
 from scoring.reports import responses as report_rows
 from scoring.reports.filters import Dimension, Filters, Rehearsals, ReportConfig
-from scoring.scales import Channel
 from scoring.tables import Invitation, Response
 from tests.conftest import (
     ADMIN_TOKEN,

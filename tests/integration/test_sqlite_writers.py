@@ -11,7 +11,7 @@ import pytest
 
 from bots.container import Container, build
 from flows.service import Inbound
-from scoring.scales import Channel
+from scoring.channels import Channel
 from scoring.tables import Response
 from tests.conftest import make_settings
 from tests.integration.test_survey_service import PHONE, open_invitation, rows

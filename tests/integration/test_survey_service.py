@@ -14,8 +14,8 @@ from bots.settings import Settings
 from flows.ports import SendError
 from flows.render import ReplyKind
 from flows.service import Inbound, NewInvitation, SurveyService
+from scoring.channels import Channel
 from scoring.normalise import NORMALISER_VERSION
-from scoring.scales import Channel
 from scoring.tables import (
     Comment,
     Contact,

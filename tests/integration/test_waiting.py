@@ -11,7 +11,7 @@ import pytest
 from bots.container import Container
 from flows.service import NewInvitation
 from flows.waiting import WaitReason
-from scoring.scales import Channel
+from scoring.channels import Channel
 from tests.conftest import VIEWER_TOKEN, LiveServer, viewer_headers
 from tests.integration.test_dispatch import Clock, FlakySender, dispatching, invite, work
 

@@ -16,7 +16,7 @@ from twilio.request_validator import RequestValidator
 from bots.container import build
 from flows.ports import SendResult
 from flows.service import NewInvitation
-from scoring.scales import Channel
+from scoring.channels import Channel
 from tests.conftest import _truncate_all, make_settings
 from tests.e2e.twilio.fake_twilio import FakeTwilioServer
 from tests.reliability.cluster import ACCOUNT_SID, ADMIN_TOKEN, AUTH_TOKEN, Cluster

@@ -13,8 +13,9 @@ import pytest
 
 from flows.loader import BUNDLED_DIR, load_bundled_flows
 from flows.variants import apply_variants, load_variants
+from scoring.channels import Channel
 from scoring.normalise import Answer, Invalid, OptOut, Outcome, normalise
-from scoring.scales import Channel, Scale
+from scoring.scales import Scale
 from tests.unit import scale_factories
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "answers.tsv"

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bots.channels import BUILT_IN
 from flows.engine import (
     CommentRecorded,
     Completed,
@@ -21,7 +22,7 @@ from flows.engine import (
 )
 from flows.loader import load_bundled_flows
 from flows.render import Expects, Renderer, ReplyKind
-from scoring.scales import Channel
+from scoring.channels import Channel
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 FLOWS = load_bundled_flows()
@@ -135,7 +136,7 @@ def test_lower_is_better_scale_asks_follow_up_for_high_effort() -> None:
 def test_every_bundled_flow_renders_every_text_in_both_locales(flow_id: str) -> None:
     """No bundled flow leaves a placeholder unfilled or a text empty."""
     for locale in ("nl", "en"):
-        for channel in Channel:
+        for channel in (spec.name for spec in BUILT_IN):
             reply = conversation(flow_id, channel, locale).begin().replies[0]
             assert reply.text
             assert "{" not in reply.text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from scoring.channels import Channel
 from scoring.normalise import (
     NORMALISER_VERSION,
     Answer,
@@ -16,7 +17,7 @@ from scoring.normalise import (
     normalise,
     outcome_json,
 )
-from scoring.scales import Channel, Scale, ScalePoint
+from scoring.scales import Scale, ScalePoint
 from tests.unit.scale_factories import ces, ces_effort, csat, faces, nps, numeric
 
 NPS = nps()

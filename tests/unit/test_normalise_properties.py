@@ -9,17 +9,18 @@ from hypothesis import strategies as st
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from bots.channels import BUILT_IN
 from flows.loader import load_bundled_flows
 from scoring.label_match import label_index
 from scoring.lexicon import lexicon
 from scoring.normalise import Answer, Invalid, OptOut, normalise
-from scoring.scales import Channel, Scale
+from scoring.scales import Scale
 from scoring.typos import NUMBER_WORDS
 from tests.unit.scale_factories import ces, ces_effort, csat, faces, nps, numeric
 
 SCALES = [nps(), csat(), ces(), ces_effort(), faces()]
 LOCALES = ["nl", "en"]
-CHANNELS = [c.value for c in Channel]
+CHANNELS = [spec.name for spec in BUILT_IN]
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Pieces of real answers, so that random combinations reach the interesting rules.

@@ -11,7 +11,7 @@ from flows.loader import load_bundled_flows
 from flows.ports import SendResult
 from flows.render import Renderer
 from flows.service import Inbound, NewInvitation, SurveyService
-from scoring.scales import Channel
+from scoring.channels import Channel
 from scoring.tables import Invitation, InvitationStatus
 from tests.fake_store import FakeSurveyStore
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel
 
-from bots.api.deps import FORBIDDEN, UNAUTHORIZED, AdminDep, ContainerDep, not_found
+from bots.api.deps import FORBIDDEN, UNAUTHORIZED, AdminDep, ContainerDep, invalid, not_found
+from scoring.channels import CHANNELS
 from scoring.privacy import format_counts
 
 log = logging.getLogger(__name__)
@@ -40,8 +41,12 @@ async def erase_contact(
     container: ContainerDep,
     _role: AdminDep,
     channel: Annotated[
-        Literal["sms", "whatsapp", "voice", "telegram"] | None,
-        Query(description="default: a phone number if it starts with +, else a Telegram chat id"),
+        str | None,
+        Query(
+            max_length=16,
+            description="the channel's name (sms, whatsapp, ...); default: a phone number if "
+            "it starts with +, else a Telegram chat id",
+        ),
     ] = None,
 ) -> ErasureOut:
     """Erase the number or chat id and the free text of this person on every channel.
@@ -49,6 +54,10 @@ async def erase_contact(
     A phone number covers SMS, WhatsApp and voice. Scores stay (without their raw text) and so
     does an opt-out. 404 when no contact has this address.
     """
+    if channel is not None and channel not in CHANNELS.sendable():
+        raise invalid(
+            ("query", "channel"), f"channel must be one of {', '.join(CHANNELS.sendable())}"
+        )
     counts = await container.db.run(container.service.erase_person, address, channel)
     if counts is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no contact with this address")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Self
@@ -26,21 +25,11 @@ from bots.container import Container
 from bots.telegram.deeplink import deep_link_for
 from flows.service import NewInvitation, NotFound, SurveyService, UnknownFlow
 from flows.waiting import WaitReason
-from scoring.scales import Channel, unknown_locale
+from scoring.channels import CHANNELS, Channel
+from scoring.scales import unknown_locale
 from scoring.tables import Invitation, InvitationStatus
 
 router = APIRouter(prefix="/api/v1/invitations", tags=["invitations"], responses=UNAUTHORIZED)
-
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-_CHAT_ID = re.compile(r"^-?\d{1,20}$")
-SENDABLE = (Channel.SMS, Channel.WHATSAPP, Channel.VOICE, Channel.TELEGRAM)
-_CHANNEL_SETTINGS = {
-    Channel.SMS: "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_SMS_FROM",
-    Channel.WHATSAPP: "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM",
-    Channel.VOICE: "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_VOICE_FROM and "
-    "SURVEYBOT_PUBLIC_URL",
-    Channel.TELEGRAM: "TELEGRAM_BOT_TOKEN",
-}
 
 
 def invitation_problem(
@@ -63,7 +52,8 @@ def unsendable(channel: Channel, configured: Iterable[str]) -> str | None:
     """Why this server cannot send on `channel` (the API's 422), or None when it can."""
     if channel in configured:
         return None
-    needs = _CHANNEL_SETTINGS.get(channel, "a channel adapter")
+    spec = CHANNELS.find(channel)
+    needs = spec.needs if spec is not None and spec.needs else "a channel adapter"
     return (
         f"channel '{channel.value}' is not configured on this server: it needs {needs} "
         "(or try it locally with `surveybot dev-fakes`; see the README)"
@@ -127,14 +117,14 @@ class InvitationIn(BaseModel):
 
     @model_validator(mode="after")
     def _address_fits_channel(self) -> Self:
-        if self.channel not in SENDABLE:
-            raise ValueError(f"channel must be one of {', '.join(c.value for c in SENDABLE)}")
+        spec = CHANNELS.find(self.channel)
+        if spec is None or not spec.sendable:
+            raise ValueError(f"channel must be one of {', '.join(CHANNELS.sendable())}")
+        self.channel = spec.name
         address = (self.address or "").removeprefix("whatsapp:").strip()
-        if self.channel is Channel.TELEGRAM:
-            if address and not _CHAT_ID.fullmatch(address):
-                raise ValueError("a Telegram address is a numeric chat id")
-        elif not _E164.fullmatch(address):
-            raise ValueError("address must be a phone number in E.164 form, e.g. +31612345678")
+        # No address on a deep-link channel: the customer opens a link instead.
+        if (address or not spec.deep_link) and not spec.address.fits(address):
+            raise ValueError(spec.address.error)
         self.address = address or None
         return self
 

@@ -20,7 +20,7 @@ from bots.container import Container
 from flows.service import NewInvitation
 from scoring import queue
 from scoring.cases import AlertCase
-from scoring.scales import Channel
+from scoring.channels import Channel
 from tests.conftest import ADMIN_TOKEN, LiveServer, viewer_headers
 
 playwright = pytest.importorskip("playwright.sync_api")

@@ -22,7 +22,7 @@ from bots.telegram.plugin import make_runtime
 from bots.telegram.polling import Poller
 from bots.telegram.runtime import TelegramRuntime
 from flows.service import NewInvitation
-from scoring.scales import Channel
+from scoring.channels import Channel
 from scoring.tables import Response
 from tests.e2e.telegram.conftest import WEBHOOK_SECRET, rows
 from tests.e2e.telegram.fake_bot_api import TOKEN, FakeBotApi, tap_update, text_update

@@ -9,7 +9,7 @@ import pytest
 from bots.container import Container
 from bots.worker import Worker
 from flows.service import NewInvitation
-from scoring.scales import Channel
+from scoring.channels import Channel
 from tests.e2e.twilio.conftest import Twilio
 from tests.e2e.twilio.fake_twilio import FakeTwilioServer
 
