@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx
 from sqlmodel import Session, select
 
@@ -13,7 +15,7 @@ from tests.fakes import RecordingSender
 BODY = {"channel": "sms", "address": "+31612345678", "flow": "nps"}
 
 
-def post(server: LiveServer, body: dict[str, object]) -> httpx.Response:
+def post(server: LiveServer, body: Mapping[str, object]) -> httpx.Response:
     return httpx.post(
         f"{server.url}/api/v1/invitations", json=body, headers=admin_headers(), timeout=10
     )

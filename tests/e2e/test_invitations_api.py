@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx
 
 from bots.container import Container
@@ -20,7 +22,7 @@ BODY = {
 }
 
 
-def post(server: LiveServer, body: dict[str, object], headers: dict[str, str]) -> httpx.Response:
+def post(server: LiveServer, body: Mapping[str, object], headers: dict[str, str]) -> httpx.Response:
     return httpx.post(f"{server.url}/api/v1/invitations", json=body, headers=headers, timeout=10)
 
 

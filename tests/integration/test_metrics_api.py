@@ -283,7 +283,7 @@ def test_case_status_form_needs_csrf_token_and_admin_role(
 ) -> None:
     """Without the CSRF token 403; a viewer 403; an admin with the token moves the case."""
     with seeded.db.session() as session:
-        case_id = session.exec(sa.select(AlertCase.id)).scalars().first()  # type: ignore[call-overload]
+        case_id = session.exec(sa.select(AlertCase.id)).scalars().first()  # type: ignore[call-overload, attr-defined]
     form = {"status": "closed"}
     with _sign_in(live_server.url, VIEWER_TOKEN) as viewer:
         viewer_csrf = auth.csrf_token(seeded.settings, viewer.cookies[auth.COOKIE])

@@ -143,7 +143,7 @@ def rows(container: Container, model: type[SQLModel]) -> list:  # type: ignore[t
         return list(session.exec(select(model)).all())
 
 
-def erase(container: Container, address: str, channel: str | None = None):  # type: ignore[no-untyped-def]
+def erase(container: Container, address: str, channel: str | None = None):
     return erase_address(
         container.db.engine, container.service.store.pseudonymise, address, NOW, channel
     )

@@ -125,7 +125,7 @@ def test_garbage_signature_header_is_403_not_500(twilio: Twilio, container: Cont
     response = twilio.http.post(
         "/webhooks/twilio/messaging",
         data=twilio.message_params("5"),
-        headers={"X-Twilio-Signature": "é".encode("latin-1")},  # type: ignore[dict-item]
+        headers={"X-Twilio-Signature": "é".encode("latin-1")},  # type: ignore[arg-type]
     )
     assert response.status_code == 403
     assert rows(container, InboundEvent) == []
