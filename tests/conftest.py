@@ -19,6 +19,7 @@ import uvicorn
 from bots.app import create_app
 from bots.container import Container, build
 from bots.settings import Settings
+from flows.ports import Sender
 from scoring.db import make_engine
 from scoring.migrate import upgrade
 
@@ -127,8 +128,14 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-def container(settings: Settings) -> Iterator[Container]:
-    built = build(settings)
+def senders() -> dict[str, Sender]:
+    """Stand-in senders the `container` fixture is built with; override it to add some."""
+    return {}
+
+
+@pytest.fixture
+def container(settings: Settings, senders: dict[str, Sender]) -> Iterator[Container]:
+    built = build(settings, senders=senders)
     yield built
     built.close()
 

@@ -1,6 +1,6 @@
 """`surveybot report`, `surveybot export` and `surveybot demo-data`: reports from the terminal.
 
-The lead registers these on the main app with `register(app)`.
+`bots.cli.main` adds them to the command line with `register(app)`.
 """
 
 from __future__ import annotations
@@ -15,37 +15,18 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
+from bots.cli.common import console, engine_for, fail, settings_or_exit
 from bots.cli.errors import CliError, check_locale, parse_day
-from bots.settings import ConfigError, Settings, load_settings
+from bots.settings import Settings
 from scoring import metrics
 from scoring.cases import CASE_TARGET
 from scoring.metrics import Dimension, Filters, ReportConfig
 from scoring.scales import Channel
-
-console = Console()
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-
-
-def _engine(settings: Settings) -> Engine:
-    from scoring.db import make_engine  # noqa: PLC0415
-    from scoring.migrate import upgrade  # noqa: PLC0415
-
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    return engine
 
 
 def _day(text: str | None, tz: ZoneInfo, *, end: bool = False) -> datetime | None:
@@ -76,8 +57,7 @@ def _metric_of(settings: Settings, flow: str | None, metric: str | None) -> str:
 
         flows = load_flows(settings.flows_dir)
         if flow not in flows:
-            typer.echo(f"error: unknown flow '{flow}'; known: {', '.join(sorted(flows))}", err=True)
-            raise typer.Exit(2)
+            fail(f"unknown flow '{flow}'; known: {', '.join(sorted(flows))}")
         return flows[flow].metric.value
     return "nps"
 
@@ -163,7 +143,7 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
 ) -> None:
     """Print a score table: score, 95% margin and n per group."""
     check_locale(lang, "--lang")
-    settings = _settings()
+    settings = settings_or_exit()
     lang = lang or settings.default_locale
     tz = ZoneInfo(settings.report_timezone)
     start, end = _period(since, until, tz)
@@ -179,7 +159,7 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
         channels=(channel,) if channel else (),
     )
     config = ReportConfig(timezone=tz, min_n=settings.min_group_n)
-    engine = _engine(settings)
+    engine = engine_for(settings, migrate=True)
     with engine.connect() as conn:
         overall = metrics.scores(conn, chosen, filters, None, config)[0]
         groups = metrics.scores(conn, chosen, filters, by, config) if by else []
@@ -236,15 +216,14 @@ def export(  # noqa: PLR0917  (typer reads the options from the signature)
         response_cells,
     )
 
-    settings = _settings()
+    settings = settings_or_exit()
     tz = ZoneInfo(settings.report_timezone)
     if sep not in set(Separator):
-        typer.echo(f"error: --sep must be comma or semicolon, not '{sep}'", err=True)
-        raise typer.Exit(2)
+        fail(f"--sep must be comma or semicolon, not '{sep}'")
     fmt = CsvFormat(Separator(sep), tz)
     start, end = _period(since, until, tz)
     filters = Filters(start=start, end=end, flows=(flow,) if flow else ())
-    engine = _engine(settings)
+    engine = engine_for(settings, migrate=True)
     with engine.connect() as conn:
         total, _ = metrics.responses(conn, filters, metric, limit=0)
     written = 0
@@ -286,8 +265,8 @@ def demo_data(
     seed: Annotated[int, typer.Option(help="random seed, for repeatable data")] = 7,
 ) -> None:
     """Seed realistic demo data: agents, teams, channels, a weekly pattern, comments, cases."""
-    settings = _settings()
-    engine = _engine(settings)
+    settings = settings_or_exit()
+    engine = engine_for(settings, migrate=True)
     counts = seed_demo(engine, responses=responses, days=days, seed=seed)
     engine.dispose()
     console.print(
@@ -307,7 +286,7 @@ def count_rehearsals() -> None:
     """How many test surveys and test answers are stored."""
     from scoring.rehearsals import count_test_answers  # noqa: PLC0415
 
-    engine = _engine(_settings())
+    engine = engine_for(settings_or_exit(), migrate=True)
     counts = count_test_answers(engine)
     engine.dispose()
     typer.echo(f"test answers: invitations={counts['invitations']} responses={counts['responses']}")
@@ -320,7 +299,7 @@ def purge_rehearsals(
     """Delete every test survey (from `surveybot try`) and everything stored with it."""
     from scoring.rehearsals import count_test_answers, purge_test_answers  # noqa: PLC0415
 
-    engine = _engine(_settings())
+    engine = engine_for(settings_or_exit(), migrate=True)
     try:
         found = count_test_answers(engine)
         if not found["invitations"]:

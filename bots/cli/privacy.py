@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
-from bots.settings import ConfigError, Settings, load_settings
-from scoring.db import make_engine
+from bots.cli.common import engine_for, fail, settings_or_exit
 from scoring.privacy import erase_address, format_counts, purge_expired_personal_data
 from scoring.storage import Pseudonymiser
 
@@ -26,18 +25,6 @@ class PhoneOrChat(StrEnum):
     TELEGRAM = "telegram"
 
 
-def _fail(message: str, code: int = 2) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        _fail(str(exc))
-
-
 @contacts_app.command("erase")
 def erase(
     address: Annotated[str, typer.Argument(help="+31612345678, whatsapp:+31..., or a chat id")],
@@ -48,10 +35,10 @@ def erase(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")] = False,
 ) -> None:
     """Erase a person's number/chat id and free text on every channel; scores and opt-outs stay."""
-    settings = _settings()
+    settings = settings_or_exit()
     if not yes:
         typer.confirm("Erase this person's personal data? This cannot be undone", abort=True)
-    engine = make_engine(settings.database_url)
+    engine = engine_for(settings)
     try:
         counts = erase_address(
             engine,
@@ -63,7 +50,7 @@ def erase(
     finally:
         engine.dispose()
     if counts is None:
-        _fail("no contact with that address", code=1)
+        fail("no contact with that address", code=1)
     typer.echo(f"erased: {format_counts(counts)}")
 
 
@@ -74,8 +61,8 @@ def run(
     ] = None,
 ) -> None:
     """Erase contacts not invited for DAYS days and free text older than DAYS days, once."""
-    settings = _settings()
-    engine = make_engine(settings.database_url)
+    settings = settings_or_exit()
+    engine = engine_for(settings)
     try:
         counts = purge_expired_personal_data(
             engine, datetime.now(UTC), days or settings.retention_days

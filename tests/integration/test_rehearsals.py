@@ -19,6 +19,7 @@ from bots.admin import auth
 from bots.console import run_console_survey
 from bots.container import Container
 from bots.dispatch import deliver
+from flows.ports import Sender
 from flows.service import Inbound, NewInvitation
 from scoring import metrics
 from scoring.cases import AlertCase, AlertEvent
@@ -51,12 +52,16 @@ def _try(container: Container, answers: str, flow: str = "nps") -> None:
 
 
 def _real_answer(container: Container, text: str) -> None:
-    container.senders.setdefault("sms", RecordingSender())
     invitation = container.service.create_invitation(
         NewInvitation(Channel.SMS, PHONE, flow_id="nps", agent="anna")
     )
     asyncio.run(deliver(container, invitation.public_id))
     container.service.receive(Inbound(Channel.SMS, PHONE, text))
+
+
+@pytest.fixture
+def senders() -> dict[str, Sender]:
+    return {"sms": RecordingSender()}
 
 
 @pytest.fixture
