@@ -26,10 +26,10 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from scoring import metrics
 from scoring.db import make_engine
-from scoring.metrics import Dimension, Filters, ReportConfig
 from scoring.migrate import upgrade
+from scoring.reports.filters import Dimension, Filters, ReportConfig
+from scoring.reports.queries import funnel, scores
 
 PG_ADMIN_URL = os.environ.get("SURVEYBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
@@ -174,10 +174,10 @@ def measure(engine: sa.Engine) -> dict[str, float]:
     with engine.connect() as conn:
         queries: dict[str, Callable[[], object]] = {
             "baseline GROUP BY": lambda: conn.exec_driver_sql(BASELINE).all(),
-            "NPS by week": lambda: metrics.scores(conn, "nps", year, Dimension.WEEK, CONFIG),
-            "NPS by agent": lambda: metrics.scores(conn, "nps", year, Dimension.AGENT, CONFIG),
-            "funnel": lambda: metrics.funnel(conn, year, None, CONFIG),
-            "funnel by agent, nps": lambda: metrics.funnel(
+            "NPS by week": lambda: scores(conn, "nps", year, Dimension.WEEK, CONFIG),
+            "NPS by agent": lambda: scores(conn, "nps", year, Dimension.AGENT, CONFIG),
+            "funnel": lambda: funnel(conn, year, None, CONFIG),
+            "funnel by agent, nps": lambda: funnel(
                 conn, Filters(start=year.start, end=year.end, flows=("nps",)), Dimension.AGENT
             ),
         }

@@ -1,7 +1,7 @@
 """Test answers: the surveys `surveybot try` (or an invitation marked test) ran.
 
 They are stored like any survey, so a rehearsal exercises the real engine and storage, but
-carry `is_test`: reports, exports, metrics and alerts leave them out (scoring.metrics
+carry `is_test`: reports, exports, metrics and alerts leave them out (scoring.reports.filters
 `Rehearsals`), and an admin can delete them all at once.
 """
 

@@ -8,7 +8,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from scoring.metrics import band_of
+from scoring.reports.definitions import band_of
 
 RED, AMBER, GREEN, BLUE, GREY = "#d64545", "#e8a317", "#2f9e44", "#3b6fd4", "#8a94a6"
 INK, GRID, BAND = "#1f2937", "#e5e7eb", "#3b6fd4"

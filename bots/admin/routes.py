@@ -14,21 +14,21 @@ from fastapi.templating import Jinja2Templates
 from bots.admin import auth, charts, i18n
 from bots.admin.i18n import DAYS, LANGUAGES, translator
 from bots.api.deps import MAX_PAGE, ContainerDep, Role, existing_id, no_such
-from bots.api.routes.export import (
-    CsvFormat,
-    ExportView,
-    Separator,
-    csv_response,
-    separator_for_locale,
-)
+from bots.api.report_params import parse_view
+from bots.api.routes.export import csv_response
 from bots.api.routes.invitations import recent as recent_invitations
-from bots.api.routes.metrics import View, build_view
 from bots.container import Container
+from bots.reporting import report_service
 from bots.throttle import Guard
-from scoring import auth_state, cases, metrics
+from scoring import auth_state, cases
 from scoring.cases import CaseStatus
-from scoring.metrics import Dimension, Rehearsals, Score
 from scoring.rehearsals import purge_test_answers
+from scoring.reports.csv_format import CsvFormat, ExportView, Separator, separator_for_locale
+from scoring.reports.definitions import band_of, definition
+from scoring.reports.figures import FUNNEL_STEPS, Score
+from scoring.reports.filters import Dimension, Rehearsals
+from scoring.reports.params import FILTER_PARAMS, METRICS, View
+from scoring.reports.responses import ResponseRow
 from scoring.tables import InvitationStatus
 
 HERE = Path(__file__).parent
@@ -36,7 +36,6 @@ templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
 LANG_COOKIE = "surveybot_lang"
-METRICS = ("nps", "csat", "ces")
 BUCKETS = (Dimension.DAY, Dimension.WEEK, Dimension.MONTH, Dimension.DOW)
 BREAKDOWNS = (
     Dimension.AGENT,
@@ -47,19 +46,6 @@ BREAKDOWNS = (
     Dimension.JOURNEY_STAGE,
     Dimension.LOCALE,
     Dimension.TAG,
-)
-FILTER_PARAMS = (
-    "from",
-    "to",
-    "flow",
-    "channel",
-    "agent",
-    "team",
-    "queue",
-    "journey_stage",
-    "locale",
-    "tag",
-    "test",
 )
 # The dashboard filter name for each breakdown, so a row links to its own responses.
 DRILL_PARAM = {d: "flow" if d is Dimension.FLOW else d.value for d in BREAKDOWNS}
@@ -287,7 +273,7 @@ async def export_csv(request: Request, container: ContainerDep) -> Response:
 def _view(page: Page, **extra: Any) -> View:
     params: dict[str, Any] = dict(page.params())
     params.update(extra)
-    return build_view(page.container, params)
+    return parse_view(page.container, params)
 
 
 def _scale(container: Container, metric: str, flows: tuple[str, ...]) -> tuple[int, int]:
@@ -295,58 +281,26 @@ def _scale(container: Container, metric: str, flows: tuple[str, ...]) -> tuple[i
     if flows:
         chosen = [f for f in chosen if f.id in flows] or chosen
     if not chosen:
-        return (0, 10) if metric == "nps" else (1, 5)
+        return definition(metric).scale
     return min(f.scale.min for f in chosen), max(f.scale.max for f in chosen)
-
-
-def _y_range(metric: str, scale: tuple[int, int]) -> tuple[float, float]:
-    if metric == "nps":
-        return -100.0, 100.0
-    if metric == "ces":
-        return float(scale[0]), float(scale[1])
-    return 0.0, 100.0
 
 
 def overview_data(page: Page, metric: str, bucket: Dimension, by: Dimension) -> dict[str, Any]:
     container = page.container
     v = _view(page, metric=metric)
-    with container.db.engine.connect() as conn:
-        cards = {m: metrics.scores(conn, m, v.filters, None, v.config)[0] for m in METRICS}
-        if metric not in cards:
-            cards[metric] = metrics.scores(conn, metric, v.filters, None, v.config)[0]
-        trend = metrics.scores(conn, metric, v.filters, bucket, v.config)
-        groups = metrics.scores(conn, metric, v.filters, by, v.config)
-        funnel = metrics.funnel(conn, v.filters, None, v.config)[0]
-        comments = metrics.latest_comments(conn, v.filters, None, 8)
-        options = filter_options(conn)
+    found = report_service(container).overview(v, metric, bucket, by)
     with container.db.session() as session:
         open_cases = cases.count_open(session)
     return {
         "v": v,
-        "cards": cards,
-        "trend": trend,
-        "groups": groups,
-        "funnel": funnel,
-        "comments": comments,
-        "options": options,
+        "cards": found.cards,
+        "trend": found.trend,
+        "groups": found.groups,
+        "funnel": found.funnel,
+        "comments": found.comments,
+        "options": found.options,
         "open_cases": open_cases,
     }
-
-
-OPTION_DIMENSIONS = (
-    Dimension.CHANNEL,
-    Dimension.AGENT,
-    Dimension.TEAM,
-    Dimension.QUEUE,
-    Dimension.JOURNEY_STAGE,
-    Dimension.LOCALE,
-    Dimension.TAG,
-)
-
-
-def filter_options(conn: Any) -> dict[str, list[str]]:
-    """The values each filter offers, from the stored answers."""
-    return {d.value: metrics.distinct_values(conn, d) for d in OPTION_DIMENSIONS}
 
 
 def _trend_label(page: Page, key: str | None, bucket: Dimension) -> str:
@@ -376,7 +330,7 @@ async def overview(request: Request, container: ContainerDep) -> Response:
         container.flows[flows[0]].metric.value if flows and flows[0] in container.flows else "nps"
     )
     metric = q.get("metric") or default_metric
-    if metric not in ("nps", "csat", "ces", "custom"):
+    if metric not in METRICS:
         metric = "nps"
     bucket = _dimension(q.get("bucket"), BUCKETS, Dimension.WEEK)
     by = _dimension(q.get("by"), BREAKDOWNS, Dimension.AGENT)
@@ -401,8 +355,8 @@ async def overview(request: Request, container: ContainerDep) -> Response:
         else []
     )
     f = data["funnel"]
-    funnel_steps = [(page.t[s], getattr(f, s)) for s in metrics.FUNNEL_STEPS]
-    y_lo, y_hi = _y_range(metric, scale)
+    funnel_steps = [(page.t[s], getattr(f, s)) for s in FUNNEL_STEPS]
+    y_lo, y_hi = definition(metric).score_range(*scale)
     return page.render(
         "overview.html",
         metric=metric,
@@ -448,12 +402,10 @@ PAGE_SIZE = 50
 
 def responses_data(page: Page, number: int) -> dict[str, Any]:
     v = _view(page, metric=page.request.query_params.get("metric") or None)
-    with page.container.db.engine.connect() as conn:
-        total, rows = metrics.responses(
-            conn, v.filters, v.metric, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE
-        )
-        options = filter_options(conn)
-    return {"total": total, "rows": rows, "options": options}
+    found = report_service(page.container).responses(
+        v, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, options=True
+    )
+    return {"total": found.total, "rows": found.rows, "options": found.options}
 
 
 @router.get("/responses")
@@ -478,15 +430,14 @@ async def responses(request: Request, container: ContainerDep) -> Response:
     )
 
 
-def _response_band(row: metrics.ResponseRow) -> str:
+def _response_band(row: ResponseRow) -> str:
     """A CSS class for the answer's colour (classes, not inline styles: the CSP allows none)."""
-    band = metrics.band_of(row.metric, row.goodness, row.scale_min, row.scale_max)
+    band = band_of(row.metric, row.goodness, row.scale_min, row.scale_max)
     return {-1: "low", 0: "mid", 1: "high"}[band]
 
 
 def response_detail(container: Container, response_id: int) -> dict[str, Any] | None:
-    with container.db.engine.connect() as conn:
-        row = metrics.response_by_id(conn, response_id)
+    row = report_service(container).response(response_id)
     if row is None:
         return None
     with container.db.session() as session:

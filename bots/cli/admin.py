@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -22,44 +23,57 @@ from sqlmodel import SQLModel
 
 from bots.cli.common import console, engine_for, fail, settings_or_exit
 from bots.cli.errors import CliError, check_locale, parse_day
+from bots.reporting import report_service_for
 from bots.settings import Settings
-from scoring import metrics
+from flows.models import Flow
 from scoring.cases import CASE_TARGET
-from scoring.metrics import Dimension, Filters, ReportConfig
+from scoring.reports.csv_format import (
+    RESPONSE_HEADER,
+    CsvFormat,
+    Separator,
+    csv_line,
+    response_cells,
+)
+from scoring.reports.definitions import definition
+from scoring.reports.filters import Dimension
+from scoring.reports.params import ParamError, View
+from scoring.reports.service import ReportService
 from scoring.scales import Channel
 
 
-def _day(text: str | None, tz: ZoneInfo, *, end: bool = False) -> datetime | None:
-    if not text:
-        return None
-    day = parse_day(text, "--until" if end else "--since") + timedelta(days=1 if end else 0)
-    return datetime.combine(day, time(), tzinfo=tz)
-
-
-def _period(since: str | None, until: str | None, tz: ZoneInfo) -> tuple[datetime | None, ...]:
-    """--since and --until as the start of the first and the end of the last local day."""
-    start, end = _day(since, tz), _day(until, tz, end=True)
-    if start is not None and end is not None and end <= start:
+def _period(since: str | None, until: str | None) -> dict[str, str | None]:
+    """--since and --until as report parameters, each a YYYY-MM-DD day, the first one first."""
+    first = parse_day(since, "--since") if since else None
+    last = parse_day(until, "--until") if until else None
+    if first is not None and last is not None and last < first:
         raise CliError(f"--until {until} is before --since {since}")
-    return start, end
+    return {
+        "from": first.isoformat() if first else None,
+        "to": last.isoformat() if last else None,
+    }
 
 
 METRICS = ("nps", "csat", "ces", "custom")
+# The command-line option behind each report parameter, for error messages.
+OPTION = {"from": "--since", "to": "--until", "group_by": "--by"}
 
 
-def _metric_of(settings: Settings, flow: str | None, metric: str | None) -> str:
-    if metric:
-        if metric not in METRICS:
-            raise CliError(f"--metric {metric!r} is not one of {', '.join(METRICS)}")
-        return metric
-    if flow:
-        from flows.loader import load_flows  # noqa: PLC0415
+def _flows(settings: Settings, flow: str | None) -> Mapping[str, Flow]:
+    """The loaded flows, read only when an option names one."""
+    if not flow:
+        return {}
+    from flows.loader import load_flows  # noqa: PLC0415
 
-        flows = load_flows(settings.flows_dir)
-        if flow not in flows:
-            fail(f"unknown flow '{flow}'; known: {', '.join(sorted(flows))}")
-        return flows[flow].metric.value
-    return "nps"
+    return load_flows(settings.flows_dir)
+
+
+def _view(reports: ReportService, params: dict[str, str | None]) -> View:
+    """The options as the same View the API and the dashboard parse."""
+    try:
+        return reports.view(params)
+    except ParamError as exc:
+        option = OPTION.get(exc.param, f"--{exc.param.replace('_', '-')}")
+        raise CliError(f"{option}: {exc.message}") from None
 
 
 REPORT_WORDS: dict[str, dict[str, str]] = {
@@ -145,33 +159,36 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
     check_locale(lang, "--lang")
     settings = settings_or_exit()
     lang = lang or settings.default_locale
-    tz = ZoneInfo(settings.report_timezone)
-    start, end = _period(since, until, tz)
-    chosen = _metric_of(settings, flow, metric)
+    period = _period(since, until)
+    if metric and metric not in METRICS:
+        raise CliError(f"--metric {metric!r} is not one of {', '.join(METRICS)}")
     if channel is not None and channel not in {c.value for c in Channel}:
         raise CliError(f"--channel {channel!r} is not one of {', '.join(c.value for c in Channel)}")
-    filters = Filters(
-        start=start,
-        end=end,
-        flows=(flow,) if flow else (),
-        agents=(agent,) if agent else (),
-        teams=(team,) if team else (),
-        channels=(channel,) if channel else (),
-    )
-    config = ReportConfig(timezone=tz, min_n=settings.min_group_n)
+    params = {
+        **period,
+        "flow": flow,
+        "metric": metric or (None if flow else "nps"),
+        "agent": agent,
+        "team": team,
+        "channel": channel,
+        "group_by": by.value if by else None,
+    }
     engine = engine_for(settings, migrate=True)
-    with engine.connect() as conn:
-        overall = metrics.scores(conn, chosen, filters, None, config)[0]
-        groups = metrics.scores(conn, chosen, filters, by, config) if by else []
-    engine.dispose()
-    digits = 2 if chosen == "ces" else 1
+    try:
+        reports = report_service_for(settings, engine, _flows(settings, flow))
+        found = reports.metrics(_view(reports, params))
+    finally:
+        engine.dispose()
+    chosen, overall, groups, config = found.metric, found.overall, found.groups, found.view.config
+    spec = definition(chosen)
+    digits = spec.digits
     words = REPORT_WORDS[lang]
     title = f"{chosen.upper()} {words['by']} {words[by.value]}" if by else chosen.upper()
     table = Table(title=title)
     table.add_column(words[by.value] if by else "", style="bold")
     for name in ("score", "± 95%", "n"):
         table.add_column(name, justify="right")
-    names = metrics.CATEGORY_NAMES.get(chosen, metrics.CATEGORY_NAMES["custom"])
+    names = spec.categories
     for name in names:
         table.add_column(name, justify="right")
     for row in [*groups, overall]:
@@ -208,24 +225,23 @@ def export(  # noqa: PLR0917  (typer reads the options from the signature)
     ] = "comma",
 ) -> None:
     """Write the matching responses (with comments) to a CSV file, with a progress bar."""
-    from bots.api.routes.export import (  # noqa: PLC0415
-        RESPONSE_HEADER,
-        CsvFormat,
-        Separator,
-        csv_line,
-        response_cells,
-    )
-
     settings = settings_or_exit()
-    tz = ZoneInfo(settings.report_timezone)
     if sep not in set(Separator):
         fail(f"--sep must be comma or semicolon, not '{sep}'")
-    fmt = CsvFormat(Separator(sep), tz)
-    start, end = _period(since, until, tz)
-    filters = Filters(start=start, end=end, flows=(flow,) if flow else ())
+    params = {**_period(since, until), "flow": flow, "metric": metric}
     engine = engine_for(settings, migrate=True)
-    with engine.connect() as conn:
-        total, _ = metrics.responses(conn, filters, metric, limit=0)
+    try:
+        reports = report_service_for(settings, engine, _flows(settings, flow))
+        v = _view(reports, params)
+        written = _write_csv(reports, v, out, CsvFormat(Separator(sep), v.config.timezone))
+    finally:
+        engine.dispose()
+    console.print(f"wrote {written} response(s) to {out}")
+
+
+def _write_csv(reports: ReportService, v: View, out: Path, fmt: CsvFormat) -> int:
+    """Write the view's responses batch by batch; returns how many."""
+    total = reports.responses(v, limit=0).total
     written = 0
     columns = (
         TextColumn("{task.description}"),
@@ -245,16 +261,14 @@ def export(  # noqa: PLR0917  (typer reads the options from the signature)
         handle.write(fmt.start() + csv_line(RESPONSE_HEADER, fmt))
         after: tuple[datetime, int] | None = None
         while True:
-            with engine.connect() as conn:
-                batch = metrics.responses_after(conn, filters, metric, after=after, limit=5000)
+            batch = reports.response_batch(v, after, 5000)
             if not batch:
                 break
             handle.write("".join(csv_line(response_cells(row), fmt) for row in batch))
             written += len(batch)
             progress.update(task, advance=len(batch))
             after = (batch[-1].answered_at, batch[-1].id)
-    engine.dispose()
-    console.print(f"wrote {written} response(s) to {out}")
+    return written
 
 
 def demo_data(

@@ -43,3 +43,13 @@ def test_export_writes_a_bom_and_the_semicolon_variant(tmp_path: Path) -> None:
     bad = run(["export", "--out", str(out), "--sep", "tab"], tmp_path)
     assert bad.returncode == 2
     assert bad.stderr.strip() == "error: --sep must be comma or semicolon, not 'tab'"
+
+
+def test_an_unknown_flow_is_refused_by_export_as_by_the_api(tmp_path: Path) -> None:
+    """`export --flow nope` is one line naming the option and the known flows; no file."""
+    out = tmp_path / "x.csv"
+    bad_flow = run(["export", "--flow", "nope", "--out", str(out)], tmp_path)
+    assert (bad_flow.returncode, bad_flow.stdout) == (2, "")
+    assert bad_flow.stderr.startswith("error: --flow: unknown flow(s) nope; known: ")
+    assert len(bad_flow.stderr.strip().splitlines()) == 1
+    assert not out.exists()

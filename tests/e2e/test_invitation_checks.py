@@ -51,7 +51,9 @@ def test_unconfigured_channel_names_the_settings_it_needs(live_server: LiveServe
     """A fresh server has no channel: the 422 says what to set, and points at the dev fakes."""
     response = post(live_server, BODY)
     assert response.status_code == 422
-    assert response.json()["detail"] == (
+    [problem] = response.json()["detail"]  # FastAPI's documented field-error shape
+    assert problem["loc"] == ["body", "channel"]
+    assert problem["msg"] == (
         "channel 'sms' is not configured on this server: it needs TWILIO_ACCOUNT_SID, "
         "TWILIO_AUTH_TOKEN and TWILIO_SMS_FROM (or try it locally with `surveybot dev-fakes`; "
         "see the README)"

@@ -14,7 +14,8 @@ import pytest
 from bots.cli.admin import seed_demo
 from bots.console import run_console_survey
 from bots.container import Container
-from scoring import metrics
+from scoring.reports import responses as report_rows
+from scoring.reports.filters import Filters, Rehearsals
 from tests.conftest import VIEWER_TOKEN, LiveServer
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -38,7 +39,7 @@ def test_a_repeated_filter_keeps_and_shows_every_value(
     """channel=sms&channel=whatsapp counts both channels and shows both as chosen."""
     page = client.get("/admin/responses?channel=sms&channel=whatsapp&lang=en").text
     with container.db.engine.connect() as conn:
-        total, _ = metrics.responses(conn, metrics.Filters(channels=("sms", "whatsapp")))
+        total, _ = report_rows.responses(conn, Filters(channels=("sms", "whatsapp")))
     assert f'data-testid="total">{total}<' in page
     assert _checked(page, "channel") == {"sms", "whatsapp"}
     assert 'data-testid="chosen-channel">sms, whatsapp<' in page
@@ -93,6 +94,6 @@ def test_a_high_effort_answer_is_shown_red_not_green(
         container.service, "ces-effort", locale="en", who="t", inp=io.StringIO("7\nx\n"), out=out
     )
     with container.db.engine.connect() as conn:
-        [row] = metrics.responses(conn, metrics.Filters(test=metrics.Rehearsals.ONLY))[1]
+        [row] = report_rows.responses(conn, Filters(test=Rehearsals.ONLY))[1]
     page = client.get(f"/admin/responses/{row.id}?lang=en").text
     assert '<span class="dot low"></span><strong data-testid="value">7</strong>' in page

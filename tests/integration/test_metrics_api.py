@@ -24,8 +24,10 @@ from bots.dispatch import deliver
 from bots.settings import Settings
 from flows.ports import Sender
 from flows.service import Inbound, NewInvitation
-from scoring import metrics
 from scoring.cases import AlertCase, AlertDelivery, AlertEvent
+from scoring.reports import queries
+from scoring.reports import responses as report_rows
+from scoring.reports.filters import Dimension, Filters
 from scoring.scales import Channel
 from tests.conftest import (
     ADMIN_TOKEN,
@@ -74,7 +76,7 @@ def test_viewer_reads_but_cannot_change_a_case(live_server: LiveServer, seeded: 
 def test_metrics_endpoint_returns_the_sql_figures_per_group(
     live_server: LiveServer, seeded: Container
 ) -> None:
-    """Every group's score, n and margin equal scoring.metrics on the same filters."""
+    """Every group's score, n and margin equal the report queries on the same filters."""
     reply = httpx.get(
         live_server.url + "/api/v1/metrics",
         params={"flow": "nps", "group_by": "team", "from": "2026-10-01", "to": "2026-11-20"},
@@ -82,13 +84,13 @@ def test_metrics_endpoint_returns_the_sql_figures_per_group(
     )
     assert reply.status_code == 200
     data = reply.json()
-    filters = metrics.Filters(
+    filters = Filters(
         start=datetime(2026, 9, 30, 22, 0, tzinfo=UTC),
         end=datetime(2026, 11, 20, 23, 0, tzinfo=UTC),
         flows=("nps",),
     )
     with seeded.db.engine.connect() as conn:
-        expected = metrics.scores(conn, "nps", filters, metrics.Dimension.TEAM)
+        expected = queries.scores(conn, "nps", filters, Dimension.TEAM)
     assert [g["key"] for g in data["groups"]] == [s.key for s in expected]
     assert [g["n"] for g in data["groups"]] == [s.n for s in expected]
     assert [g["score"] for g in data["groups"]] == [round(s.score or 0, 2) for s in expected]
@@ -127,7 +129,7 @@ def test_csv_export_streams_every_filtered_response(
     assert reply.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(reply.content.decode("utf-8-sig"))))
     with seeded.db.engine.connect() as conn:
-        total, _ = metrics.responses(conn, metrics.Filters(flows=("csat",)), limit=0)
+        total, _ = report_rows.responses(conn, Filters(flows=("csat",)), limit=0)
     assert len(rows) == total > 0
     assert {r["flow"] for r in rows} == {"csat"}
 
@@ -334,7 +336,7 @@ def test_csv_export_has_a_bom_local_times_and_a_semicolon_variant(
     moment = datetime.fromisoformat(rows[0]["answered_at"])
     assert moment.utcoffset() in (timedelta(hours=1), timedelta(hours=2))
     with seeded.db.engine.connect() as conn:
-        [first] = metrics.responses_after(conn, metrics.Filters(flows=("nps",)), limit=1)
+        [first] = report_rows.responses_after(conn, Filters(flows=("nps",)), limit=1)
     assert moment == first.answered_at
     dutch = httpx.get(
         base + "/api/v1/export.csv?view=metrics&flow=nps&group_by=team&sep=semicolon", headers=h

@@ -11,10 +11,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from scoring import metrics
 from scoring.db import make_engine
-from scoring.metrics import Dimension, Filters, ReportConfig
 from scoring.migrate import upgrade
+from scoring.reports import queries
+from scoring.reports import responses as report_rows
+from scoring.reports.filters import Dimension, Filters, ReportConfig
+from scoring.reports.formulas import nps_margin
 from scoring.tables import Comment, Contact, Invitation, Response
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday
@@ -110,9 +112,9 @@ def test_nps_overall_matches_the_hand_computed_figure(engine: Engine) -> None:
     for v in NPS_TEN:
         add(engine, v)
     with engine.connect() as conn:
-        [score] = metrics.scores(conn, "nps")
+        [score] = queries.scores(conn, "nps")
     assert (score.n, score.score) == (10, pytest.approx(20.0))
-    assert score.margin == pytest.approx(metrics.nps_margin(5, 3, 10))
+    assert score.margin == pytest.approx(nps_margin(5, 3, 10))
     assert score.categories == {"detractors": 3, "passives": 2, "promoters": 5}
     assert score.distribution == {0: 1, 3: 1, 6: 1, 7: 1, 8: 1, 9: 2, 10: 3}
 
@@ -120,8 +122,8 @@ def test_nps_overall_matches_the_hand_computed_figure(engine: Engine) -> None:
 def test_no_data_gives_n_zero_and_no_score(engine: Engine) -> None:
     """An empty period is n=0 with no score, not an error and not 0."""
     with engine.connect() as conn:
-        [score] = metrics.scores(conn, "nps")
-        [funnel] = metrics.funnel(conn)
+        [score] = queries.scores(conn, "nps")
+        [funnel] = queries.funnel(conn)
     assert (score.n, score.score, score.margin) == (0, None, None)
     assert funnel.as_dict()["response_rate"] is None
 
@@ -133,7 +135,7 @@ def test_group_below_minimum_hides_its_score_but_not_its_n(engine: Engine) -> No
     for v in (10, 10, 10):
         add(engine, v, agent="bob")
     with engine.connect() as conn:
-        anna, bob = metrics.scores(conn, "nps", group_by=Dimension.AGENT)
+        anna, bob = queries.scores(conn, "nps", group_by=Dimension.AGENT)
     assert (anna.key, anna.score) == ("anna", pytest.approx(20.0))
     assert (bob.key, bob.n, bob.hidden, bob.score) == ("bob", 3, True, None)
 
@@ -143,7 +145,7 @@ def test_lower_is_better_answers_are_flipped_before_scoring(engine: Engine) -> N
     for v in (1, 1, 2, 7):
         add(engine, v, flow="ces-effort", metric="ces", scale=(1, 7), lower_is_better=True)
     with engine.connect() as conn:
-        [score] = metrics.scores(conn, "ces", config=ReportConfig(min_n=1))
+        [score] = queries.scores(conn, "ces", config=ReportConfig(min_n=1))
     assert score.mean == pytest.approx((7 + 7 + 6 + 1) / 4)
     assert score.top_box == pytest.approx(75.0)
     assert score.distribution == {7: 2, 6: 1, 1: 1}
@@ -154,7 +156,7 @@ def test_csat_is_top_two_box_on_a_five_point_scale(engine: Engine) -> None:
     for v in (5, 5, 4, 4, 4, 5, 4, 5, 3, 1):
         add(engine, v, flow="csat", metric="csat", scale=(1, 5))
     with engine.connect() as conn:
-        [score] = metrics.scores(conn, "csat")
+        [score] = queries.scores(conn, "csat")
     assert score.score == pytest.approx(80.0)
     assert score.categories == {"dissatisfied": 1, "neutral": 1, "satisfied": 8}
 
@@ -166,10 +168,10 @@ def test_weeks_and_days_are_local_amsterdam_time(engine: Engine) -> None:
     add(engine, 0, at=datetime(2026, 6, 7, 12, 0, tzinfo=UTC))  # Sunday afternoon
     config = ReportConfig(timezone=ZoneInfo("Europe/Amsterdam"), min_n=1)
     with engine.connect() as conn:
-        days = metrics.scores(conn, "nps", group_by=Dimension.DAY, config=config)
-        weeks = metrics.scores(conn, "nps", group_by=Dimension.WEEK, config=config)
-        dows = metrics.scores(conn, "nps", group_by=Dimension.DOW, config=config)
-        months = metrics.scores(conn, "nps", group_by=Dimension.MONTH, config=config)
+        days = queries.scores(conn, "nps", group_by=Dimension.DAY, config=config)
+        weeks = queries.scores(conn, "nps", group_by=Dimension.WEEK, config=config)
+        dows = queries.scores(conn, "nps", group_by=Dimension.DOW, config=config)
+        months = queries.scores(conn, "nps", group_by=Dimension.MONTH, config=config)
     assert [(d.key, d.score) for d in days] == [("2026-06-07", -100.0), ("2026-06-08", 100.0)]
     assert [w.key for w in weeks] == ["2026-06-01", "2026-06-08"]
     assert [d.key for d in dows] == ["1", "7"]
@@ -182,7 +184,7 @@ def test_buckets_follow_the_dst_change(engine: Engine) -> None:
     add(engine, 9, at=datetime(2026, 3, 30, 22, 30, tzinfo=UTC))  # Wed 31st 00:30 CEST
     config = ReportConfig(timezone=ZoneInfo("Europe/Amsterdam"), min_n=1)
     with engine.connect() as conn:
-        days = metrics.scores(conn, "nps", group_by=Dimension.DAY, config=config)
+        days = queries.scores(conn, "nps", group_by=Dimension.DAY, config=config)
     assert [d.key for d in days] == ["2026-03-27", "2026-03-31"]
 
 
@@ -194,7 +196,7 @@ def test_period_and_dimension_filters_narrow_the_responses(engine: Engine) -> No
     add(engine, 0, agent="anna", channel="sms", at=T0 - timedelta(days=40))
     filters = Filters(start=T0 - timedelta(days=1), agents=("anna",), channels=("sms",))
     with engine.connect() as conn:
-        [score] = metrics.scores(conn, "nps", filters, config=ReportConfig(min_n=1))
+        [score] = queries.scores(conn, "nps", filters, config=ReportConfig(min_n=1))
     assert (score.n, score.score) == (1, 100.0)
 
 
@@ -205,8 +207,8 @@ def test_tag_filter_and_tag_grouping_use_the_invitation_tags(engine: Engine) -> 
     add(engine, 5)
     config = ReportConfig(min_n=1)
     with engine.connect() as conn:
-        [both] = metrics.scores(conn, "nps", Filters(tags=("vip", "repeat")), config=config)
-        groups = metrics.scores(conn, "nps", group_by=Dimension.TAG, config=config)
+        [both] = queries.scores(conn, "nps", Filters(tags=("vip", "repeat")), config=config)
+        groups = queries.scores(conn, "nps", group_by=Dimension.TAG, config=config)
     assert (both.n, both.score) == (1, 100.0)
     assert [(g.key, g.n) for g in groups] == [("repeat", 1), ("vip", 2)]
 
@@ -220,8 +222,8 @@ def test_funnel_denominators_respect_every_filter(engine: Engine) -> None:
     for _ in range(5):
         add(engine, None, agent="bob")
     with engine.connect() as conn:
-        [anna] = metrics.funnel(conn, Filters(agents=("anna",)))
-        groups = metrics.funnel(conn, group_by=Dimension.AGENT)
+        [anna] = queries.funnel(conn, Filters(agents=("anna",)))
+        groups = queries.funnel(conn, group_by=Dimension.AGENT)
     assert (anna.invited, anna.sent, anna.delivered, anna.answered, anna.commented) == (
         4,
         3,
@@ -238,7 +240,7 @@ def test_funnel_period_is_the_invitation_time(engine: Engine) -> None:
     add(engine, 9, at=T0 - timedelta(days=10))
     add(engine, 9, at=T0)
     with engine.connect() as conn:
-        [funnel] = metrics.funnel(conn, Filters(start=T0 - timedelta(days=1)))
+        [funnel] = queries.funnel(conn, Filters(start=T0 - timedelta(days=1)))
     assert (funnel.invited, funnel.answered) == (1, 1)
 
 
@@ -247,10 +249,10 @@ def test_responses_page_and_keyset_batches_cover_every_row_once(engine: Engine) 
     for i in range(7):
         add(engine, i, at=T0 + timedelta(minutes=i), comment="c" if i == 3 else None)
     with engine.connect() as conn:
-        total, page = metrics.responses(conn, limit=3, offset=0)
+        total, page = report_rows.responses(conn, limit=3, offset=0)
         seen: list[int] = []
         after = None
-        while batch := metrics.responses_after(conn, after=after, limit=3):
+        while batch := report_rows.responses_after(conn, after=after, limit=3):
             seen += [r.value for r in batch]
             after = (batch[-1].answered_at, batch[-1].id)
     assert total == 7

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
 from bots.container import Container
-from scoring import metrics
 from scoring.cases import AlertCase
 from scoring.privacy import (
     ERASED,
@@ -20,6 +19,8 @@ from scoring.privacy import (
     mask_numbers,
     purge_expired_personal_data,
 )
+from scoring.reports import queries
+from scoring.reports.filters import ReportConfig
 from scoring.scales import Channel
 from scoring.tables import (
     Comment,
@@ -150,9 +151,9 @@ def erase(container: Container, address: str, channel: str | None = None):
 
 
 def nps_n(container: Container) -> int:
-    config = metrics.ReportConfig(min_n=0)
+    config = ReportConfig(min_n=0)
     with container.db.engine.connect() as conn:
-        [score] = metrics.scores(conn, "nps", config=config)
+        [score] = queries.scores(conn, "nps", config=config)
     return score.n
 
 

@@ -21,11 +21,12 @@ from bots.container import Container
 from bots.dispatch import deliver
 from flows.ports import Sender
 from flows.service import Inbound, NewInvitation
-from scoring import metrics
 from scoring.cases import AlertCase, AlertEvent
 from scoring.db import make_engine
-from scoring.metrics import Filters, Rehearsals
 from scoring.migrate import upgrade
+from scoring.reports import queries
+from scoring.reports import responses as report_rows
+from scoring.reports.filters import Dimension, Filters, Rehearsals, ReportConfig
 from scoring.scales import Channel
 from scoring.tables import Invitation, Response
 from tests.conftest import (
@@ -39,7 +40,7 @@ from tests.conftest import (
 from tests.fakes import RecordingSender
 
 PHONE = "+31612345678"
-ANY_N = metrics.ReportConfig(min_n=1)
+ANY_N = ReportConfig(min_n=1)
 
 
 def _try(container: Container, answers: str, flow: str = "nps") -> None:
@@ -88,13 +89,13 @@ def test_reports_funnel_comments_and_filter_lists_leave_test_answers_out(
 ) -> None:
     """Scores, the funnel, the responses list, comments and filter options count only the SMS."""
     with mixed.db.engine.connect() as conn:
-        [score] = metrics.scores(conn, "nps", Filters(), None, ANY_N)
-        [funnel] = metrics.funnel(conn, Filters())
-        total, _ = metrics.responses(conn, Filters())
-        comments = metrics.latest_comments(conn, Filters())
-        channels = metrics.distinct_values(conn, metrics.Dimension.CHANNEL)
-        [everything] = metrics.scores(conn, "nps", Filters(test=Rehearsals.INCLUDE), None, ANY_N)
-        only, rows = metrics.responses(conn, Filters(test=Rehearsals.ONLY))
+        [score] = queries.scores(conn, "nps", Filters(), None, ANY_N)
+        [funnel] = queries.funnel(conn, Filters())
+        total, _ = report_rows.responses(conn, Filters())
+        comments = report_rows.latest_comments(conn, Filters())
+        channels = queries.distinct_values(conn, Dimension.CHANNEL)
+        [everything] = queries.scores(conn, "nps", Filters(test=Rehearsals.INCLUDE), None, ANY_N)
+        only, rows = report_rows.responses(conn, Filters(test=Rehearsals.ONLY))
     assert (score.n, score.categories["promoters"]) == (1, 1)
     assert (funnel.invited, funnel.answered) == (1, 1)
     assert (total, comments, channels) == (1, [], ["sms"])
@@ -183,12 +184,12 @@ def test_dashboard_purge_button_needs_an_admin_and_the_csrf_token(
         assert 'action="/admin/test-answers/purge"' in page.text
         unticked = client.post("/admin/test-answers/purge", data={"csrf": csrf})
         with mixed.db.engine.connect() as conn:
-            assert metrics.responses(conn, Filters(test=Rehearsals.ONLY))[0] == 2
+            assert report_rows.responses(conn, Filters(test=Rehearsals.ONLY))[0] == 2
         done = client.post("/admin/test-answers/purge", data={"csrf": csrf, "confirm": "yes"})
     assert (unticked.status_code, done.status_code) == (303, 303)
     with mixed.db.engine.connect() as conn:
-        assert metrics.responses(conn, Filters(test=Rehearsals.ONLY))[0] == 0
-        assert metrics.responses(conn, Filters())[0] == 1
+        assert report_rows.responses(conn, Filters(test=Rehearsals.ONLY))[0] == 0
+        assert report_rows.responses(conn, Filters())[0] == 1
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

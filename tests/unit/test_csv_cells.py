@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bots.api.routes.export import CsvFormat, Separator, csv_line
+from scoring.reports.csv_format import CsvFormat, Separator, csv_line
 
 DUTCH = CsvFormat(Separator.SEMICOLON, ZoneInfo("Europe/Amsterdam"))
 ENGLISH = CsvFormat(Separator.COMMA, ZoneInfo("Europe/Amsterdam"))

@@ -11,16 +11,9 @@ from bots.admin import auth
 from bots.alerts import sign
 from bots.api.deps import Role
 from scoring.cases import backoff, in_band
-from scoring.metrics import (
-    Aggregate,
-    mean_margin,
-    nps,
-    nps_margin,
-    proportion_margin,
-    score_of,
-    t95,
-    utc_offsets,
-)
+from scoring.reports.buckets import utc_offsets
+from scoring.reports.figures import score_of
+from scoring.reports.formulas import Aggregate, mean_margin, nps, nps_margin, proportion_margin, t95
 from tests.conftest import make_settings
 
 

@@ -1,0 +1,14 @@
+"""Metrics and reports: what each metric means, how its figures are computed and queried.
+
+definitions  one definition per metric: standard scale, direction, bands, headline score, margin
+formulas     the arithmetic: NPS, margins of error, the t quantile
+figures      what a report publishes: a group's Score, a Funnel
+filters      what a view can filter and group by (Filters, Dimension, ReportConfig)
+params       the report parameters as text (query strings, CLI options) parsed into a View
+buckets      local day/week/month buckets, with the time zone's offset changes
+sql          the SQL building blocks every query shares (tables, WHERE clauses, group keys)
+queries      scores and the funnel, one GROUP BY per view
+responses    the individual responses behind a number
+csv_format   how an export writes its cells and lines
+service      ReportService: the one entry point the API, the dashboard and the CLI use
+"""

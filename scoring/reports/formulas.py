@@ -1,0 +1,69 @@
+"""The arithmetic behind every figure: scores and their 95% margins from counts and sums."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+Z95 = 1.959963984540054
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    """What the database returns per group: counts and sums, nothing per row."""
+
+    key: str | None
+    n: int
+    low: int  # detractors / bottom / below the midpoint
+    high: int  # promoters / top-two-box / above the midpoint
+    total: float
+    total_sq: float
+
+
+def t95(df: int) -> float:
+    """Two-sided 95% Student t quantile (Cornish-Fisher expansion; exact table for tiny df)."""
+    exact = {1: 12.7062, 2: 4.3027, 3: 3.1824, 4: 2.7764}
+    if df in exact:
+        return exact[df]
+    z = Z95
+    return (
+        z
+        + (z**3 + z) / (4 * df)
+        + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
+        + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * df**3)
+    )
+
+
+def nps(promoters: int, detractors: int, n: int) -> float | None:
+    """Net Promoter Score in points, -100..100."""
+    if n == 0:
+        return None
+    return 100.0 * (promoters - detractors) / n
+
+
+def nps_margin(promoters: int, detractors: int, n: int) -> float | None:
+    """95% margin of NPS in points: adjusted Wald for a difference of two proportions."""
+    if n == 0:
+        return None
+    n_adj = n + 3
+    pro = (promoters + 0.75) / n_adj
+    det = (detractors + 0.75) / n_adj
+    variance = (pro + det - (pro - det) ** 2) / n_adj
+    return 100.0 * Z95 * math.sqrt(variance)
+
+
+def proportion_margin(successes: int, n: int) -> float | None:
+    """95% margin in percentage points of a proportion: adjusted Wald (Agresti-Coull)."""
+    if n == 0:
+        return None
+    n_adj = n + Z95**2
+    p = (successes + Z95**2 / 2) / n_adj
+    return 100.0 * Z95 * math.sqrt(p * (1 - p) / n_adj)
+
+
+def mean_margin(total: float, total_sq: float, n: int) -> float | None:
+    """95% margin of a mean from its sum and sum of squares (t-interval); None below n=2."""
+    if n < 2:
+        return None
+    variance = max(0.0, (total_sq - total * total / n) / (n - 1))
+    return t95(n - 1) * math.sqrt(variance / n)

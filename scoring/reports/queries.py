@@ -1,0 +1,171 @@
+"""Scores and the response-rate funnel, aggregated by the database.
+
+Every figure is computed with one GROUP BY per view: the database returns per-group counts and
+sums, Python only turns those into percentages and intervals (see `definitions`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from scoring.reports.definitions import definition
+from scoring.reports.figures import Funnel, Score, score_of
+from scoring.reports.filters import Dimension, Filters, ReportConfig
+from scoring.reports.formulas import Aggregate
+from scoring.reports.sql import (
+    COLUMN,
+    COMMENT,
+    INVITATION,
+    RESPONSE,
+    conditions,
+    goodness,
+    source,
+    tag_elements,
+)
+
+DELIVERED_STATUSES = ("delivered", "read", "live")
+
+
+def scores(
+    conn: sa.Connection,
+    metric: str,
+    filters: Filters = Filters(),
+    group_by: Dimension | None = None,
+    config: ReportConfig = ReportConfig(),
+) -> list[Score]:
+    """The metric per group (one row when ungrouped), ordered by key."""
+    dialect = conn.dialect.name
+    where = [RESPONSE.c.metric == metric, *conditions(RESPONSE, "answered_at", filters, dialect)]
+    src = source(
+        conn,
+        table=RESPONSE,
+        time_column="answered_at",
+        filters=filters,
+        group_by=group_by,
+        tz=config.timezone,
+        where=where,
+    )
+    r = RESPONSE.c
+    # Group over a subquery: PostgreSQL must see the bucket expression once, not twice with
+    # different bind parameters.
+    rows = (
+        sa.select(src.key_column(), goodness().label("g"), r.value, r.scale_min, r.scale_max)
+        .select_from(src.from_)
+        .where(*where)
+        .subquery("rows")
+    )
+    # One GROUP BY (group, score, scale): at most a few dozen rows per group come back, and
+    # n, the bands, the sums and the distribution all follow from those counts.
+    counted = conn.execute(
+        sa.select(
+            rows.c.key, rows.c.g, rows.c.scale_min, rows.c.scale_max, sa.func.count()
+        ).group_by(rows.c.key, rows.c.g, rows.c.scale_min, rows.c.scale_max)
+    ).all()
+    spec = definition(metric)
+    sums: dict[str | None, list[float]] = {}
+    distributions: dict[str | None, dict[int, int]] = {}
+    for k, g, lo, hi, count in counted:
+        n = int(count)
+        acc = sums.setdefault(k, [0, 0, 0, 0.0, 0.0])
+        band = spec.band(int(g), int(lo), int(hi))
+        acc[0] += n
+        acc[1] += n if band < 0 else 0
+        acc[2] += n if band > 0 else 0
+        acc[3] += float(g) * n
+        acc[4] += float(g) * float(g) * n
+        dist = distributions.setdefault(k, {})
+        dist[int(g)] = dist.get(int(g), 0) + n
+    results = [
+        score_of(
+            metric,
+            Aggregate(k, int(acc[0]), int(acc[1]), int(acc[2]), acc[3], acc[4]),
+            distributions[k],
+            config.min_n,
+        )
+        for k, acc in sums.items()
+    ]
+    if group_by is None and not results:
+        results = [Score(None, 0)]
+    return sorted(results, key=lambda s: (s.key is None, s.key or ""))
+
+
+def funnel(
+    conn: sa.Connection,
+    filters: Filters = Filters(),
+    group_by: Dimension | None = None,
+    config: ReportConfig = ReportConfig(),
+) -> list[Funnel]:
+    """invited -> sent -> delivered -> answered -> follow-up answered, per group.
+
+    The period is the invitation's creation time and every filter applies to the invitation,
+    so each step's denominator is the same set of invitations (no "all sends" vs "this agent's
+    answers" mismatch).
+    """
+    inv = INVITATION.c
+    where = conditions(INVITATION, "created_at", filters, conn.dialect.name)
+    src = source(
+        conn,
+        table=INVITATION,
+        time_column="created_at",
+        filters=filters,
+        group_by=group_by,
+        tz=config.timezone,
+        where=where,
+    )
+    delivered = sa.or_(inv.delivery_status.in_(DELIVERED_STATUSES), inv.answered_at.is_not(None))
+    # Steps up to "answered" come from the invitation row alone (the service stamps
+    # answered_at with the response), so a covering index answers them. Comments are few: their
+    # invitation ids form one uncorrelated subquery that both databases hash once.
+    commented_ids = (
+        sa.select(RESPONSE.c.invitation_id)
+        .where(RESPONSE.c.id.in_(sa.select(COMMENT.c.response_id)))
+        .scalar_subquery()
+    )
+    rows = (
+        sa.select(
+            src.key_column(),
+            inv.sent_at,
+            sa.case((delivered, 1), else_=0).label("delivered"),
+            inv.answered_at,
+            sa.case((inv.id.in_(commented_ids), 1), else_=0).label("commented"),
+        )
+        .select_from(src.from_)
+        .where(*where)
+        .subquery("rows")
+    )
+    counts = conn.execute(
+        sa.select(
+            rows.c.key,
+            sa.func.count(),
+            sa.func.count(rows.c.sent_at),
+            sa.func.coalesce(sa.func.sum(rows.c.delivered), 0),
+            sa.func.count(rows.c.answered_at),
+            sa.func.coalesce(sa.func.sum(rows.c.commented), 0),
+        ).group_by(rows.c.key)
+    ).all()
+    result = [Funnel(k, *(int(v) for v in values)) for k, *values in counts]
+    if group_by is None and not result:
+        result = [Funnel(None, 0, 0, 0, 0, 0)]
+    return sorted(result, key=lambda f: (f.key is None, f.key or ""))
+
+
+def distinct_values(conn: sa.Connection, dimension: Dimension, limit: int = 200) -> list[str]:
+    """Known values of a dimension, for the dashboard's filter lists."""
+    if dimension is Dimension.TAG:
+        elements = tag_elements(conn.dialect.name, INVITATION.c.tags)
+        query = (
+            sa.select(elements.c.value)
+            .select_from(INVITATION)
+            .join(elements, sa.true())
+            .where(INVITATION.c.is_test == sa.false())
+        )
+        column: sa.ColumnElement[Any] = elements.c.value
+    else:
+        column = RESPONSE.c[COLUMN[dimension]]
+        query = sa.select(column).where(RESPONSE.c.is_test == sa.false())
+    rows = conn.execute(
+        query.where(column.is_not(None)).group_by(column).order_by(column).limit(limit)
+    ).scalars()
+    return [str(v) for v in rows]

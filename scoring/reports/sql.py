@@ -1,0 +1,167 @@
+"""The SQL every report query shares: the tables, the WHERE clauses and the group key.
+
+Scores respect each response's direction: `goodness` flips a lower-is-better answer to
+`scale_min + scale_max - value`, so "higher is better" holds for every figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import SQLModel
+
+import scoring.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from scoring.reports.buckets import time_bucket
+from scoring.reports.filters import Dimension, Filters, Rehearsals
+from scoring.tables import UTCDateTime
+
+RESPONSE: sa.Table = SQLModel.metadata.tables["response"]
+INVITATION: sa.Table = SQLModel.metadata.tables["invitation"]
+COMMENT: sa.Table = SQLModel.metadata.tables["comment"]
+
+# The column of each plain (neither time nor tag) dimension, on the response and invitation.
+COLUMN = {
+    Dimension.FLOW: "flow_id",
+    Dimension.CHANNEL: "channel",
+    Dimension.AGENT: "agent",
+    Dimension.TEAM: "team",
+    Dimension.QUEUE: "queue",
+    Dimension.JOURNEY_STAGE: "journey_stage",
+    Dimension.LOCALE: "locale",
+}
+
+
+def goodness(table: sa.Table = RESPONSE) -> sa.ColumnElement[int]:
+    """The value with higher always better: lower-is-better answers are flipped."""
+    c = table.c
+    return sa.case((c.lower_is_better, c.scale_min + c.scale_max - c.value), else_=c.value).label(
+        "g"
+    )
+
+
+def _any_of(column: sa.ColumnElement[Any], values: Sequence[str]) -> sa.ColumnElement[bool]:
+    return column == values[0] if len(values) == 1 else column.in_(values)
+
+
+def _has_tag(dialect: str, tags_column: sa.ColumnElement[Any], tag: str) -> sa.Exists:
+    elements = tag_elements(dialect, tags_column)
+    return sa.select(sa.literal(1)).select_from(elements).where(elements.c.value == tag).exists()
+
+
+def tag_elements(dialect: str, tags_column: sa.ColumnElement[Any]) -> sa.TableValuedAlias:
+    """The invitation's JSON tag list as a table of `value`s."""
+    if dialect == "postgresql":
+        return sa.func.json_array_elements_text(tags_column).table_valued("value")
+    return sa.func.json_each(tags_column).table_valued("value")
+
+
+def conditions(
+    table: sa.Table, time_column: str, filters: Filters, dialect: str
+) -> list[sa.ColumnElement[bool]]:
+    """WHERE clauses for `filters` on the response or the invitation table (same columns)."""
+    c = table.c
+    where: list[sa.ColumnElement[bool]] = []
+    if filters.test is Rehearsals.EXCLUDE:
+        where.append(c.is_test == sa.false())
+    elif filters.test is Rehearsals.ONLY:
+        where.append(c.is_test == sa.true())
+    if filters.start is not None:
+        where.append(c[time_column] >= sa.literal(filters.start, UTCDateTime()))
+    if filters.end is not None:
+        where.append(c[time_column] < sa.literal(filters.end, UTCDateTime()))
+    for values, column in (
+        (filters.flows, "flow_id"),
+        (filters.channels, "channel"),
+        (filters.agents, "agent"),
+        (filters.teams, "team"),
+        (filters.queues, "queue"),
+        (filters.journey_stages, "journey_stage"),
+        (filters.locales, "locale"),
+    ):
+        if values:
+            where.append(_any_of(c[column], values))
+    tags = INVITATION.c.tags
+    where.extend(_has_tag(dialect, tags, tag) for tag in filters.tags)
+    return where
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """The table a view reads, joined to the invitation when tags are involved."""
+
+    table: sa.Table
+    time_column: str
+    from_: sa.FromClause
+    key: sa.ColumnElement[Any] | None
+
+    def key_column(self) -> sa.Label[Any]:
+        """The group key, NULL for an ungrouped view."""
+        return (self.key if self.key is not None else sa.literal(None, sa.String)).label("key")
+
+
+def source(
+    conn: sa.Connection,
+    *,
+    table: sa.Table,
+    time_column: str,
+    filters: Filters,
+    group_by: Dimension | None,
+    tz: ZoneInfo,
+    where: list[sa.ColumnElement[bool]],
+) -> Source:
+    """What a view selects from, and the expression it groups by."""
+    dialect = conn.dialect.name
+    from_: sa.FromClause = table
+    needs_invitation = table is RESPONSE and (filters.tags or group_by is Dimension.TAG)
+    if needs_invitation:
+        from_ = table.join(INVITATION, INVITATION.c.id == table.c.invitation_id)
+    key: sa.ColumnElement[Any] | None = None
+    if group_by is Dimension.TAG:
+        elements = tag_elements(dialect, INVITATION.c.tags)
+        from_ = sa.join(from_, elements, sa.true())
+        key = elements.c.value
+    elif group_by is not None and group_by.is_time:
+        span = _span(
+            conn, table=table, time_column=time_column, filters=filters, where=where, from_=from_
+        )
+        key = time_bucket(dialect, table.c[time_column], group_by, tz, span)
+    elif group_by is not None:
+        key = table.c[COLUMN[group_by]]
+    return Source(table, time_column, from_, key)
+
+
+def _span(
+    conn: sa.Connection,
+    *,
+    table: sa.Table,
+    time_column: str,
+    filters: Filters,
+    where: list[sa.ColumnElement[bool]],
+    from_: sa.FromClause,
+) -> tuple[datetime, datetime]:
+    """The period the rows cover, so SQLite's offset CASE lists only the transitions in it."""
+    if filters.start is not None and filters.end is not None:
+        return filters.start, filters.end
+    col = table.c[time_column]
+    lo, hi = conn.execute(
+        sa.select(sa.func.min(col), sa.func.max(col)).select_from(from_).where(*where)
+    ).one()
+    now = datetime.now(UTC)
+    lo_dt = filters.start or as_utc(lo) or now
+    hi_dt = filters.end or as_utc(hi) or now
+    return lo_dt - timedelta(days=1), hi_dt + timedelta(days=1)
+
+
+def as_utc(value: Any) -> datetime | None:
+    """A datetime the database handed back, as an aware UTC datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite hands back the stored text for a bare MIN()
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)  # noqa: S101
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
