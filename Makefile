@@ -20,10 +20,12 @@ run: $(STAMP)
 test: $(STAMP) lint
 	$(BIN)/pytest
 
+# mypy covers tests/ too (more loosely, see pyproject.toml); lint-imports checks the layers.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all

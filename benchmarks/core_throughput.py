@@ -77,8 +77,7 @@ def baseline_insert_commit(path: Path, n: int) -> float:
 
 def engine_storage_rate(path: Path, n: int) -> float:
     settings = Settings(_env_file=None, database_url=f"sqlite:///{path}", secret_key="x" * 40)  # type: ignore[call-arg]
-    container = build(settings)
-    container.senders["sms"] = NullSender()
+    container = build(settings, senders={"sms": NullSender()})
     service = container.service
     phones = [f"+3161{i:07d}" for i in range(n)]
 

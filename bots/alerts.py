@@ -219,10 +219,6 @@ class AlertDeliverer:
             await self._client.aclose()
 
 
-def alerts_plugin(container: Container) -> AlertDeliverer:
-    return AlertDeliverer(container)
-
-
 def _describe(exc: Exception) -> str:
     """What went wrong, without the request URL (it can carry a bot token or a secret)."""
     if isinstance(exc, httpx.HTTPStatusError):

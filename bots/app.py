@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from bots.admin.routes import router as admin_router
-from bots.alerts import alerts_plugin
 from bots.api.docs import install_docs
 from bots.api.routes import (
     cases,
@@ -23,23 +22,17 @@ from bots.api.routes import (
     responses,
 )
 from bots.body_limit import BodyLimit
-from bots.channels import registered
 from bots.container import Container, build
 from bots.observability import install_observability
-from bots.plugins import plugin_factories
 from bots.safety_net import WebhookSafetyNet
 from bots.security_headers import SecurityHeaders
 from bots.settings import Settings, load_settings
-from bots.worker import Worker, WorkerPlugin, worker_name
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
     """Build the app; everything is wired before the first request, so bad config fails fast."""
     container = container or build(settings or load_settings())
-    plugins = [factory(container) for factory in plugin_factories()]
-    plugins.append(alerts_plugin(container))  # detractor alerts: a retrying delivery loop
-    if container.settings.in_process_worker:
-        plugins.append(WorkerPlugin(container))  # the send queue, for deferred sends and retries
+    plugins = container.plugins
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -73,10 +66,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.add_middleware(BodyLimit)
     # Outermost, so that a 413 or a safety-net answer carries the headers too.
     app.add_middleware(SecurityHeaders, hsts=container.settings.env == "production")
-    app.state.api_worker = Worker(container, name=f"api:{worker_name()}")
     # Webhooks first: the router tries routes in order, and they carry the traffic.
     for plugin in plugins:
-        container.senders.update(registered(plugin.senders()))
         router = plugin.router()
         if router is not None:
             app.include_router(router)

@@ -204,15 +204,16 @@ async def _scrape_allowed(
         )
 
 
-router = APIRouter(tags=["operations"])
+def _metrics_router(registry: CollectorRegistry) -> APIRouter:
+    router = APIRouter(tags=["operations"])
 
+    @router.get("/metrics", include_in_schema=False, dependencies=[Depends(_scrape_allowed)])
+    async def metrics(container: ContainerDep) -> Response:
+        # The collector queries the database: run it where database work runs, off the loop.
+        body = await container.db.report(generate_latest, registry)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
-@router.get("/metrics", include_in_schema=False, dependencies=[Depends(_scrape_allowed)])
-async def metrics(request: Request, container: ContainerDep) -> Response:
-    registry: CollectorRegistry = request.app.state.metrics_registry
-    # The collector queries the database: run it where database work runs, off the event loop.
-    body = await container.db.report(generate_latest, registry)
-    return Response(body, media_type=CONTENT_TYPE_LATEST)
+    return router
 
 
 def install_observability(app: FastAPI, container: Container) -> None:
@@ -227,6 +228,5 @@ def install_observability(app: FastAPI, container: Container) -> None:
         labelnames=["route", "status"],
         registry=registry,
     )
-    app.state.metrics_registry = registry
     app.add_middleware(WebhookTimer, histogram=histogram)
-    app.include_router(router)
+    app.include_router(_metrics_router(registry))

@@ -74,14 +74,14 @@ class Settings(BaseSettings):
     send_attempts: int = Field(default=3, ge=1, le=10)
     in_process_worker: bool = True
     worker_lease_seconds: float = Field(default=120, gt=0)  # a dead worker's jobs return after it
-    # Reports (issue 5): day/week/month buckets in this zone; groups below this n hide the score.
+    # Reports: day/week/month buckets in this zone; groups below this n hide the score.
     report_timezone: str = "Europe/Amsterdam"
     min_group_n: int = Field(default=10, ge=0)
     # Detractor alerts: an HMAC-signed webhook and/or a Telegram admin chat.
     alert_webhook_url: str | None = None
     alert_webhook_secret: SecretStr | None = None
     alert_telegram_chat_id: str | None = None
-    # Operations (issue 6): personal data older than this is erased; /metrics bearer token
+    # Operations: personal data older than this is erased; /metrics bearer token
     # (unset: open, as Prometheus scrapers expect); log lines as JSON (default in production).
     retention_days: int = Field(default=365, ge=1)
     metrics_token: SecretStr | None = None

@@ -202,8 +202,8 @@ class WorkerPlugin:
 
     name = "worker"
 
-    def __init__(self, container: Container) -> None:
-        self.worker = Worker(container)
+    def __init__(self, worker: Worker) -> None:
+        self.worker = worker
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 

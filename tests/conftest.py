@@ -20,6 +20,7 @@ from bots.app import create_app
 from bots.channels import register_channels
 from bots.container import Container, build
 from bots.settings import Settings
+from flows.ports import Sender
 from scoring.db import make_engine
 from scoring.migrate import upgrade
 
@@ -122,7 +123,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "in_process_worker": False,
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -131,8 +132,14 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-def container(settings: Settings) -> Iterator[Container]:
-    built = build(settings)
+def senders() -> dict[str, Sender]:
+    """Stand-in senders the `container` fixture is built with; override it to add some."""
+    return {}
+
+
+@pytest.fixture
+def container(settings: Settings, senders: dict[str, Sender]) -> Iterator[Container]:
+    built = build(settings, senders=senders)
     yield built
     built.close()
 
@@ -190,4 +197,4 @@ def viewer_headers() -> dict[str, str]:
 
 
 def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc, arg-type]

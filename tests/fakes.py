@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flows.ports import Outbound, SendError, SendResult
+from flows.ports import Outbound, Sender, SendError, SendResult
 
 
 class RecordingSender:
@@ -19,3 +19,8 @@ class RecordingSender:
             raise self.fail_with
         self.sent.append(message)
         return SendResult(f"SM{uuid.uuid4().hex}", "queued")
+
+
+def recording_senders() -> dict[str, Sender]:
+    """Stand-ins for the phone channels, for build(settings, senders=...)."""
+    return {"sms": RecordingSender(), "whatsapp": RecordingSender()}

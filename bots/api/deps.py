@@ -13,7 +13,6 @@ from pydantic import BaseModel
 
 from bots.container import Container
 from bots.throttle import Guard, too_many
-from flows.service import SurveyService
 
 _bearer = HTTPBearer(
     auto_error=False, description="SURVEYBOT_ADMIN_TOKEN or SURVEYBOT_VIEWER_TOKEN"
@@ -81,13 +80,6 @@ def get_container(request: Request) -> Container:
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
-
-
-def get_service(container: ContainerDep) -> SurveyService:
-    return container.service
-
-
-ServiceDep = Annotated[SurveyService, Depends(get_service)]
 
 
 def _matches(given: str, expected: str | None) -> bool:

@@ -1,6 +1,6 @@
 """`surveybot report`, `surveybot export` and `surveybot demo-data`: reports from the terminal.
 
-The lead registers these on the main app with `register(app)`.
+`bots.cli.main` adds them to the command line with `register(app)`.
 """
 
 from __future__ import annotations
@@ -16,15 +16,15 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
+from bots.cli.common import console, engine_for, fail, settings_or_exit
 from bots.cli.errors import CliError, check_locale, parse_day
 from bots.reporting import report_service_for
-from bots.settings import ConfigError, Settings, load_settings
+from bots.settings import Settings
 from flows.models import Flow
 from scoring.cases import CASE_TARGET
 from scoring.channels import CHANNELS as REGISTERED
@@ -39,25 +39,6 @@ from scoring.reports.definitions import definition
 from scoring.reports.filters import Dimension
 from scoring.reports.params import ParamError, View
 from scoring.reports.service import ReportService
-
-console = Console()
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-
-
-def _engine(settings: Settings) -> Engine:
-    from scoring.db import make_engine  # noqa: PLC0415
-    from scoring.migrate import upgrade  # noqa: PLC0415
-
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    return engine
 
 
 def _period(since: str | None, until: str | None) -> dict[str, str | None]:
@@ -176,7 +157,7 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
 ) -> None:
     """Print a score table: score, 95% margin and n per group."""
     check_locale(lang, "--lang")
-    settings = _settings()
+    settings = settings_or_exit()
     lang = lang or settings.default_locale
     period = _period(since, until)
     if metric and metric not in METRICS:
@@ -192,7 +173,7 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
         "channel": channel,
         "group_by": by.value if by else None,
     }
-    engine = _engine(settings)
+    engine = engine_for(settings, migrate=True)
     try:
         reports = report_service_for(settings, engine, _flows(settings, flow))
         found = reports.metrics(_view(reports, params))
@@ -244,12 +225,11 @@ def export(  # noqa: PLR0917  (typer reads the options from the signature)
     ] = "comma",
 ) -> None:
     """Write the matching responses (with comments) to a CSV file, with a progress bar."""
-    settings = _settings()
+    settings = settings_or_exit()
     if sep not in set(Separator):
-        typer.echo(f"error: --sep must be comma or semicolon, not '{sep}'", err=True)
-        raise typer.Exit(2)
+        fail(f"--sep must be comma or semicolon, not '{sep}'")
     params = {**_period(since, until), "flow": flow, "metric": metric}
-    engine = _engine(settings)
+    engine = engine_for(settings, migrate=True)
     try:
         reports = report_service_for(settings, engine, _flows(settings, flow))
         v = _view(reports, params)
@@ -299,8 +279,8 @@ def demo_data(
     seed: Annotated[int, typer.Option(help="random seed, for repeatable data")] = 7,
 ) -> None:
     """Seed realistic demo data: agents, teams, channels, a weekly pattern, comments, cases."""
-    settings = _settings()
-    engine = _engine(settings)
+    settings = settings_or_exit()
+    engine = engine_for(settings, migrate=True)
     counts = seed_demo(engine, responses=responses, days=days, seed=seed)
     engine.dispose()
     console.print(
@@ -320,7 +300,7 @@ def count_rehearsals() -> None:
     """How many test surveys and test answers are stored."""
     from scoring.rehearsals import count_test_answers  # noqa: PLC0415
 
-    engine = _engine(_settings())
+    engine = engine_for(settings_or_exit(), migrate=True)
     counts = count_test_answers(engine)
     engine.dispose()
     typer.echo(f"test answers: invitations={counts['invitations']} responses={counts['responses']}")
@@ -333,7 +313,7 @@ def purge_rehearsals(
     """Delete every test survey (from `surveybot try`) and everything stored with it."""
     from scoring.rehearsals import count_test_answers, purge_test_answers  # noqa: PLC0415
 
-    engine = _engine(_settings())
+    engine = engine_for(settings_or_exit(), migrate=True)
     try:
         found = count_test_answers(engine)
         if not found["invitations"]:

@@ -13,6 +13,8 @@ from pydantic import ValidationError
 from rich.progress import Progress
 
 from bots.api.routes.invitations import InvitationIn, invitation_problem
+from bots.cli.common import fail, settings_or_exit
+from bots.cli.errors import check_locale
 from flows.service import NewInvitation, SurveyService
 from scoring.channels import CHANNELS
 
@@ -149,10 +151,7 @@ def invite_command(
     locale: Annotated[str | None, typer.Option(help="nl or en, for rows that name none")] = None,
 ) -> None:
     """Invite contacts from a CSV: every row is checked first, and nothing is half-imported."""
-    from bots.cli.errors import check_locale  # noqa: PLC0415
-    from bots.cli.main import fail, settings_or_exit  # noqa: PLC0415
     from bots.container import build  # noqa: PLC0415
-    from bots.plugins import plugin_factories  # noqa: PLC0415
 
     if channel is not None and channel not in CHANNELS.sendable():
         fail(f"--channel must be one of {', '.join(CHANNELS.sendable())}")
@@ -160,17 +159,14 @@ def invite_command(
     settings = settings_or_exit()
     container = build(settings)
     try:
-        # The senders this server has: a row for a channel it can't send on is refused, as
-        # the API refuses it, instead of waiting in the queue for ever.
-        plugins = [factory(container) for factory in plugin_factories()]
-        for plugin in plugins:
-            container.senders.update(plugin.senders())
         service = container.service
         rows, errors = read_rows(
             csv_path,
             flow=flow,
             channel=channel,
             locale=locale,
+            # The senders this server has: a row for a channel it can't send on is refused,
+            # as the API refuses it, instead of waiting in the queue for ever.
             check=lambda row: invitation_problem(row, service, container.senders),
         )
         if errors:

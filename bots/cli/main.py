@@ -5,19 +5,27 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 import typer
 
 from bots.channels import register_channels
 from bots.cli.admin import register as register_admin
+from bots.cli.common import (
+    block,
+    database_url_or_empty,
+    engine_for,
+    fail,
+    print_error,
+    settings_or_exit,
+)
 from bots.cli.errors import CliError, check_locale, database_problem
 from bots.cli.invite import invite_command
 from bots.cli.privacy import contacts_app, retention_app
 from bots.cli.telegram import telegram_app
 from bots.logging_setup import LogFormat, configure_logging, resolve_format
-from bots.settings import ConfigError, Settings, load_settings
+from bots.settings import ConfigError, Settings
 from flows.loader import FlowFileError, load_flow_dir, load_flow_file, load_flows
 from scoring.channels import CHANNELS
 from scoring.normalise import normalise, outcome_json
@@ -33,24 +41,17 @@ class _Surveybot(typer.Typer):
         try:
             return super().__call__(*args, **kwargs)
         except CliError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            print_error(str(exc))
             sys.exit(exc.code)
         except ConfigError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            print_error(str(exc))
             sys.exit(2)
         except FlowFileError as exc:
-            typer.echo(f"error: broken flow file(s):\n{exc}", err=True)
+            print_error(f"broken flow file(s):\n{exc}")
             sys.exit(2)
         except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.ArgumentError) as exc:
-            typer.echo(f"error: {database_problem(exc, _database_url())}", err=True)
+            print_error(database_problem(exc, database_url_or_empty()))
             sys.exit(1)
-
-
-def _database_url() -> str:
-    try:
-        return load_settings().database_url
-    except ConfigError:
-        return ""
 
 
 app = _Surveybot(
@@ -67,23 +68,6 @@ app.add_typer(telegram_app, name="telegram")
 register_admin(app)
 app.add_typer(contacts_app, name="contacts")
 app.add_typer(retention_app, name="retention")
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _block(text: str) -> str:
-    """One problem on the same line; several, one per line below."""
-    return f"\n{text}" if "\n" in text else f" {text}"
-
-
-def settings_or_exit() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        fail(str(exc))
 
 
 def setup_logging(level: str, fmt: LogFormat = "text") -> None:
@@ -124,7 +108,7 @@ def serve(
     try:
         web_app = create_app(container=build(settings))
     except (FlowFileError, ConfigError, ValueError) as exc:
-        fail(f"not starting:{_block(str(exc))}")
+        fail(f"not starting:{block(str(exc))}")
     # log_config=None: uvicorn's loggers go through our masked (JSON) root handler.
     uvicorn.run(
         web_app, host=host, port=port, log_level="info", log_config=None, **proxy_options(settings)
@@ -148,24 +132,21 @@ def worker(
     import signal  # noqa: PLC0415
 
     from bots.container import build  # noqa: PLC0415
-    from bots.plugins import plugin_factories  # noqa: PLC0415
-    from bots.worker import Worker  # noqa: PLC0415
 
     settings = settings_or_exit()
     setup_logging(settings.log_level, resolve_format(settings.log_format, settings.env))
     try:
         container = build(settings)
-        plugins = [factory(container) for factory in plugin_factories()]
     except (FlowFileError, ConfigError, ValueError) as exc:
-        fail(f"not starting:{_block(str(exc))}")
-    for plugin in plugins:
-        container.senders.update(plugin.senders())
+        fail(f"not starting:{block(str(exc))}")
+    # The channels only, for their senders: webhooks and alerts belong to `surveybot serve`.
+    plugins = container.channels
 
     async def run() -> None:
         for plugin in plugins:
             await plugin.start()
         try:
-            send_worker = Worker(container)
+            send_worker = container.worker
             if once:
                 while await send_worker.run_once():
                     pass
@@ -313,11 +294,9 @@ def flows_validate(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply the migrations to SURVEYBOT_DATABASE_URL."""
-    from scoring.db import make_engine  # noqa: PLC0415
-    from scoring.migrate import current_revision, upgrade  # noqa: PLC0415
+    from scoring.migrate import current_revision  # noqa: PLC0415
 
-    engine = make_engine(settings_or_exit().database_url)
-    upgrade(engine)
+    engine = engine_for(settings_or_exit(), migrate=True)
     typer.echo(f"database at revision {current_revision(engine)}")
     engine.dispose()
 
@@ -325,9 +304,8 @@ def db_upgrade() -> None:
 @db_app.command("current")
 def db_current() -> None:
     """Show the database's migration revision."""
-    from scoring.db import make_engine  # noqa: PLC0415
     from scoring.migrate import current_revision  # noqa: PLC0415
 
-    engine = make_engine(settings_or_exit().database_url)
+    engine = engine_for(settings_or_exit())
     typer.echo(current_revision(engine) or "empty (run: surveybot db upgrade)")
     engine.dispose()

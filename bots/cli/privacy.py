@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
-from bots.settings import ConfigError, Settings, load_settings
+from bots.cli.common import engine_for, fail, settings_or_exit
 from scoring.channels import CHANNELS
-from scoring.db import make_engine
 from scoring.privacy import erase_address, format_counts, purge_expired_personal_data
 from scoring.storage import Pseudonymiser
 
@@ -17,18 +16,6 @@ contacts_app = typer.Typer(help="Contacts: erase a person's personal data.", no_
 retention_app = typer.Typer(
     help="Retention: purge personal data past its time.", no_args_is_help=True
 )
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        _fail(str(exc))
 
 
 @contacts_app.command("erase")
@@ -42,11 +29,11 @@ def erase(
 ) -> None:
     """Erase a person's number/chat id and free text on every channel; scores and opt-outs stay."""
     if channel is not None and channel not in CHANNELS.sendable():
-        _fail(f"--channel must be one of {', '.join(CHANNELS.sendable())}")
-    settings = _settings()
+        fail(f"--channel must be one of {', '.join(CHANNELS.sendable())}")
+    settings = settings_or_exit()
     if not yes:
         typer.confirm("Erase this person's personal data? This cannot be undone", abort=True)
-    engine = make_engine(settings.database_url)
+    engine = engine_for(settings)
     try:
         counts = erase_address(
             engine,
@@ -58,7 +45,7 @@ def erase(
     finally:
         engine.dispose()
     if counts is None:
-        _fail("no contact with that address", code=1)
+        fail("no contact with that address", code=1)
     typer.echo(f"erased: {format_counts(counts)}")
 
 
@@ -69,8 +56,8 @@ def run(
     ] = None,
 ) -> None:
     """Erase contacts not invited for DAYS days and free text older than DAYS days, once."""
-    settings = _settings()
-    engine = make_engine(settings.database_url)
+    settings = settings_or_exit()
+    engine = engine_for(settings)
     try:
         counts = purge_expired_personal_data(
             engine, datetime.now(UTC), days or settings.retention_days

@@ -6,12 +6,13 @@ import asyncio
 import logging
 import re
 import signal
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from telegram.error import InvalidToken, TelegramError
 
-from bots.settings import ConfigError, Settings, load_settings
+from bots.cli.common import fail, settings_or_exit
+from bots.settings import Settings
 
 telegram_app = typer.Typer(help="Telegram: register the webhook or poll.", no_args_is_help=True)
 
@@ -20,18 +21,10 @@ WEBHOOK_PATH = "/webhooks/telegram"
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
-def _fail(message: str, code: int = 2) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
 def _settings() -> Settings:
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        _fail(str(exc))
+    settings = settings_or_exit()
     if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
-        _fail("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and set its token")
+        fail("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and set its token")
     return settings
 
 
@@ -53,10 +46,10 @@ def set_webhook(
 
     settings = _settings()
     if not settings.public_url or not settings.public_url.startswith("https://"):
-        _fail("SURVEYBOT_PUBLIC_URL must be the public https:// URL Telegram can reach")
+        fail("SURVEYBOT_PUBLIC_URL must be the public https:// URL Telegram can reach")
     secret = settings.telegram_webhook_secret
     if secret is None or not _SECRET_TOKEN.fullmatch(secret.get_secret_value()):
-        _fail("TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        fail("TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
     url = settings.public_url + WEBHOOK_PATH
     token = settings.telegram_bot_token.get_secret_value()  # type: ignore[union-attr]
 
@@ -73,7 +66,7 @@ def set_webhook(
     try:
         asyncio.run(register())
     except TelegramError as exc:
-        _fail(_api_error(exc), 1)
+        fail(_api_error(exc), 1)
 
 
 @telegram_app.command()
@@ -82,8 +75,7 @@ def poll(
 ) -> None:
     """Fetch updates with getUpdates (no public URL needed); removes a webhook first."""
     from bots.container import build  # noqa: PLC0415
-    from bots.telegram.channel import TELEGRAM  # noqa: PLC0415
-    from bots.telegram.plugin import make_runtime  # noqa: PLC0415
+    from bots.telegram.plugin import TelegramPlugin  # noqa: PLC0415
     from bots.telegram.polling import Poller  # noqa: PLC0415
 
     settings = _settings()
@@ -93,11 +85,12 @@ def poll(
     try:
         container = build(settings)
     except ValueError as exc:
-        _fail(f"not starting:\n{exc}")
-    runtime = make_runtime(container)
+        fail(f"not starting:\n{exc}")
+    # The container's own Telegram channel: a deep link's question is sent from here too.
+    plugin = container.channel("telegram")
+    assert isinstance(plugin, TelegramPlugin)  # noqa: S101
+    runtime = plugin.runtime
     assert runtime is not None  # noqa: S101  (the token was checked above)
-    # A deep link's question is sent from here, like any invitation.
-    container.senders[TELEGRAM.name] = runtime.sender
 
     async def run() -> None:
         task = asyncio.current_task()
@@ -116,6 +109,6 @@ def poll(
     except (KeyboardInterrupt, asyncio.CancelledError):
         typer.echo("stopped")
     except TelegramError as exc:
-        _fail(_api_error(exc), 1)
+        fail(_api_error(exc), 1)
     finally:
         container.close()

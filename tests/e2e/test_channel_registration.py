@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import httpx
 import pytest
 
 from bots.container import Container
+from flows.ports import Sender
 from scoring.channels import CHANNELS, E164_PHONE, Channel, ChannelSpec
 from tests.conftest import LiveServer, admin_headers
 from tests.fakes import RecordingSender
@@ -25,7 +26,13 @@ def test_channels() -> Iterator[None]:
         CHANNELS.unregister(spec.name)
 
 
-def post(server: LiveServer, body: dict[str, object]) -> httpx.Response:
+@pytest.fixture
+def senders() -> dict[str, Sender]:
+    """The container is built with a recording sender on each channel these tests use."""
+    return {name: RecordingSender() for name in ("pigeon", "hotline", "sms", "voice", "telegram")}
+
+
+def post(server: LiveServer, body: Mapping[str, object]) -> httpx.Response:
     return httpx.post(
         f"{server.url}/api/v1/invitations", json=body, headers=admin_headers(), timeout=10
     )
@@ -36,9 +43,8 @@ def test_an_invitation_on_a_registered_channel_goes_out_through_its_sender(
     container: Container, live_server: LiveServer
 ) -> None:
     """The API takes the new channel, its sender sends, and messaging expiry applies to it."""
-    sender = RecordingSender()
-    container.senders["pigeon"] = sender
-    container.senders["hotline"] = RecordingSender()
+    sender = container.senders["pigeon"]
+    assert isinstance(sender, RecordingSender)
     response = post(live_server, {"channel": "pigeon", "address": "+31612345678"})
     assert response.status_code == 201, response.text
     body = response.json()
@@ -64,8 +70,6 @@ def test_each_channel_checks_its_own_kind_of_address(
     container: Container, live_server: LiveServer
 ) -> None:
     """A Telegram chat id is digits (or absent: a deep link); a phone channel needs E.164."""
-    for channel in ("sms", "voice", "telegram"):
-        container.senders[channel] = RecordingSender()
     refused = [
         ({"channel": "telegram", "address": "@someone"}, "a Telegram address is a numeric chat id"),
         ({"channel": "sms", "address": "0612345678"}, "E.164 form"),

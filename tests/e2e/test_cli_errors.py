@@ -17,7 +17,7 @@ def one_line_error(result: object) -> str:
     assert "Traceback" not in result.stderr, result.stderr  # type: ignore[attr-defined]
     assert len(lines) == 1, lines
     assert lines[0].startswith("error: "), lines
-    return lines[0]
+    return str(lines[0])
 
 
 @pytest.mark.parametrize("command", ["report", "export"])

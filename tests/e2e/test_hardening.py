@@ -1,4 +1,4 @@
-"""Hardening that a reviewer found missing: body limits, report ranges, tokens, deep links."""
+"""Hardening at the edges: body limits, report ranges, tokens, deep links."""
 
 from __future__ import annotations
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx
+import pytest
 
 from bots.container import Container
+from flows.ports import Sender
 from tests.conftest import LiveServer, admin_headers, viewer_headers
 from tests.fakes import RecordingSender
 
@@ -20,16 +24,25 @@ BODY = {
 }
 
 
-def post(server: LiveServer, body: dict[str, object], headers: dict[str, str]) -> httpx.Response:
+@pytest.fixture
+def sender() -> RecordingSender:
+    return RecordingSender()
+
+
+@pytest.fixture
+def senders(sender: RecordingSender) -> dict[str, Sender]:
+    """The server sends SMS through a recorder, unless a test says otherwise."""
+    return {"sms": sender}
+
+
+def post(server: LiveServer, body: Mapping[str, object], headers: dict[str, str]) -> httpx.Response:
     return httpx.post(f"{server.url}/api/v1/invitations", json=body, headers=headers, timeout=10)
 
 
 def test_invitation_is_created_and_its_question_sent(
-    container: Container, live_server: LiveServer
+    sender: RecordingSender, live_server: LiveServer
 ) -> None:
     """A complaint invitation picks CES, sends the English question and comes back open."""
-    sender = RecordingSender()
-    container.senders["sms"] = sender
     response = post(live_server, BODY, admin_headers())
     assert response.status_code == 201, response.text
     body = response.json()
@@ -49,11 +62,9 @@ def test_invitation_is_created_and_its_question_sent(
 
 
 def test_same_interaction_posted_twice_sends_once(
-    container: Container, live_server: LiveServer
+    sender: RecordingSender, live_server: LiveServer
 ) -> None:
     """A CRM retry returns the same invitation and does not text the customer twice."""
-    sender = RecordingSender()
-    container.senders["sms"] = sender
     first = post(live_server, BODY, admin_headers()).json()
     second = post(live_server, BODY, admin_headers()).json()
     assert first["id"] == second["id"]
@@ -62,7 +73,6 @@ def test_same_interaction_posted_twice_sends_once(
 
 def test_admin_api_requires_a_token(container: Container, live_server: LiveServer) -> None:
     """No token is 401, a viewer token may not create invitations (403)."""
-    container.senders["sms"] = RecordingSender()
     assert post(live_server, BODY, {}).status_code == 401
     assert post(live_server, BODY, {"Authorization": "Bearer nope"}).status_code == 401
     assert post(live_server, BODY, viewer_headers()).status_code == 403
@@ -72,7 +82,6 @@ def test_unknown_flow_is_a_clear_422_and_stores_nothing(
     container: Container, live_server: LiveServer
 ) -> None:
     """Naming a flow that does not exist lists the flows that do."""
-    container.senders["sms"] = RecordingSender()
     response = post(live_server, {**BODY, "flow": "nope"}, admin_headers())
     assert response.status_code == 422
     [error] = response.json()["detail"]  # FastAPI's documented field-error shape
@@ -83,15 +92,14 @@ def test_unknown_flow_is_a_clear_422_and_stores_nothing(
 
 def test_bad_phone_number_is_refused(container: Container, live_server: LiveServer) -> None:
     """A local number without country code gets a 422 that says what form is expected."""
-    container.senders["sms"] = RecordingSender()
     response = post(live_server, {**BODY, "address": "0612345678"}, admin_headers())
     assert response.status_code == 422
     assert "E.164" in response.text
 
 
+@pytest.mark.parametrize("senders", [{}])
 def test_unconfigured_channel_is_refused(container: Container, live_server: LiveServer) -> None:
     """Without Twilio settings, an SMS invitation is refused instead of stored and forgotten."""
-    container.senders.pop("sms", None)
     response = post(live_server, BODY, admin_headers())
     assert response.status_code == 422
     [error] = response.json()["detail"]

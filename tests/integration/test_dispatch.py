@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import contextlib
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import Session, select
@@ -12,7 +14,7 @@ from sqlmodel import Session, select
 from bots.container import Container, build
 from bots.settings import Settings
 from bots.worker import Worker
-from flows.ports import Outbound, SendError, SendResult
+from flows.ports import Outbound, Sender, SendError, SendResult
 from flows.service import Inbound, NewInvitation
 from scoring.channels import Channel
 from scoring.tables import Invitation, LateAnswerRecord, OutboundMessage, Response, SendJob
@@ -55,20 +57,39 @@ def clock() -> Clock:
     return Clock(MORNING)
 
 
-def dispatching(database_url: str, clock: Clock, **rules: object) -> Iterator[Container]:
+def dispatching(
+    database_url: str, clock: Clock, sender: Sender | None = None, **rules: object
+) -> Iterator[Container]:
     settings: Settings = make_settings(database_url, **rules)
-    container = build(settings)
-    container.service.clock = clock
-    container.senders["sms"] = RecordingSender()
+    container = build(settings, clock=clock, senders={"sms": sender or RecordingSender()})
     yield container
     container.close()
 
 
+QUEUE_RULES: dict[str, Any] = {
+    "send_window": "09:00-21:00",
+    "cooldown_days": 30,
+    "one_open_survey": True,
+}
+
+
+@pytest.fixture
+def queue_with(database_url: str, clock: Clock) -> Iterator[Callable[[Sender], Container]]:
+    """Builds a queue_container whose SMS sender is the one given."""
+    with contextlib.ExitStack() as stack:
+
+        def make(sender: Sender) -> Container:
+            settings = make_settings(database_url, **QUEUE_RULES)
+            container = build(settings, clock=clock, senders={"sms": sender})
+            stack.callback(container.close)
+            return container
+
+        yield make
+
+
 @pytest.fixture
 def queue_container(database_url: str, clock: Clock) -> Iterator[Container]:
-    yield from dispatching(
-        database_url, clock, send_window="09:00-21:00", cooldown_days=30, one_open_survey=True
-    )
+    yield from dispatching(database_url, clock, **QUEUE_RULES)
 
 
 def invite(
@@ -184,10 +205,10 @@ def test_send_delay_holds_the_message_after_the_interaction(
 
 
 def test_transient_send_failure_is_retried_with_backoff(
-    queue_container: Container, clock: Clock
+    queue_with: Callable[[Sender], Container], clock: Clock
 ) -> None:
     """Two timeouts, then success: the customer gets one message and the survey opens."""
-    queue_container.senders["sms"] = FlakySender(failures=2)
+    queue_container = queue_with(FlakySender(failures=2))
     invitation = invite(queue_container)
     work(queue_container)
     [job] = rows(queue_container, SendJob)
@@ -202,10 +223,10 @@ def test_transient_send_failure_is_retried_with_backoff(
 
 
 def test_send_that_keeps_failing_is_recorded_as_failed_with_its_reason(
-    queue_container: Container, clock: Clock
+    queue_with: Callable[[Sender], Container], clock: Clock
 ) -> None:
     """After 3 tries the invitation fails with the provider's reason; nothing is left queued."""
-    queue_container.senders["sms"] = FlakySender(failures=99)
+    queue_container = queue_with(FlakySender(failures=99))
     invitation = invite(queue_container)
     for _ in range(3):
         work(queue_container)
@@ -296,10 +317,10 @@ class BrokenSender(RecordingSender):
 
 
 def test_an_unexpected_send_error_fails_the_invitation_in_the_end(
-    queue_container: Container, clock: Clock
+    queue_with: Callable[[Sender], Container], clock: Clock
 ) -> None:
     """After the last try the invitation is failed, so it blocks no later survey."""
-    queue_container.senders["sms"] = BrokenSender()
+    queue_container = queue_with(BrokenSender())
     invitation = invite(queue_container)
     for _ in range(3):
         work(queue_container)

@@ -22,6 +22,7 @@ from bots.cli.admin import seed_demo
 from bots.container import Container, build
 from bots.dispatch import deliver
 from bots.settings import Settings
+from flows.ports import Sender
 from flows.service import Inbound, NewInvitation
 from scoring.cases import AlertCase, AlertDelivery, AlertEvent
 from scoring.channels import Channel
@@ -160,8 +161,12 @@ def _answer(container: Container, text: str) -> None:
     container.service.receive(Inbound(Channel.SMS, PHONE, text))
 
 
+@pytest.fixture
+def senders() -> dict[str, Sender]:
+    return {"sms": RecordingSender()}
+
+
 async def _open_nps(container: Container) -> None:
-    container.senders.setdefault("sms", RecordingSender())
     invitation = container.service.create_invitation(
         NewInvitation(Channel.SMS, PHONE, flow_id="nps", agent="anna", team="blue")
     )
@@ -181,7 +186,7 @@ def test_detractor_opens_a_case_and_a_signed_webhook_is_retried_until_it_lands(
     database_url: str,
 ) -> None:
     """Score 3: case + outbox in the answer's transaction; a 500 is retried, then delivered."""
-    container = build(_alert_settings(database_url))
+    container = build(_alert_settings(database_url), senders={"sms": RecordingSender()})
     calls: list[httpx.Request] = []
 
     def hook(request: httpx.Request) -> httpx.Response:
@@ -224,7 +229,7 @@ def test_detractor_opens_a_case_and_a_signed_webhook_is_retried_until_it_lands(
 
 def test_follow_up_comment_sends_a_second_alert_carrying_it(database_url: str) -> None:
     """The comment arrives after the score: a 'comment' alert follows with the text."""
-    container = build(_alert_settings(database_url))
+    container = build(_alert_settings(database_url), senders={"sms": RecordingSender()})
     bodies: list[dict[str, object]] = []
 
     def hook(request: httpx.Request) -> httpx.Response:
@@ -285,7 +290,7 @@ def test_case_status_form_needs_csrf_token_and_admin_role(
 ) -> None:
     """Without the CSRF token 403; a viewer 403; an admin with the token moves the case."""
     with seeded.db.session() as session:
-        case_id = session.exec(sa.select(AlertCase.id)).scalars().first()  # type: ignore[call-overload]
+        case_id = session.exec(sa.select(AlertCase.id)).scalars().first()  # type: ignore[call-overload, attr-defined]
     form = {"status": "closed"}
     with _sign_in(live_server.url, VIEWER_TOKEN) as viewer:
         viewer_csrf = auth.csrf_token(seeded.settings, viewer.cookies[auth.COOKIE])

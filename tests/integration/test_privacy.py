@@ -22,6 +22,7 @@ from scoring.privacy import (
 )
 from scoring.reports import queries
 from scoring.reports.filters import ReportConfig
+from scoring.storage import Pseudonymiser
 from scoring.tables import (
     Comment,
     Contact,
@@ -57,7 +58,7 @@ def seed(
     status: str = InvitationStatus.COMPLETED,
 ) -> Seeded:
     """One invitation of `address` with (optionally) its score, comment, late answer and event."""
-    pseudonym = container.service.store.pseudonymise(channel, address)
+    pseudonym = Pseudonymiser(container.settings.secret())(channel, address)
     with Session(container.db.engine, expire_on_commit=False) as session:
         contact = session.exec(
             select(Contact).where(Contact.channel == channel, Contact.address == address)
@@ -146,9 +147,9 @@ def rows(container: Container, model: type[SQLModel]) -> list:  # type: ignore[t
         return list(session.exec(select(model)).all())
 
 
-def erase(container: Container, address: str, channel: str | None = None):  # type: ignore[no-untyped-def]
+def erase(container: Container, address: str, channel: str | None = None):
     return erase_address(
-        container.db.engine, container.service.store.pseudonymise, address, NOW, channel
+        container.db.engine, Pseudonymiser(container.settings.secret()), address, NOW, channel
     )
 
 
@@ -206,7 +207,7 @@ def test_erasing_a_whatsapp_number_also_erases_the_sms_and_voice_contacts(
 def test_erase_keeps_the_opt_out(container: Container) -> None:
     """An opt-out holds only the pseudonym and must survive, or we would message them again."""
     seed(container, Channel.SMS, PHONE)
-    pseudonym = container.service.store.pseudonymise(Channel.SMS, PHONE)
+    pseudonym = Pseudonymiser(container.settings.secret())(Channel.SMS, PHONE)
     with Session(container.db.engine) as session:
         session.add(OptOutRecord(pseudonym=pseudonym, channel=Channel.SMS, opted_out_at=NOW))
         session.commit()

@@ -27,7 +27,8 @@ ALL_SQL = {
 _INSERT = re.compile(r"INSERT INTO (\w+) \(([^)]*)\)")
 _UPDATE = re.compile(r"UPDATE (\w+) SET (.+?) WHERE")
 # Parameter values of the right type: PostgreSQL infers a parameter's type from its use.
-SAMPLE = {"now": NOW, "due": NOW, "received_at": NOW, "answered_at": NOW, "closed_at": NOW}
+SAMPLE: dict[str, object] = {"now": NOW, "due": NOW, "received_at": NOW}
+SAMPLE |= {"answered_at": NOW, "closed_at": NOW}
 SAMPLE |= {"iid": 1, "invitation_id": 1, "case_id": 1, "reprompts": 0, "value": 7}
 SAMPLE |= {"scale_min": 0, "scale_max": 10, "on": True, "off": False, "lower_is_better": False}
 SAMPLE |= {"is_test": False, "reply": [{"kind": "thanks"}]}

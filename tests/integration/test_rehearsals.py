@@ -19,6 +19,7 @@ from bots.admin import auth
 from bots.console import run_console_survey
 from bots.container import Container
 from bots.dispatch import deliver
+from flows.ports import Sender
 from flows.service import Inbound, NewInvitation
 from scoring.cases import AlertCase, AlertEvent
 from scoring.channels import Channel
@@ -52,12 +53,16 @@ def _try(container: Container, answers: str, flow: str = "nps") -> None:
 
 
 def _real_answer(container: Container, text: str) -> None:
-    container.senders.setdefault("sms", RecordingSender())
     invitation = container.service.create_invitation(
         NewInvitation(Channel.SMS, PHONE, flow_id="nps", agent="anna")
     )
     asyncio.run(deliver(container, invitation.public_id))
     container.service.receive(Inbound(Channel.SMS, PHONE, text))
+
+
+@pytest.fixture
+def senders() -> dict[str, Sender]:
+    return {"sms": RecordingSender()}
 
 
 @pytest.fixture
@@ -161,7 +166,7 @@ def test_admin_purges_test_answers_and_keeps_the_real_ones(
     assert (deleted["invitation"], deleted["response"], deleted["comment"]) == (2, 2, 2)
     assert deleted["contact"] == 1  # the console's "tester"
     with mixed.db.session() as session:
-        left = session.exec(sa.select(Invitation.channel)).scalars().all()  # type: ignore[call-overload]
+        left = session.exec(sa.select(Invitation.channel)).scalars().all()  # type: ignore[call-overload, attr-defined]
     assert left == ["sms"]
     again = httpx.delete(base + "/api/v1/test-answers", headers=admin_headers()).json()
     assert sum(again.values()) == 0

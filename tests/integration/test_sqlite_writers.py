@@ -14,12 +14,14 @@ from flows.service import Inbound
 from scoring.channels import Channel
 from scoring.tables import Response
 from tests.conftest import make_settings
+from tests.fakes import recording_senders
 from tests.integration.test_survey_service import PHONE, open_invitation, rows
 
 
 @pytest.fixture
 def sqlite_container(tmp_path: Path) -> Iterator[Container]:
-    built = build(make_settings(f"sqlite:///{tmp_path / 'surveybot.db'}"))
+    settings = make_settings(f"sqlite:///{tmp_path / 'surveybot.db'}")
+    built = build(settings, senders=recording_senders())
     yield built
     built.close()
 

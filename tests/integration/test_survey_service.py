@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from bots.container import Container, build
 from bots.dispatch import deliver
 from bots.settings import Settings
-from flows.ports import SendError
+from flows.ports import Sender, SendError
 from flows.render import ReplyKind
 from flows.service import Inbound, NewInvitation, SurveyService
 from scoring.channels import Channel
@@ -25,9 +25,14 @@ from scoring.tables import (
     OptOutRecord,
     Response,
 )
-from tests.fakes import RecordingSender
+from tests.fakes import RecordingSender, recording_senders
 
 PHONE = "+31612345678"
+
+
+@pytest.fixture
+def senders() -> dict[str, Sender]:
+    return recording_senders()
 
 
 def open_invitation(container: Container, **kwargs: object) -> Invitation:
@@ -35,8 +40,6 @@ def open_invitation(container: Container, **kwargs: object) -> Invitation:
     values: dict[str, object] = {"channel": Channel.SMS, "address": PHONE, "flow_id": "nps"}
     values.update(kwargs)
     new = NewInvitation(**values)  # type: ignore[arg-type]
-    channel = str(values["channel"])
-    container.senders.setdefault(channel, RecordingSender())
     invitation = container.service.create_invitation(new)
     return asyncio.run(deliver(container, invitation.public_id))
 
@@ -166,11 +169,11 @@ def test_unreadable_answers_are_reprompted_then_closed(container: Container) -> 
 
 def test_conversation_survives_a_restart(settings: Settings) -> None:
     """State lives in the database: a new process picks up the follow-up where it was."""
-    first = build(settings)
+    first = build(settings, senders=recording_senders())
     open_invitation(first)
     assert sms(first.service, "2") == ["follow_up"]
     first.close()
-    second = build(settings)
+    second = build(settings, senders=recording_senders())
     try:
         assert sms(second.service, "Niemand nam op") == ["thanks"]
         assert [c.text for c in rows(second, Comment)] == ["Niemand nam op"]
@@ -212,9 +215,11 @@ def test_contacts_are_keyed_by_pseudonym_not_phone_number(container: Container) 
     assert "612345678" not in contacts[0].pseudonym
 
 
+@pytest.mark.parametrize(
+    "senders", [{"sms": RecordingSender(fail_with=SendError("carrier said no", code="30003"))}]
+)
 def test_failed_send_is_recorded_with_its_reason(container: Container) -> None:
     """A send that fails leaves a failed invitation with the reason, not a silent drop."""
-    container.senders["sms"] = RecordingSender(fail_with=SendError("carrier said no", code="30003"))
     invitation = container.service.create_invitation(NewInvitation(Channel.SMS, PHONE))
     result = asyncio.run(deliver(container, invitation.public_id))
     assert (result.status, result.status_reason) == ("failed", "carrier said no")

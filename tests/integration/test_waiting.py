@@ -70,8 +70,7 @@ def test_a_send_delay_is_the_reason_until_it_has_passed(database_url: str) -> No
 def test_a_failed_send_waits_for_its_retry_with_the_error_and_attempt(database_url: str) -> None:
     """After one transient failure: retry, attempt 1, the provider's error, 30 s later."""
     clock = Clock(datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
-    for container in dispatching(database_url, clock):
-        container.senders["sms"] = FlakySender(failures=1)
+    for container in dispatching(database_url, clock, FlakySender(failures=1)):
         invitation = invite(container)
         assert work(container) == 1
         [wait] = container.service.waiting([invitation]).values()

@@ -30,7 +30,7 @@ def test_every_setting_is_documented_in_env_example() -> None:
 def test_env_example_loads_as_valid_development_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     """Copying .env.example to .env gives a server that starts (in development)."""
     monkeypatch.chdir(ENV_EXAMPLE.parent)
-    settings = Settings(_env_file=ENV_EXAMPLE)  # type: ignore[call-arg]
+    settings = Settings(_env_file=ENV_EXAMPLE)
     assert settings.env == "development"
     assert settings.window() is not None
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlmodel import col, select
 
@@ -254,7 +254,7 @@ async def list_invitations(
     "", status_code=status.HTTP_201_CREATED, response_model=InvitationOut, responses=FORBIDDEN
 )
 async def create_invitation(
-    body: InvitationIn, request: Request, container: ContainerDep, _role: AdminDep
+    body: InvitationIn, container: ContainerDep, _role: AdminDep
 ) -> InvitationOut:
     """Create an invitation and send its question (idempotent on interaction_id)."""
     if (problem := invitation_problem(body, container.service, container.senders)) is not None:
@@ -267,7 +267,7 @@ async def create_invitation(
     if invitation.status == "pending" and invitation.id is not None:
         # The job is queued with the invitation; send it now if it is due (no delay, inside
         # the send window). Otherwise the worker sends it when it is.
-        await request.app.state.api_worker.send_now(invitation.id)
+        await container.api_worker.send_now(invitation.id)
         invitation = await container.db.run(container.service.get_invitation, invitation.public_id)
     [out] = await container.db.run(with_waiting, container, [invitation])
     return out.model_copy(update={"deep_link": await deep_link_for(container, invitation)})

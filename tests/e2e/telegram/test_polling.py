@@ -18,7 +18,7 @@ from bots.cli.main import app as cli
 from bots.container import Container
 from bots.dispatch import deliver
 from bots.settings import Settings
-from bots.telegram.plugin import make_runtime
+from bots.telegram.plugin import TelegramPlugin
 from bots.telegram.polling import Poller
 from bots.telegram.runtime import TelegramRuntime
 from flows.service import NewInvitation
@@ -30,9 +30,10 @@ from tests.e2e.telegram.fake_bot_api import TOKEN, FakeBotApi, tap_update, text_
 
 @pytest.fixture
 async def runtime(container: Container) -> AsyncIterator[TelegramRuntime]:
-    built = make_runtime(container)
+    plugin = container.channel("telegram")  # the container's own channel, as `telegram poll`
+    assert isinstance(plugin, TelegramPlugin)
+    built = plugin.runtime
     assert built is not None
-    container.senders["telegram"] = built.sender
     await built.start()
     yield built
     await built.stop()

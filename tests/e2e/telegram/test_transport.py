@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import traceback
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -17,9 +17,9 @@ from tests.e2e.telegram.fake_bot_api import TOKEN, FakeBotApi
 
 
 @pytest.fixture
-def bot_api() -> FakeBotApi:
+def bot_api() -> Iterator[FakeBotApi]:
     with FakeBotApi() as api:
-        yield api  # type: ignore[misc]
+        yield api
 
 
 async def test_a_message_with_buttons_reaches_the_bot_api_as_json_objects(

@@ -112,12 +112,9 @@ def test_account_without_auth_token_refuses_to_start(
     database_url: str, fake_twilio: FakeTwilioServer
 ) -> None:
     """TWILIO_ACCOUNT_SID without TWILIO_AUTH_TOKEN is a configuration error, not open doors."""
-    built = build(twilio_settings(database_url, fake_twilio.url, twilio_auth_token=None))
-    try:
-        with pytest.raises(ConfigError, match="TWILIO_AUTH_TOKEN"):
-            create_app(container=built)
-    finally:
-        built.close()
+    settings = twilio_settings(database_url, fake_twilio.url, twilio_auth_token=None)
+    with pytest.raises(ConfigError, match="TWILIO_AUTH_TOKEN"):
+        create_app(container=build(settings))  # build() wires the channels, so it refuses
 
 
 def test_garbage_signature_header_is_403_not_500(twilio: Twilio, container: Container) -> None:
@@ -125,7 +122,7 @@ def test_garbage_signature_header_is_403_not_500(twilio: Twilio, container: Cont
     response = twilio.http.post(
         "/webhooks/twilio/messaging",
         data=twilio.message_params("5"),
-        headers={"X-Twilio-Signature": "é".encode("latin-1")},  # type: ignore[dict-item]
+        headers={"X-Twilio-Signature": "é".encode("latin-1")},  # type: ignore[arg-type]
     )
     assert response.status_code == 403
     assert rows(container, InboundEvent) == []
