@@ -364,6 +364,8 @@ class _Matcher:
             self.used[i] = True
             self.result.roles[i] = "negator"
         mirror = self._mirror(value, key)
+        if self.tokens[negator_at].folded in self.lex.negators_unclear:
+            mirror = None  # "nooit tevreden", "never agree": how often, not how much
         if mirror is None:
             self.result.problem = f"'{name}' could mean more than one point"
             return
