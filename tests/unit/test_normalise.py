@@ -723,3 +723,17 @@ def test_help_words(text: str) -> None:
 def test_help_is_not_an_answer() -> None:
     """normalise leaves help to the caller: it is just not a score."""
     assert value_of("HELP") == "invalid"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2 of 3 keer gebeld", "na 6 of 7 weken", "twee of drie keer doorverbonden",
+        "4 a 5 dagen gewacht", "4 à 5 dagen gewacht", "1 op de 10 keer", "10 van de 10 keer",
+        "1 in 10 times", "5 of 6 transfers", "3 in 4 calls", "1 of 2 agents",
+    ],
+)  # fmt: skip
+def test_two_counts_of_one_unit_are_no_score(text: str) -> None:
+    """ "2 of 3 keer" is a range of counts in Dutch and a ratio in English: never a 2."""
+    assert value_of(text) == "invalid"
+    assert value_of(text, CSAT) == "invalid"
