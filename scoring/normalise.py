@@ -12,7 +12,8 @@ Order of the rules:
 2. Unknown words get a bounded typo correction (`typos`); a reason clause or sign-off that cannot
    touch the score is cut off (`accounting`).
 3. Scale labels with their modifiers, aliases and emoji (`label_match`), star runs (`star_runs`)
-   and numbers in digits or words (`number_words`) each name zero or more points; restated
+   and numbers in digits or words (`number_words`) each name zero or more points; other emoji
+   are praise, complaint or neutral (`emoji`), and an unknown one is Invalid; restated
    scales, order and case numbers and counts with a unit are taken out first.
 4. Every word left must be accounted for (`accounting`); praise and complaint must agree with
    the score.
@@ -41,6 +42,7 @@ from typing import Literal
 
 from scoring.accounting import Accounted, account, cut_tail, tail_sentiment
 from scoring.answer_tokens import Token, clean, has_fraction_char, tokenise
+from scoring.emoji import Emoji, take_other_emoji
 from scoring.keywords import (
     is_help,
     is_optin,
@@ -180,15 +182,15 @@ def _normalise(text: object, scale: Scale, locale: str, channel: str) -> Outcome
     if has_fraction_char(text):
         return Invalid("fraction, not a whole score")
     cleaned = clean(text)
-    if not cleaned.strip():
-        return Invalid("empty answer")
-    if _STRIKETHROUGH.search(cleaned):
-        return Invalid("strikethrough text")
-    if channel == Channel.VOICE and "*" in cleaned:
-        return Invalid("the * key is not an answer")
+    surface = _surface_problem(cleaned, channel)
+    if surface:
+        return Invalid(surface)
 
     emoji_values, cleaned = take_emoji(cleaned, index)
     stars, cleaned = take_stars(cleaned)
+    other_emoji, cleaned = take_other_emoji(cleaned)
+    if other_emoji.problem:
+        return Invalid(other_emoji.problem)
     raw_tokens = tokenise(cleaned)
     phrase = optout_in_words(keyword_words(t.folded for t in raw_tokens if t.kind != "sym"))
     if phrase is not None:
@@ -240,11 +242,32 @@ def _normalise(text: object, scale: Scale, locale: str, channel: str) -> Outcome
     if isinstance(accounted, str):
         return Invalid(accounted)
     reason = tail_sentiment(all_tokens[len(tokens) :], lex) if tail else None
-    disagreement = _sentiment_problem(accounted, reason, outcome.value, scale)
+    disagreement = _sentiment_problem(
+        _with_emoji(accounted, other_emoji), reason, outcome.value, scale
+    )
     if disagreement:
         return Invalid(disagreement)
     rule = "; ".join([outcome.rule, *notes, *([tail] if tail else [])])
-    return Answer(outcome.value, rule=rule, words=_word_roles(tokens, roles))
+    return Answer(outcome.value, rule=rule, words=_word_roles(tokens, roles) + other_emoji.roles)
+
+
+def _with_emoji(accounted: Accounted, emoji: Emoji) -> Accounted:
+    """ "1 😍", "10 😡": an emoji's sentiment must agree with the score like a word's."""
+    if emoji.praise is None and emoji.complaint is None:
+        return accounted
+    praise = accounted.praise or emoji.praise
+    complaint = accounted.complaint or emoji.complaint
+    return Accounted((praise is not None) - (complaint is not None), praise, complaint)
+
+
+def _surface_problem(cleaned: str, channel: str) -> str | None:
+    if not cleaned.strip():
+        return "empty answer"
+    if _STRIKETHROUGH.search(cleaned):
+        return "strikethrough text"
+    if channel == Channel.VOICE and "*" in cleaned:
+        return "the * key is not an answer"
+    return None
 
 
 def _sentiment_problem(

@@ -737,3 +737,28 @@ def test_two_counts_of_one_unit_are_no_score(text: str) -> None:
     """ "2 of 3 keer" is a range of counts in Dutch and a ratio in English: never a 2."""
     assert value_of(text) == "invalid"
     assert value_of(text, CSAT) == "invalid"
+
+
+@pytest.mark.parametrize("text", ["1 😍", "10 😡", "10 🤮", "10 🙁", "0 ❤️", "9 👎", "2 👍"])
+def test_sentiment_emoji_against_the_score_is_a_contradiction(text: str) -> None:
+    """An emoji on the other half of the scale is not dropped: "10 😡" is asked again."""
+    assert reason_of(text).startswith("contradiction")
+
+
+def test_agreeing_emoji_is_shown_in_the_explanation() -> None:
+    """ "9 👍" is 9, and --explain says what the thumb did."""
+    outcome = normalise("9 👍🏽", NPS)
+    assert isinstance(outcome, Answer)
+    assert outcome.value == 9
+    assert ("👍", "praise emoji") in outcome.words
+
+
+def test_unknown_emoji_is_invalid_like_an_unknown_word() -> None:
+    """An emoji no list names may mean anything: refuse rather than drop it."""
+    assert reason_of("9 🦄").startswith("unknown emoji")
+
+
+def test_emoji_sentiment_follows_the_scale_direction() -> None:
+    """On "how much effort?" much effort is bad, so an angry face agrees with it."""
+    assert value_of("veel moeite 😡", ces_effort()) == 6
+    assert value_of("veel moeite 👍", ces_effort()) == "invalid"
