@@ -29,6 +29,7 @@ The judgement calls, each refusing rather than guessing:
 - Modifiers next to a label have the effects `label_match` defines; any other is Invalid.
 - "x/N", "x out of N", "x uit/van (de)/op N" drop N only when N is the scale maximum; another
   N is Invalid (never rescaled). Dutch "of" means "or", so "9 of 10" is two numbers.
+- Grade marks on a word ("satisfied+", "tevreden-") are Invalid, as "8-" is.
 - Decimals, fractions, signs, ranges, percentages, ordinals, approximations ("ongeveer 7") and
   bounds ("meer dan 7", "at least 7", "8 of meer", "niet 8") are Invalid.
 """
@@ -84,6 +85,8 @@ _PLAIN_NUMBER = re.compile(r"\s*(\d{1,3})\s*[.!#]?\s*")
 STAR_SCALE_MAX = 5
 _STAR_WORD = re.compile(r"\b(?:sterren|ster|stars?)\b", re.IGNORECASE)
 _STRIKETHROUGH = re.compile(r"~[^~\s][^~]*~")
+# A grade mark on a word ("satisfied+", "tevreden--"), as "8-" is on a number: no defined effect.
+_GRADE_MARK = re.compile(r"[^\W\d_][+\-\u2212\u2013]+(?!\w)")
 _EXACT_TRIM = re.compile(r"^\s+|[\s.!]+$")  # "  Tevreden!! " is the label "tevreden"
 
 
@@ -267,6 +270,9 @@ def _surface_problem(cleaned: str, channel: str) -> str | None:
         return "strikethrough text"
     if channel == Channel.VOICE and "*" in cleaned:
         return "the * key is not an answer"
+    mark = _GRADE_MARK.search(cleaned)
+    if mark:
+        return f"a grade mark on a word ('{mark.group()[1:]}') has no defined effect"
     return None
 
 

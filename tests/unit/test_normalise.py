@@ -762,3 +762,15 @@ def test_emoji_sentiment_follows_the_scale_direction() -> None:
     """On "how much effort?" much effort is bad, so an angry face agrees with it."""
     assert value_of("veel moeite 😡", ces_effort()) == 6
     assert value_of("veel moeite 👍", ces_effort()) == "invalid"
+
+
+@pytest.mark.parametrize("text", ["satisfied+", "satisfied-", "satisfied++", "tevreden+"])
+def test_grade_mark_on_a_label_is_invalid(text: str) -> None:
+    """ "satisfied+" has no defined point, as "8-" has none: refuse."""
+    assert reason_of(text, CSAT).startswith("a grade mark")
+
+
+@pytest.mark.parametrize("text", ["10 :(", "1 :)", "10 :-(", "2 <3"])
+def test_typed_emoticon_against_the_score_is_a_contradiction(text: str) -> None:
+    """A typed sad face beside a 10 is not dropped: the answer is asked again."""
+    assert reason_of(text).startswith("contradiction")
