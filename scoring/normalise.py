@@ -73,7 +73,7 @@ __all__ = [
 ]
 
 # Stored with every response: bump it whenever a rule changes what an input maps to.
-NORMALISER_VERSION = "2026.12.1"
+NORMALISER_VERSION = "2026.12.2"
 MAX_ANSWER_CHARS = 500
 MAX_REASON_CHARS = 255  # what storage keeps beside the answer
 _MAX_REASON_CHARS = 120  # invalid reasons quote bits of the answer; keep log lines short
