@@ -342,7 +342,7 @@ class _Matcher:
         return False
 
     def _negator_before(self, start: int) -> int | None:
-        """Index of a negator right before the label, allowing "niet zo" and "not that"."""
+        """Index of a negator right before the label, across any `negation_fillers`."""
         negators = self.lex.negators
         before = self._word(start - 1)
         if before in negators:

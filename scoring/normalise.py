@@ -25,7 +25,10 @@ The judgement calls, each refusing rather than guessing:
   ster"), it is 1; with nothing after it inside a longer answer it is Invalid. "één" is 1.
 - "not X" is the opposite point only for the plain positive whose opposite is the same word
   negated ("niet tevreden" = "ontevreden", "not agree" = "disagree"). Negated extremes, the
-  midpoint, negative labels ("niet ontevreden") and intensified negation are Invalid.
+  midpoint, negative labels ("niet ontevreden"), intensified or softened negation ("niet zo
+  tevreden") and "nooit"/"never" are Invalid.
+- Hedges and hypotheticals ("misschien", "probably", "zou ... kunnen", "could have been") are
+  Invalid; so is a range or ratio of counts ("2 of 3 keer", "3 in 4 calls").
 - Modifiers next to a label have the effects `label_match` defines; any other is Invalid.
 - "x/N", "x out of N", "x uit/van (de)/op N" drop N only when N is the scale maximum; another
   N is Invalid (never rescaled). Dutch "of" means "or", so "9 of 10" is two numbers.
