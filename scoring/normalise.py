@@ -237,7 +237,7 @@ def _normalise(text: object, scale: Scale, locale: str, channel: str) -> Outcome
             signals.append((stars.filled, "stars"))
     if signals and labels.stray_negator:
         return Invalid(f"'{labels.stray_negator}' makes the answer unclear")
-    outcome = _decide(numbers.values, signals, scale)
+    outcome = _decide(numbers.values, signals, scale, counts=numbers.quantities)
     if not isinstance(outcome, Answer):
         return outcome
     for i in numbers.at:
@@ -305,7 +305,9 @@ def _word_roles(tokens: list[Token], roles: dict[int, str]) -> tuple[tuple[str, 
     return tuple((tokens[i].text, roles[i]) for i in sorted(roles) if tokens[i].kind != "sym")
 
 
-def _decide(numbers: list[int], signals: list[tuple[int, str]], scale: Scale) -> Outcome:
+def _decide(
+    numbers: list[int], signals: list[tuple[int, str]], scale: Scale, *, counts: int = 0
+) -> Outcome:
     """One distinct value across numbers, labels, emoji and stars, inside the scale."""
     distinct_numbers = sorted(set(numbers))
     if len(distinct_numbers) > 1:
@@ -314,6 +316,8 @@ def _decide(numbers: list[int], signals: list[tuple[int, str]], scale: Scale) ->
     named: dict[int, str] = {n: str(n) for n in distinct_numbers}
     for value, source in signals:
         named.setdefault(value, f"{source} ({value})")
+    if not named and counts:  # "10 mn", "3 dgn gewacht": how long or how often, not a score
+        return Invalid("a count or duration with its unit, not a score")
     if not named:
         return Invalid("no number or answer label found")
     if len(named) > 1:

@@ -774,3 +774,14 @@ def test_grade_mark_on_a_label_is_invalid(text: str) -> None:
 def test_typed_emoticon_against_the_score_is_a_contradiction(text: str) -> None:
     """A typed sad face beside a 10 is not dropped: the answer is asked again."""
     assert reason_of(text).startswith("contradiction")
+
+
+@pytest.mark.parametrize("text", ["10 mn", "10 mins", "3 dgn gewacht", "2 u"])
+def test_a_bare_duration_is_no_score(text: str) -> None:
+    """ "10 mn" is ten minutes, not a 10: asked again, and the reason says why."""
+    assert reason_of(text).startswith("a count or duration")
+
+
+def test_unit_abbreviation_beside_a_score_is_a_count() -> None:
+    """ "10 min gewacht, 8" is 8: the 10 is minutes."""
+    assert value_of("10 min gewacht, 8") == 8
