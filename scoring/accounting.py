@@ -2,6 +2,7 @@
 
 After labels and numbers have taken their words, each word left must be a filler, praise or a
 complaint (which must then agree with the score), a word beside a count ("na 4 keer bellen"),
+a hedge ("misschien", "probably": invalid, a guess is not a score),
 or an intensifier used as emphasis in an answer with no label ("echt een 9"). Anything else
 makes the answer invalid: an unknown word next to a label may change what it means.
 
@@ -111,14 +112,16 @@ def account(
                 praise = praise or shown
             else:
                 complaint = complaint or shown
+        elif has_count and word in lex.quantity_context:
+            roles[i] = "about the count"
+        elif word in lex.hedge:
+            return f"'{token.text}' makes it a guess or a hypothetical, not a score"
         elif word in lex.fillers:
             roles[i] = "filler"
         elif word in lex.praise:
             roles[i], praise = "praise", praise or token.text
         elif word in lex.complaint:
             roles[i], complaint = "complaint", complaint or token.text
-        elif has_count and word in lex.quantity_context:
-            roles[i] = "about the count"
         elif word in lex.negators:
             return f"'{token.text}' makes the answer unclear"
         elif (word,) in lex.before:

@@ -342,7 +342,7 @@ class _Matcher:
         return False
 
     def _negator_before(self, start: int) -> int | None:
-        """Index of a negator right before the label, allowing "niet zo" and "not that"."""
+        """Index of a negator right before the label, across any `negation_fillers`."""
         negators = self.lex.negators
         before = self._word(start - 1)
         if before in negators:
@@ -364,6 +364,8 @@ class _Matcher:
             self.used[i] = True
             self.result.roles[i] = "negator"
         mirror = self._mirror(value, key)
+        if self.tokens[negator_at].folded in self.lex.negators_unclear:
+            mirror = None  # "nooit tevreden", "never agree": how often, not how much
         if mirror is None:
             self.result.problem = f"'{name}' could mean more than one point"
             return

@@ -1,15 +1,18 @@
 """The words customers add to an answer, per locale in `scoring/lexicons/<locale>.toml`.
 
 The lists are data so that a linguist can extend them without touching a rule. Every locale's
-lists are merged: people mix languages ("very tevreden", "I'd say een 8"), and no word means one
-thing in Dutch and another in English in a way that matters here.
+lists are merged: people mix languages ("very tevreden", "I'd say een 8"). Where a word means one
+thing in Dutch and another in English ("of" is "or", "a" is "à"), the rules that matter read it
+in both senses: "2 of 3 keer" and "2 of 3 calls" are counts, never a score.
 
 How each list is read:
 - `modifiers.intensify` before a label (or `intensify_after` after it) moves it to the end
   point beyond it; `soften`/`soften_after` to the scale's "somewhat" point; `unclear` next to a
   label makes the answer invalid. Away from a label an intensifier is only emphasis.
-- `modifiers.negators`, `negation_fillers`, `negation_strengtheners`: "niet (zo) tevreden".
+- `modifiers.negators`, `negation_fillers`, `negation_strengtheners`: "niet tevreden";
+  `negators_unclear` ("nooit", "never") negate without naming the mirrored point: invalid.
 - `words.fillers` change nothing; `praise`/`complaint` must agree with the score;
+  `hedge` anywhere makes the answer invalid (a guess or a hypothetical, not a score);
   `approximate` before a number (`approximate_after` after it) makes it invalid; `units`
   after a number make it a count; `quantity_context` is allowed only beside such a count;
   `reference` before a number makes it an order or case number; `reason` starts a clause
@@ -44,6 +47,7 @@ class Lexicon:
     modifier_words: dict[str, str]  # any word of a modifier phrase -> its strongest kind
     glued_intensify: tuple[str, ...]
     negators: frozenset[str]
+    negators_unclear: frozenset[str]
     negation_fillers: tuple[Phrase, ...]
     negation_filler_ends: frozenset[str]
     negation_strengtheners: frozenset[str]
@@ -51,6 +55,7 @@ class Lexicon:
     praise: frozenset[str]
     complaint: frozenset[str]
     approximate: frozenset[str]
+    hedge: frozenset[str]
     approximate_after: tuple[Phrase, ...]
     approximate_after_first: frozenset[str]
     units: frozenset[str]
@@ -87,8 +92,8 @@ def _single(table: dict[Phrase, str], kind: str) -> frozenset[str]:
 
 
 _WORD_LISTS = (
-    "fillers", "praise", "complaint", "approximate", "units", "quantity_context", "reference",
-    "reason", "contrast", "not_typos",
+    "fillers", "praise", "complaint", "approximate", "hedge", "units", "quantity_context",
+    "reference", "reason", "contrast", "not_typos",
 )  # fmt: skip
 
 
@@ -118,7 +123,9 @@ def lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         for word, value in part.get("number_words", {}).items()
     }
     lists = {key: _words(words, key) for key in _WORD_LISTS}
-    mod_lists = {key: _words(mods, key) for key in ("negators", "negation_strengtheners")}
+    mod_lists = {
+        key: _words(mods, key) for key in ("negators", "negators_unclear", "negation_strengtheners")
+    }
     signoff = _phrases(words, "signoff")
     known = set(modifier_words).union(*lists.values(), *mod_lists.values(), number_words)
     known |= {w for phrase in signoff for w in phrase}
@@ -135,7 +142,8 @@ def lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         soften_words=_single(before, SOFTEN),
         modifier_words=modifier_words,
         glued_intensify=tuple(sorted(_words(mods, "glued_intensify"), key=len, reverse=True)),
-        negators=mod_lists["negators"],
+        negators=mod_lists["negators"] | mod_lists["negators_unclear"],
+        negators_unclear=mod_lists["negators_unclear"],
         negation_fillers=_phrases(mods, "negation_fillers"),
         negation_filler_ends=frozenset(p[-1] for p in _phrases(mods, "negation_fillers")),
         negation_strengtheners=mod_lists["negation_strengtheners"],

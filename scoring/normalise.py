@@ -12,7 +12,8 @@ Order of the rules:
 2. Unknown words get a bounded typo correction (`typos`); a reason clause or sign-off that cannot
    touch the score is cut off (`accounting`).
 3. Scale labels with their modifiers, aliases and emoji (`label_match`), star runs (`star_runs`)
-   and numbers in digits or words (`number_words`) each name zero or more points; restated
+   and numbers in digits or words (`number_words`) each name zero or more points; other emoji
+   are praise, complaint or neutral (`emoji`), and an unknown one is Invalid; restated
    scales, order and case numbers and counts with a unit are taken out first.
 4. Every word left must be accounted for (`accounting`); praise and complaint must agree with
    the score.
@@ -24,10 +25,14 @@ The judgement calls, each refusing rather than guessing:
   ster"), it is 1; with nothing after it inside a longer answer it is Invalid. "één" is 1.
 - "not X" is the opposite point only for the plain positive whose opposite is the same word
   negated ("niet tevreden" = "ontevreden", "not agree" = "disagree"). Negated extremes, the
-  midpoint, negative labels ("niet ontevreden") and intensified negation are Invalid.
+  midpoint, negative labels ("niet ontevreden"), intensified or softened negation ("niet zo
+  tevreden") and "nooit"/"never" are Invalid.
+- Hedges and hypotheticals ("misschien", "probably", "zou ... kunnen", "could have been") are
+  Invalid; so is a range or ratio of counts ("2 of 3 keer", "3 in 4 calls").
 - Modifiers next to a label have the effects `label_match` defines; any other is Invalid.
 - "x/N", "x out of N", "x uit/van (de)/op N" drop N only when N is the scale maximum; another
   N is Invalid (never rescaled). Dutch "of" means "or", so "9 of 10" is two numbers.
+- Grade marks on a word ("satisfied+", "tevreden-") are Invalid, as "8-" is.
 - Decimals, fractions, signs, ranges, percentages, ordinals, approximations ("ongeveer 7") and
   bounds ("meer dan 7", "at least 7", "8 of meer", "niet 8") are Invalid.
 """
@@ -42,6 +47,7 @@ from typing import Literal
 from scoring.accounting import Accounted, account, cut_tail, tail_sentiment
 from scoring.answer_tokens import Token, clean, has_fraction_char, tokenise
 from scoring.channels import CHANNELS, Channel
+from scoring.emoji import Emoji, take_other_emoji
 from scoring.keywords import (
     is_help,
     is_optin,
@@ -71,7 +77,7 @@ __all__ = [
 ]
 
 # Stored with every response: bump it whenever a rule changes what an input maps to.
-NORMALISER_VERSION = "2026.12.1"
+NORMALISER_VERSION = "2026.12.2"
 MAX_ANSWER_CHARS = 500
 MAX_REASON_CHARS = 255  # what storage keeps beside the answer
 _MAX_REASON_CHARS = 120  # invalid reasons quote bits of the answer; keep log lines short
@@ -83,6 +89,8 @@ _PLAIN_NUMBER = re.compile(r"\s*(\d{1,3})\s*[.!#]?\s*")
 STAR_SCALE_MAX = 5
 _STAR_WORD = re.compile(r"\b(?:sterren|ster|stars?)\b", re.IGNORECASE)
 _STRIKETHROUGH = re.compile(r"~[^~\s][^~]*~")
+# A grade mark on a word ("satisfied+", "tevreden--"), as "8-" is on a number: no defined effect.
+_GRADE_MARK = re.compile(r"[^\W\d_][+\-\u2212\u2013]+(?!\w)")
 _EXACT_TRIM = re.compile(r"^\s+|[\s.!]+$")  # "  Tevreden!! " is the label "tevreden"
 
 
@@ -181,15 +189,15 @@ def _normalise(text: object, scale: Scale, locale: str, channel: str) -> Outcome
     if has_fraction_char(text):
         return Invalid("fraction, not a whole score")
     cleaned = clean(text)
-    if not cleaned.strip():
-        return Invalid("empty answer")
-    if _STRIKETHROUGH.search(cleaned):
-        return Invalid("strikethrough text")
-    if "*" in cleaned and CHANNELS.is_voice(channel):
-        return Invalid("the * key is not an answer")
+    surface = _surface_problem(cleaned, channel)
+    if surface:
+        return Invalid(surface)
 
     emoji_values, cleaned = take_emoji(cleaned, index)
     stars, cleaned = take_stars(cleaned)
+    other_emoji, cleaned = take_other_emoji(cleaned)
+    if other_emoji.problem:
+        return Invalid(other_emoji.problem)
     raw_tokens = tokenise(cleaned)
     phrase = optout_in_words(keyword_words(t.folded for t in raw_tokens if t.kind != "sym"))
     if phrase is not None:
@@ -230,7 +238,7 @@ def _normalise(text: object, scale: Scale, locale: str, channel: str) -> Outcome
             signals.append((stars.filled, "stars"))
     if signals and labels.stray_negator:
         return Invalid(f"'{labels.stray_negator}' makes the answer unclear")
-    outcome = _decide(numbers.values, signals, scale)
+    outcome = _decide(numbers.values, signals, scale, counts=numbers.quantities)
     if not isinstance(outcome, Answer):
         return outcome
     for i in numbers.at:
@@ -241,11 +249,35 @@ def _normalise(text: object, scale: Scale, locale: str, channel: str) -> Outcome
     if isinstance(accounted, str):
         return Invalid(accounted)
     reason = tail_sentiment(all_tokens[len(tokens) :], lex) if tail else None
-    disagreement = _sentiment_problem(accounted, reason, outcome.value, scale)
+    disagreement = _sentiment_problem(
+        _with_emoji(accounted, other_emoji), reason, outcome.value, scale
+    )
     if disagreement:
         return Invalid(disagreement)
     rule = "; ".join([outcome.rule, *notes, *([tail] if tail else [])])
-    return Answer(outcome.value, rule=rule, words=_word_roles(tokens, roles))
+    return Answer(outcome.value, rule=rule, words=_word_roles(tokens, roles) + other_emoji.roles)
+
+
+def _with_emoji(accounted: Accounted, emoji: Emoji) -> Accounted:
+    """ "1 😍", "10 😡": an emoji's sentiment must agree with the score like a word's."""
+    if emoji.praise is None and emoji.complaint is None:
+        return accounted
+    praise = accounted.praise or emoji.praise
+    complaint = accounted.complaint or emoji.complaint
+    return Accounted((praise is not None) - (complaint is not None), praise, complaint)
+
+
+def _surface_problem(cleaned: str, channel: str) -> str | None:
+    if not cleaned.strip():
+        return "empty answer"
+    if _STRIKETHROUGH.search(cleaned):
+        return "strikethrough text"
+    if CHANNELS.is_voice(channel) and "*" in cleaned:
+        return "the * key is not an answer"
+    mark = _GRADE_MARK.search(cleaned)
+    if mark:
+        return f"a grade mark on a word ('{mark.group()[1:]}') has no defined effect"
+    return None
 
 
 def _sentiment_problem(
@@ -274,7 +306,9 @@ def _word_roles(tokens: list[Token], roles: dict[int, str]) -> tuple[tuple[str, 
     return tuple((tokens[i].text, roles[i]) for i in sorted(roles) if tokens[i].kind != "sym")
 
 
-def _decide(numbers: list[int], signals: list[tuple[int, str]], scale: Scale) -> Outcome:
+def _decide(
+    numbers: list[int], signals: list[tuple[int, str]], scale: Scale, *, counts: int = 0
+) -> Outcome:
     """One distinct value across numbers, labels, emoji and stars, inside the scale."""
     distinct_numbers = sorted(set(numbers))
     if len(distinct_numbers) > 1:
@@ -283,6 +317,8 @@ def _decide(numbers: list[int], signals: list[tuple[int, str]], scale: Scale) ->
     named: dict[int, str] = {n: str(n) for n in distinct_numbers}
     for value, source in signals:
         named.setdefault(value, f"{source} ({value})")
+    if not named and counts:  # "10 mn", "3 dgn gewacht": how long or how often, not a score
+        return Invalid("a count or duration with its unit, not a score")
     if not named:
         return Invalid("no number or answer label found")
     if len(named) > 1:

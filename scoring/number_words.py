@@ -9,7 +9,8 @@ Numbers that are not the score are taken out first, each by a defined rule:
   maximum; a restated other scale makes the answer invalid (never rescaled);
 - an order, case or customer number after a reference word ("ordernummer 4471234", "case
   #48213", "ref AB-12345");
-- a count or duration with its unit ("na 4 keer bellen", "20 minuten").
+- a count or duration with its unit ("na 4 keer bellen", "20 minuten"); two counts of one unit
+  ("2 of 3 keer", "4 à 5 dagen", "1 op de 10 keer", "3 in 4 calls") make the answer invalid.
 """
 
 from __future__ import annotations
@@ -101,6 +102,25 @@ _DENOMINATOR_MARKERS: tuple[tuple[str, ...], ...] = (
 
 
 _MARKER_FIRST = frozenset(marker[0] for marker in _DENOMINATOR_MARKERS)
+# Between two counts of one unit: "2 of 3 keer", "4 à 5 dagen", "1 op de 10 keer", "3 in 4
+# calls", "5 or 6 transfers". Dutch "of" is "or" and "a" is "à", English "of" is a ratio: in
+# every reading the pair is a range or a ratio of counts, never a score.
+_COUNT_LINKS: tuple[tuple[str, ...], ...] = (
+    ("op", "de"),
+    ("van", "de"),
+    ("out", "of"),
+    ("of",),
+    ("or",),
+    ("a",),
+    ("in",),
+    ("op",),
+    ("van",),
+    ("uit",),
+    ("tot",),
+    ("to",),
+    ("-",),
+    ("/",),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +331,23 @@ class _Numbers:
             self._take(range(start, end), "restated scale")
         return None
 
+    def check_count_ratios(self) -> NumberProblem | None:
+        """Refuse "2 of 3 keer", "1 op de 10 keer", "3 in 4 calls": no score in them."""
+        if self.words.isdisjoint(self.lex.units):
+            return None
+        for i in range(len(self.tokens)):
+            if not self._is_number(i):
+                continue
+            for link in _COUNT_LINKS:
+                j = i + 1 + len(link)
+                unit = self._text(j + 1)
+                if unit not in self.lex.units or not self._is_number(j):
+                    continue
+                if all(self._text(i + 1 + k) == part for k, part in enumerate(link)):
+                    shown = " ".join([self._show(i), *link, self._show(j), unit])
+                    return NumberProblem(f"'{shown}' is a range or ratio of counts, not a score")
+        return None
+
     def consume_quantities(self) -> None:
         """Drop counts and durations with their unit: "4 keer", "20 minuten", "2 calls"."""
         if self.words.isdisjoint(self.lex.units):
@@ -492,6 +529,7 @@ def find_numbers(
         # Before "een" is resolved: in "van 0 tot 10 een 9" it is the article, not a 1.
         numbers.consume_restated_scale,
         numbers.resolve_article_or_one,
+        numbers.check_count_ratios,
         numbers.consume_denominators,
         numbers.check_shapes,
         numbers.check_context,

@@ -14,6 +14,7 @@ from scoring.answer_tokens import phrase_key
 from scoring.keywords import is_optout, optout_phrase
 from scoring.lexicon import INTENSIFY, LEXICON_DIR, SOFTEN, lexicon
 from scoring.normalise import Answer, OptOut, normalise
+from scoring.number_words import word_value
 from scoring.scales import LOCALES
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "answers.tsv"
@@ -127,3 +128,19 @@ def test_a_broken_variants_file_names_the_file(tmp_path: Path) -> None:
         load_flow_dir(tmp_path)
     assert "variants/en.toml" in str(caught.value)
     assert "maps each label to a list of strings" in str(caught.value)
+
+
+def test_no_filler_is_a_number_word() -> None:
+    """A number word dropped as a filler could hide a second number ("a 10 for one agent")."""
+    lex = lexicon()
+    free = lex.fillers | lex.praise | lex.complaint
+    numbers = {w for w in free for loc in LOCALES if word_value(w, loc) is not None}
+    assert numbers <= {"een"}  # the Dutch article; `number_words` decides when it is 1
+
+
+def test_emoji_lists_do_not_overlap() -> None:
+    """An emoji is praise, complaint or neutral, never two of them."""
+    raw = tomllib.loads((LEXICON_DIR / "emoji.toml").read_text("utf-8"))
+    praise, complaint, neutral = (set(raw[key]) for key in ("praise", "complaint", "neutral"))
+    assert not praise & complaint
+    assert not (praise | complaint) & neutral
