@@ -19,8 +19,8 @@ SMS_ON = {
     "TWILIO_AUTH_TOKEN": "test-twilio-auth-token-0123456789",
     "TWILIO_SMS_FROM": "+3197010000001",
     "TWILIO_API_BASE_URL": "http://127.0.0.1:1",
-    "SURVEYBOT_ADMIN_TOKEN": "test-admin-token-0123456789",
-    "SURVEYBOT_SECRET_KEY": "test-secret-key-0123456789-0123456789",
+    "SURVEYBOT_ADMIN_TOKEN": "adm-Kq7wZr9xPm4vLt2nBc8s",
+    "SURVEYBOT_SECRET_KEY": "key-Wb2mXc9tJv4hLq7zSe1nGf6rDa3kYu",
 }
 
 
