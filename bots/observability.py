@@ -195,8 +195,8 @@ async def _scrape_allowed(
         raise too_many(wait)
     given = credentials.credentials if credentials is not None else ""
     if not hmac.compare_digest(given.encode(), expected.encode()):
-        if given and (wait := await guard.failed()):
-            raise too_many(wait)
+        if given:
+            await guard.failed()
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "a valid bearer token is required",

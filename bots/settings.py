@@ -24,7 +24,28 @@ MIN_KEY_CHARS = 32
 # A random secret of 24+ characters has far more different characters than this; a run of one
 # character, or a short word repeated, has fewer.
 MIN_DISTINCT_CHARS = 8
-PLACEHOLDER_WORDS = ("change-me", "changeme", "change_me", "changethis", "placeholder")
+# Words from placeholder values and password lists; a secret that holds one was typed by a
+# person, not drawn at random, and is the first thing a guesser tries.
+PLACEHOLDER_WORDS = (
+    "change-me",
+    "changeme",
+    "change_me",
+    "changethis",
+    "placeholder",
+    "password",
+    "passwd",
+    "secret",
+    "admin",
+    "letmein",
+    "qwerty",
+    "123456",
+    "test",
+    "example",
+    "token",
+    "default",
+    "welcome",
+    "dummy",
+)
 DEFAULT_JOURNEY_FLOWS = {
     "purchase": "nps",
     "complaint": "ces",

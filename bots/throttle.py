@@ -59,8 +59,7 @@ class Guard:
             self.throttle.blocked_for, self.db.engine, self.client, time.time()
         )
 
-    async def failed(self) -> int | None:
-        """Count a wrong credential; the seconds to wait when that was the last allowed one."""
-        return await self.db.run(
-            self.throttle.record_failure, self.db.engine, self.client, time.time()
-        )
+    async def failed(self) -> None:
+        """Count a wrong credential. The wrong attempt itself is still answered 401: the limit
+        is the number of failures a client may make, so only the attempt after them gets 429."""
+        await self.db.run(self.throttle.record_failure, self.db.engine, self.client, time.time())

@@ -18,13 +18,39 @@ _FLOW_ID = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 PLACEHOLDERS = ("company", "min", "max")
 
 
-def unknown_placeholders(text: str) -> list[str]:
-    """The `{names}` in a text that the renderer does not fill, e.g. a misspelt `{compny}`."""
+def placeholder_problem(text: str) -> str | None:
+    """Why a text cannot be filled in as customers should read it, or None when it can."""
     try:
-        fields = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
-    except ValueError:  # a lone "{" or "}": report it as it stands
-        return [text]
-    return [f"{{{name}}}" for name in fields if name not in PLACEHOLDERS]
+        fields = [
+            (name, conversion, spec)
+            for _, name, spec, conversion in string.Formatter().parse(text)
+            if name is not None
+        ]
+    except ValueError as error:
+        brace = "}" if "'}'" in str(error) and "expected" not in str(error) else "{"
+        return f"unmatched brace '{brace}' (write {{{{ and }}}} for literal braces)"
+    known = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
+    if unknown := [f"{{{name}}}" for name, _, _ in fields if name not in PLACEHOLDERS]:
+        return (
+            f"unknown placeholder {', '.join(unknown)}; a text can use {known} "
+            "(write {{ and }} for literal braces)"
+        )
+    # `!r` would show quotes and `:>10` padding to customers.
+    formatted = [
+        (name, conversion, spec) for name, conversion, spec in fields if conversion or spec
+    ]
+    if formatted:
+        shown = ", ".join(
+            "{"
+            + name
+            + (f"!{conversion}" if conversion else "")
+            + (f":{spec}" if spec else "")
+            + "}"
+            for name, conversion, spec in formatted
+        )
+        plain = "{" + formatted[0][0] + "}"
+        return f"placeholder {shown} has a conversion or format spec; write a plain {plain}"
+    return None
 
 
 class Localised(BaseModel):
@@ -38,12 +64,8 @@ class Localised(BaseModel):
     @field_validator("nl", "en")
     @classmethod
     def _placeholders_are_known(cls, value: str) -> str:
-        if unknown := unknown_placeholders(value):
-            known = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
-            raise ValueError(
-                f"unknown placeholder {', '.join(unknown)}; a text can use {known} "
-                "(write {{ and }} for literal braces)"
-            )
+        if problem := placeholder_problem(value):
+            raise ValueError(problem)
         return value
 
     def get(self, locale: str) -> str:

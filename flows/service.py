@@ -267,9 +267,13 @@ class SurveyService:
             queue=new.queue,
             journey_stage=new.journey_stage,
             tags=list(new.tags),
-            deep_link_token=secrets.token_urlsafe(24)
-            if CHANNELS.get(new.channel).deep_link
-            else None,
+            # Only an invitation without a chat id waits for the customer to open a link; one
+            # with a chat id is sent, and a live token would be a second way in.
+            deep_link_token=(
+                secrets.token_urlsafe(24)
+                if CHANNELS.get(new.channel).deep_link and not new.address
+                else None
+            ),
             created_at=now,
             is_test=new.test,
         )

@@ -28,9 +28,9 @@ from scoring.migrate import upgrade
 register_channels()
 
 PG_ADMIN_URL = os.environ.get("SURVEYBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-ADMIN_TOKEN = "test-admin-token-0123456789"
-VIEWER_TOKEN = "test-viewer-token-0123456789"
-SECRET_KEY = "test-secret-key-0123456789-0123456789"
+ADMIN_TOKEN = "adm-Kq7wZr9xPm4vLt2nBc8s"
+VIEWER_TOKEN = "vwr-Hs3jNe6yQa1uFd5gRk0p"
+SECRET_KEY = "key-Wb2mXc9tJv4hLq7zSe1nGf6rDa3kYu"
 
 
 def postgres_problem(url: str = PG_ADMIN_URL) -> str | None:

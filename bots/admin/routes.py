@@ -188,7 +188,8 @@ async def login(
     wait = await guard.blocked()
     role = None if wait else auth.role_for_token(settings, token.strip())
     if role is None:
-        wait = wait or await guard.failed()
+        if not wait:
+            await guard.failed()
         return templates.TemplateResponse(
             request,
             "login.html",

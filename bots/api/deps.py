@@ -103,8 +103,7 @@ async def current_role(
         if _matches(token, settings.role_token(Role.VIEWER)):
             return Role.VIEWER
         # Only a wrong token counts: a request without one is a client that was not set up.
-        if wait := await guard.failed():
-            raise too_many(wait)
+        await guard.failed()
     raise HTTPException(
         status.HTTP_401_UNAUTHORIZED,
         "a valid bearer token is required",

@@ -93,6 +93,8 @@ REPORT_WORDS: dict[str, dict[str, str]] = {
         "week": "week",
         "month": "month",
         "dow": "day of the week",
+        "score": "score",
+        "hidden": "groups with n < {min_n} show n only",
     },
     "nl": {
         "by": "per",
@@ -110,6 +112,24 @@ REPORT_WORDS: dict[str, dict[str, str]] = {
         "week": "week",
         "month": "maand",
         "dow": "weekdag",
+        "score": "score",
+        "hidden": "groepen met n < {min_n} tonen alleen n",
+    },
+}
+# The score's categories as the dashboard names them; English keeps metrics' own names.
+CATEGORY_WORDS = {
+    "nl": {
+        "detractors": "criticasters",
+        "passives": "passieven",
+        "promoters": "promotors",
+        "dissatisfied": "ontevreden",
+        "neutral": "neutraal",
+        "satisfied": "tevreden",
+        "difficult": "moeilijk",
+        "easy": "makkelijk",
+        "low": "laag",
+        "middle": "midden",
+        "high": "hoog",
     },
 }
 WEEKDAYS = {
@@ -186,11 +206,11 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
     title = f"{chosen.upper()} {words['by']} {words[by.value]}" if by else chosen.upper()
     table = Table(title=title)
     table.add_column(words[by.value] if by else "", style="bold")
-    for name in ("score", "± 95%", "n"):
+    for name in (words["score"], "± 95%", "n"):
         table.add_column(name, justify="right")
     names = spec.categories
     for name in names:
-        table.add_column(name, justify="right")
+        table.add_column(CATEGORY_WORDS.get(lang, {}).get(name, name), justify="right")
     for row in [*groups, overall]:
         label = words["all"] if row is overall else group_label(row.key, by, lang)
         counts = [str(row.categories.get(n, "")) for n in names]
@@ -204,7 +224,7 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
         )
     console.print(table)
     if any(r.hidden for r in [*groups, overall]):
-        console.print(f"[dim]groups with n < {config.min_n} show n only[/dim]")
+        console.print(f"[dim]{words['hidden'].format(min_n=config.min_n)}[/dim]")
 
 
 def export(  # noqa: PLR0917  (typer reads the options from the signature)

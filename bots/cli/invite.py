@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,9 +11,10 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
+from rich.console import Console
 from rich.progress import Progress
 
-from bots.api.routes.invitations import InvitationIn, invitation_problem
+from bots.api.routes.invitations import InvitationIn, invitation_problems
 from bots.cli.common import fail, settings_or_exit
 from bots.cli.errors import check_locale
 from flows.service import NewInvitation, SurveyService
@@ -42,7 +44,7 @@ class RowError:
         return f"line {self.line}: {self.message}"
 
 
-Check = Callable[[InvitationIn], str | None]
+Check = Callable[[InvitationIn], list[str]]
 
 
 def read_rows(
@@ -62,7 +64,8 @@ def read_rows(
     seen: dict[tuple[object, ...], int] = {}
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
+            reader = csv.DictReader(handle, delimiter=_delimiter(handle.readline()))
+            handle.seek(0)
             unknown = sorted(set(reader.fieldnames or ()) - set(COLUMNS))
             if "address" not in (reader.fieldnames or ()):
                 return [], [
@@ -72,15 +75,24 @@ def read_rows(
                 errors.append(RowError(1, f"unknown column(s) {', '.join(unknown)}"))
             for row in reader:
                 line = reader.line_num
+                data = _row_data(row, flow=flow, channel=channel, locale=locale)
                 try:
-                    valid = InvitationIn.model_validate(
-                        _row_data(row, flow=flow, channel=channel, locale=locale)
-                    )
+                    valid = InvitationIn.model_validate(data)
                 except ValidationError as exc:
                     errors.extend(RowError(line, message) for message in _messages(exc))
+                    # The server's own checks still apply to the fields that were fine.
+                    if check is not None and not _touches(
+                        exc, {"channel", "flow", "journey_stage"}
+                    ):
+                        partial = InvitationIn.model_construct(
+                            channel=Channel(str(data["channel"])),
+                            flow=_text(data.get("flow")),
+                            journey_stage=_text(data.get("journey_stage")),
+                        )
+                        errors.extend(RowError(line, problem) for problem in check(partial))
                     continue
-                if check is not None and (problem := check(valid)) is not None:
-                    errors.append(RowError(line, problem))
+                if check is not None and (problems := check(valid)):
+                    errors.extend(RowError(line, problem) for problem in problems)
                     continue
                 stage = valid.journey_stage
                 key = (valid.channel, valid.address, valid.flow, stage, valid.interaction_id)
@@ -93,6 +105,21 @@ def read_rows(
     except csv.Error as exc:
         return [], [RowError(reader.line_num, f"not a readable CSV: {exc}")]
     return invitations, errors
+
+
+def _delimiter(header: str) -> str:
+    """The header line's separator: ',' or, as Dutch Excel saves CSV, ';' (or a tab)."""
+    counts = {separator: header.count(separator) for separator in (",", ";", "\t")}
+    best = max(counts, key=lambda separator: counts[separator])
+    return best if counts[best] else ","
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _touches(exc: ValidationError, fields: set[str]) -> bool:
+    return any(str(problem["loc"][0]) in fields for problem in exc.errors() if problem["loc"])
 
 
 def _row_data(
@@ -128,7 +155,10 @@ def run_import(
 ) -> dict[str, int]:
     """Create every invitation in one transaction; count them by resulting status."""
     started = service.clock()
-    with Progress(disable=not show_progress, transient=True) as progress:
+    # On stderr, and only on a terminal: a transient bar leaves an empty line anywhere else.
+    with Progress(
+        console=Console(stderr=True), disable=not show_progress, transient=True
+    ) as progress:
         task = progress.add_task("inviting", total=len(rows))
         created = service.create_many(
             rows, progress=lambda done: progress.update(task, completed=done)
@@ -167,13 +197,13 @@ def invite_command(
             locale=locale,
             # The senders this server has: a row for a channel it can't send on is refused,
             # as the API refuses it, instead of waiting in the queue for ever.
-            check=lambda row: invitation_problem(row, service, container.senders),
+            check=lambda row: invitation_problems(row, service, container.senders),
         )
         if errors:
             for error in errors:
                 typer.echo(str(error), err=True)
             fail(f"{len(errors)} problem(s) in {csv_path}; nothing was imported", code=1)
-        counts = run_import(service, rows, show_progress=True)
+        counts = run_import(service, rows, show_progress=sys.stderr.isatty())
     finally:
         container.close()
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))

@@ -36,3 +36,13 @@ def test_docs_page_loads_only_local_assets_and_they_are_served(
             assert served.status_code == 200, asset
             assert len(served.content) > 100, asset
         assert http.get("/openapi.json").json()["info"]["title"] == "surveybot"
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc", "/healthz", "/openapi.json"])
+def test_head_is_answered_like_get(live_server: LiveServer, page: str) -> None:
+    """Link checkers and uptime monitors ask with HEAD: same status and type, no body."""
+    with httpx.Client(base_url=live_server.url, timeout=10) as http:
+        got, head = http.get(page), http.head(page)
+    assert head.status_code == got.status_code == 200
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.content == b""

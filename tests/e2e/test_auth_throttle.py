@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from bots.cli.main import proxy_options
 from bots.container import build
@@ -55,7 +56,7 @@ def test_wrong_api_tokens_on_one_instance_block_the_client_on_the_other(
         httpx.get(f"{a.url}/api/v1/flows", headers=bearer(f"wrong-{n}")).status_code
         for n in range(LIMIT)
     ]
-    assert answers == [401] * (LIMIT - 1) + [429]
+    assert answers == [401] * LIMIT
     for url, headers in (
         (f"{b.url}/api/v1/flows", admin_headers()),
         (f"{b.url}/api/v1/flows", bearer("wrong-again")),
@@ -72,7 +73,7 @@ def test_wrong_sign_ins_are_throttled_across_instances(
 ) -> None:
     """The sign-in form counts wrong tokens too; the 429 page says to wait, in the user's words."""
     a, b = two_instances
-    for _ in range(LIMIT - 1):
+    for _ in range(LIMIT):
         assert httpx.post(f"{a.url}/admin/login", data={"token": "guess"}).status_code == 401
     last = httpx.post(f"{b.url}/admin/login", data={"token": "guess"})
     assert last.status_code == 429
@@ -81,6 +82,30 @@ def test_wrong_sign_ins_are_throttled_across_instances(
     assert int(refused.headers["retry-after"]) >= 1
     assert "set-cookie" not in refused.headers
     assert "Te veel foute tokens" in refused.text  # the default locale, nl
+
+
+def test_the_default_limit_answers_ten_failures_401_and_the_eleventh_attempt_429(
+    database_url: str,
+) -> None:
+    """As the README says: 429 comes after 10 failures, on the API, the sign-in form and
+    /metrics alike; each of the 10 wrong tokens itself is answered 401."""
+    settings = make_settings(database_url, metrics_token=METRICS_TOKEN)
+    assert settings.auth_failure_limit == 10
+    container = build(settings)
+    with LiveServer(container) as server:
+        for method, path, wrong in (
+            ("GET", "/api/v1/flows", {"headers": bearer("wrong")}),
+            ("POST", "/admin/login", {"data": {"token": "wrong"}}),
+            ("GET", "/metrics", {"headers": bearer("wrong")}),
+        ):
+            with container.db.engine.begin() as conn:
+                conn.execute(sa.text("DELETE FROM auth_failure"))
+            answers = [
+                httpx.request(method, f"{server.url}{path}", **wrong).status_code  # type: ignore[arg-type]
+                for _ in range(11)
+            ]
+            assert answers == [401] * 10 + [429], path
+    container.close()
 
 
 def test_successful_authentication_is_never_throttled(
@@ -128,7 +153,7 @@ def test_behind_a_trusted_proxy_each_forwarded_client_counts_alone(database_url:
             headers = {**bearer(token), "X-Forwarded-For": client}
             return httpx.get(f"{server.url}/api/v1/flows", headers=headers).status_code
 
-        assert [get("198.51.100.7", "guess") for _ in range(LIMIT)][-1] == 429
+        assert [get("198.51.100.7", "guess") for _ in range(LIMIT + 1)][-1] == 429
         assert get("198.51.100.7", ADMIN_TOKEN) == 429
         assert get("203.0.113.9", ADMIN_TOKEN) == 200
     container.close()

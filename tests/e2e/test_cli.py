@@ -175,6 +175,34 @@ def test_production_refuses_weak_secrets_and_a_plain_http_url(tmp_path: Path) ->
     assert "Traceback" not in result.stderr
 
 
+def test_production_refuses_common_words_inside_secrets(tmp_path: Path) -> None:
+    """'password', 'admin', 'qwerty', '123456' ... inside a long secret mark it as typed by a
+    person: refused like a placeholder, whatever the length."""
+    result = run(
+        ["serve"],
+        tmp_path,
+        SURVEYBOT_ENV="production",
+        SURVEYBOT_ADMIN_TOKEN="password1234567890123456",
+        SURVEYBOT_VIEWER_TOKEN="Kq7wZr9x-letmein-Pm4vLt2n",
+        SURVEYBOT_SECRET_KEY="Wb2mXc9tJv4hLq7z-QWERTY-Se1nGf6rDa3k",
+        SURVEYBOT_METRICS_TOKEN="Hs3jNe6y-admin-Qa1uFd5gRk0p",
+        SURVEYBOT_ALERT_WEBHOOK_SECRET="Tn5vQe8w-example-Lk2mZa7x",
+        TELEGRAM_WEBHOOK_SECRET="Rc4jXb9n-test-Vm3kPq7wZs1e",
+    )
+    assert result.returncode == 2
+    lines = [line.strip() for line in result.stderr.splitlines()]
+    for variable in (
+        "SURVEYBOT_ADMIN_TOKEN",
+        "SURVEYBOT_VIEWER_TOKEN",
+        "SURVEYBOT_SECRET_KEY",
+        "SURVEYBOT_METRICS_TOKEN",
+        "SURVEYBOT_ALERT_WEBHOOK_SECRET",
+        "TELEGRAM_WEBHOOK_SECRET",
+    ):
+        assert any(line.startswith(f"{variable} is a placeholder") for line in lines), variable
+    assert "Traceback" not in result.stderr
+
+
 def test_init_writes_env_with_fresh_secrets(tmp_path: Path) -> None:
     """`surveybot init` writes a private .env and prints the admin token it chose."""
     result = run(["init"], tmp_path)

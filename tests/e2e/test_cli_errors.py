@@ -116,6 +116,22 @@ def test_flows_validate_and_serve_refuse_a_misspelt_placeholder(tmp_path: Path) 
     assert "Traceback" not in served.stderr
 
 
+def test_flows_validate_names_an_unmatched_brace_by_file_and_field(tmp_path: Path) -> None:
+    """A stray brace is an "unmatched brace", not an unknown placeholder quoting the sentence."""
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    nps = (BUNDLED_DIR / "nps.toml").read_text(encoding="utf-8")
+    (flows / "nps.toml").write_text(
+        nps.replace("{company} aanbeveelt", "{company aanbeveelt", 1), encoding="utf-8"
+    )
+    validated = run(["flows", "validate", str(flows)], tmp_path)
+    assert validated.returncode == 1
+    assert validated.stderr.startswith(
+        f"{flows / 'nps.toml'}: question.text.nl: unmatched brace '{{'"
+    )
+    assert "aanbeveelt" not in validated.stderr
+
+
 def test_twilio_account_without_auth_token_does_not_start(tmp_path: Path) -> None:
     """As the README says: TWILIO_ACCOUNT_SID without TWILIO_AUTH_TOKEN refuses to serve."""
     result = run(["serve", "--port", "1"], tmp_path, TWILIO_ACCOUNT_SID="AC" + "0" * 32)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from tests.e2e.test_cli import run
@@ -19,8 +20,8 @@ SMS_ON = {
     "TWILIO_AUTH_TOKEN": "test-twilio-auth-token-0123456789",
     "TWILIO_SMS_FROM": "+3197010000001",
     "TWILIO_API_BASE_URL": "http://127.0.0.1:1",
-    "SURVEYBOT_ADMIN_TOKEN": "test-admin-token-0123456789",
-    "SURVEYBOT_SECRET_KEY": "test-secret-key-0123456789-0123456789",
+    "SURVEYBOT_ADMIN_TOKEN": "adm-Kq7wZr9xPm4vLt2nBc8s",
+    "SURVEYBOT_SECRET_KEY": "key-Wb2mXc9tJv4hLq7zSe1nGf6rDa3kYu",
 }
 
 
@@ -126,3 +127,51 @@ def test_a_file_that_is_not_utf8_is_one_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "line 1: the file is not UTF-8 text (save it as 'CSV UTF-8')" in result.stderr
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_a_dutch_excel_file_with_semicolons_is_imported(tmp_path: Path, separator: str) -> None:
+    """Dutch Excel saves ';' (with a BOM and CRLF); tab-separated works too, tags quoted."""
+    text = GOOD.replace(",", separator).replace("vip;retention", '"vip;retention"')
+    (tmp_path / "contacts.csv").write_bytes(
+        "\ufeff".encode() + text.replace("\n", "\r\n").encode("utf-8")
+    )
+    result = run(["invite", "--csv", "contacts.csv", "--flow", "csat"], tmp_path, **SMS_ON)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "3 row(s): 3 pending"
+    assert invitations(tmp_path) == [
+        ("crm-1", "csat", "pending"),
+        ("crm-2", "csat", "pending"),
+        ("crm-3", "csat", "pending"),
+    ]
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'surveybot.db'}")
+    with engine.connect() as conn:
+        agents = conn.execute(sa.text("SELECT agent FROM invitation ORDER BY agent")).scalars()
+        assert list(agents) == ["anna", "anna", "bram"]
+    engine.dispose()
+
+
+def test_every_problem_of_one_line_is_reported(tmp_path: Path) -> None:
+    """An unknown flow on a channel this server lacks: both named for that line; an unknown
+    channel lists only the channels a file may use (console is for `surveybot try`)."""
+    (tmp_path / "contacts.csv").write_text(
+        "address,channel,flow\n+31612345001,sms,nope\n+31612345002,email,csat\n",
+        encoding="utf-8",
+    )
+    result = run(["invite", "--csv", "contacts.csv"], tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert [line[:24] for line in lines if line.startswith("line 2:")] == [
+        "line 2: channel 'sms' is",
+        "line 2: unknown flow 'no",
+    ]
+    assert "line 3: channel: must be one of sms, whatsapp, voice, telegram" in lines
+    assert "console" not in result.stderr
+
+
+def test_the_summary_is_the_first_line_of_output(tmp_path: Path) -> None:
+    """No empty line before the summary when the output is not a terminal."""
+    (tmp_path / "contacts.csv").write_text(GOOD, encoding="utf-8")
+    result = run(["invite", "--csv", "contacts.csv", "--flow", "csat"], tmp_path, **SMS_ON)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "3 row(s): 3 pending"

@@ -32,6 +32,26 @@ def test_group_without_agent_reads_no_agent(seeded: Path) -> None:
     assert "alle" in dutch.stdout
 
 
+def test_the_dutch_report_has_dutch_headers_and_footer(seeded: Path) -> None:
+    """One language per table: the column headers and the small-group note follow --lang."""
+    wide = {"COLUMNS": "200"}
+    dutch = run(["report", "--flow", "nps", "--by", "day"], seeded, **wide)  # the server's: nl
+    assert dutch.returncode == 0, dutch.stderr
+    assert "criticasters" in dutch.stdout
+    assert "passieven" in dutch.stdout
+    assert "promotors" in dutch.stdout
+    assert "groepen met n < 10 tonen alleen n" in dutch.stdout
+    for english_word in ("detractors", "passives", "promoters", "groups with"):
+        assert english_word not in dutch.stdout
+    english = run(["report", "--flow", "nps", "--by", "day", "--lang", "en"], seeded, **wide)
+    assert "detractors" in english.stdout
+    assert "groups with n < 10 show n only" in english.stdout
+    csat = run(["report", "--flow", "csat", "--lang", "nl"], seeded, **wide)
+    assert "ontevreden" in csat.stdout
+    assert "tevreden" in csat.stdout
+    assert "dissatisfied" not in csat.stdout
+
+
 def test_days_of_the_week_are_named(seeded: Path) -> None:
     """--by dow shows Monday..Sunday (maandag..zondag), not 1..7."""
     english = run(["report", "--flow", "csat", "--by", "dow", "--lang", "en"], seeded)

@@ -240,7 +240,7 @@ def production_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[st
     environment.update(
         SURVEYBOT_ENV="production",
         SURVEYBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'prod.db'}",
-        SURVEYBOT_ADMIN_TOKEN="prod-admin-token-0123456789",
+        SURVEYBOT_ADMIN_TOKEN="prd-Tn5vQe8wLk2mZa7xRc4j",
         SURVEYBOT_SECRET_KEY=SECRET_KEY,
         SURVEYBOT_IN_PROCESS_WORKER="false",
     )

@@ -25,7 +25,7 @@ def production(database_url: str) -> Iterator[LiveServer]:
             database_url,
             env="production",
             twilio_account_sid="AC" + "0" * 32,
-            twilio_auth_token="0123456789abcdef0123456789abcdef",
+            twilio_auth_token="f3a9c07e5b1d42e8a6c39f0b7d2e4a18",
         )
     )
     with LiveServer(container) as server:

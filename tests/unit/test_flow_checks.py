@@ -41,6 +41,30 @@ def test_placeholders_are_checked_in_every_text(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        (
+            "{company!r}",
+            "placeholder {company!r} has a conversion or format spec; write a plain {company}",
+        ),
+        (
+            "{company:>10}",
+            "placeholder {company:>10} has a conversion or format spec; write a plain {company}",
+        ),
+        ("{company", "unmatched brace '{' (write {{ and }} for literal braces)"),
+        ("{company}}", "unmatched brace '}' (write {{ and }} for literal braces)"),
+    ],
+)
+def test_formatted_placeholders_and_unmatched_braces_are_named(
+    tmp_path: Path, written: str, expected: str
+) -> None:
+    """Quotes, padding or a stray brace would reach customers: each is refused by its name,
+    not reported as an unknown placeholder quoting the whole sentence."""
+    text = NPS_TEXT.replace("dat je {company} aanbeveelt", f"dat je {written} aanbeveelt", 1)
+    assert problems(tmp_path, text) == [f"question.text.nl: {expected}"]
+
+
+@pytest.mark.parametrize(
     ("band", "expected"),
     [
         ("alert_min = 0\nalert_max = 11", "alert_max: 11 lies outside the scale 0..10"),

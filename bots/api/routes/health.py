@@ -26,3 +26,8 @@ async def healthz(container: ContainerDep) -> Any:
     except Exception:
         return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
     return {"status": "ok", "database": container.db.engine.dialect.name}
+
+
+# Uptime monitors often probe with HEAD; kept out of the schema, where it would be a second
+# operation for the same check.
+router.add_api_route("/healthz", healthz, methods=["HEAD"], include_in_schema=False)

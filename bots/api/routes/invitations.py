@@ -39,13 +39,21 @@ def invitation_problem(
 
     The API and `surveybot invite --csv` both ask this, so a file is checked like a request.
     """
+    return next(iter(invitation_problems(body, service, senders)), None)
+
+
+def invitation_problems(
+    body: InvitationIn, service: SurveyService, senders: Iterable[str]
+) -> list[str]:
+    """Every reason of `invitation_problem`, so a CSV line names all of them at once."""
+    problems = []
     if (problem := unsendable(body.channel, senders)) is not None:
-        return problem
+        problems.append(problem)
     try:
         service.pick_flow(body.flow, body.journey_stage)
     except UnknownFlow as exc:
-        return str(exc)
-    return None
+        problems.append(str(exc))
+    return problems
 
 
 def unsendable(channel: Channel, configured: Iterable[str]) -> str | None:
@@ -93,6 +101,14 @@ class InvitationIn(BaseModel):
         texts = value if isinstance(value, list) else [value or ""]
         if any("\x00" in text for text in texts):
             raise ValueError("must not contain NUL characters")
+        return value
+
+    @field_validator("channel", mode="before")
+    @classmethod
+    def _channel_is_sendable(cls, value: object) -> object:
+        # The enum's own error would list 'console', which is refused here.
+        if str(getattr(value, "value", value)) not in {c.value for c in SENDABLE}:
+            raise ValueError(f"must be one of {', '.join(c.value for c in SENDABLE)}")
         return value
 
     @field_validator("locale")

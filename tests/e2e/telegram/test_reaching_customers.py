@@ -12,7 +12,7 @@ from bots.app import create_app
 from bots.container import Container
 from bots.settings import Settings
 from scoring.tables import InboundEvent, Invitation, OptOutRecord, Response
-from tests.conftest import make_settings
+from tests.conftest import admin_headers, make_settings
 from tests.e2e.telegram.conftest import Customer, invite, rows
 from tests.e2e.telegram.fake_bot_api import BOT_USER, FakeBotApi, flood
 
@@ -39,6 +39,19 @@ async def test_deep_link_opens_the_survey_for_a_chat_we_did_not_know(
     assert response.value == 10
     [stored] = rows(container, Invitation)
     assert (stored.public_id, stored.status) == (invitation["id"], "completed")
+
+
+async def test_an_invitation_to_a_known_chat_carries_no_deep_link(
+    webhook: FakeBotApi, client: httpx.AsyncClient, container: Container
+) -> None:
+    """With a chat id the question is sent to that chat: no token that would open it twice."""
+    invitation = await invite(client, flow="nps", locale="en", address="8011")
+    assert invitation["deep_link_token"] is None
+    assert invitation["deep_link"] is None
+    [stored] = rows(container, Invitation)
+    assert stored.deep_link_token is None
+    reply = await client.get(f"/api/v1/invitations/{invitation['id']}", headers=admin_headers())
+    assert reply.json()["deep_link_token"] is None
 
 
 async def test_a_deep_link_token_works_once(
