@@ -165,12 +165,10 @@ class AlertDeliverer:
         reply.raise_for_status()
 
     def _due(self, target: str, now: datetime) -> list[PendingAlert]:
-        with self.container.db.session() as session:
-            return cases.due_alerts(session, target, now, since=now - REPLAY_WINDOW)
+        return self.container.cases.due_alerts(target, now, since=now - REPLAY_WINDOW)
 
     def _record(self, event_id: int, target: str, error: str | None) -> None:
-        with self.container.db.session() as session, session.begin():
-            cases.record_attempt(session, event_id, target, datetime.now(UTC), error)
+        self.container.cases.record_attempt(event_id, target, datetime.now(UTC), error)
 
     async def run_once(self) -> int:
         """Send everything due now; returns how many sends succeeded."""

@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING
 
 from bots.channels import register_channels
 from bots.settings import Settings
+from flows.cases import AlertCases
 from flows.loader import load_flows
 from flows.models import Flow
 from flows.policy import DispatchPolicy
 from flows.ports import Sender
 from flows.render import Renderer
 from flows.service import SurveyService
+from scoring.cases import SqlAlertCases
 from scoring.db import Database, make_engine
 from scoring.migrate import upgrade
 from scoring.storage import Pseudonymiser, SqlSurveyStore
@@ -48,6 +50,8 @@ class Container:
     service: SurveyService
     # Channel name -> sender, from the configured channels (a read-only view).
     senders: Mapping[str, Sender]
+    # Alert cases, for the alert loop, the API and the dashboard.
+    cases: AlertCases
     # The channel plug-ins (senders, webhooks, start/stop), configured or not.
     channels: tuple[ChannelPlugin, ...] = field(init=False)
     # What the web app starts and stops, in order: the channels, the alert loop and, with
@@ -111,7 +115,7 @@ def build(
         ),
     )
     wired: dict[str, Sender] = {}
-    container = Container(settings, db, flows, service, MappingProxyType(wired))
+    container = Container(settings, db, flows, service, MappingProxyType(wired), SqlAlertCases(db))
     try:
         _wire(container, wired, senders or {})
     except BaseException:

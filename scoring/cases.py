@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
+from scoring.db import Database
 from scoring.raw_sql import RawSql
 from scoring.tables import Comment, Response, UTCDateTime
 
@@ -321,3 +322,49 @@ def count_open(session: Session) -> int:
     return session.exec(
         select(sa.func.count()).select_from(AlertCase).where(AlertCase.status != CaseStatus.CLOSED)
     ).one()
+
+
+# -- the adapter the edges use -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CaseChange:
+    """A case's state right after a status change."""
+
+    id: int
+    status: str
+    closed_at: datetime | None
+
+
+class SqlAlertCases:
+    """`flows.cases.AlertCases` in SQL: the functions above, each in a session of its own.
+
+    The methods share the functions' names; inside them those names are the module's functions.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def list_cases(
+        self, status: CaseStatus | None = None, *, limit: int = 100, response_id: int | None = None
+    ) -> list[dict[str, Any]]:
+        with self.db.session() as session:
+            return list_cases(session, status, limit=limit, response_id=response_id)
+
+    def count_open(self) -> int:
+        with self.db.session() as session:
+            return count_open(session)
+
+    def set_status(self, case_id: int, status: CaseStatus, now: datetime) -> CaseChange:
+        with self.db.session() as session, session.begin():
+            case = set_status(session, case_id, status, now)
+            assert case.id is not None  # noqa: S101
+            return CaseChange(case.id, case.status, case.closed_at)
+
+    def due_alerts(self, target: str, now: datetime, *, since: datetime) -> list[PendingAlert]:
+        with self.db.session() as session:
+            return due_alerts(session, target, now, since=since)
+
+    def record_attempt(self, event_id: int, target: str, now: datetime, error: str | None) -> None:
+        with self.db.session() as session, session.begin():
+            record_attempt(session, event_id, target, now, error)

@@ -20,7 +20,7 @@ from bots.api.routes.invitations import recent as recent_invitations
 from bots.container import Container
 from bots.reporting import report_service
 from bots.throttle import Guard
-from scoring import auth_state, cases
+from scoring import auth_state
 from scoring.cases import CaseStatus
 from scoring.rehearsals import purge_test_answers
 from scoring.reports.csv_format import CsvFormat, ExportView, Separator, separator_for_locale
@@ -290,8 +290,7 @@ def overview_data(page: Page, metric: str, bucket: Dimension, by: Dimension) -> 
     container = page.container
     v = _view(page, metric=metric)
     found = report_service(container).overview(v, metric, bucket, by)
-    with container.db.session() as session:
-        open_cases = cases.count_open(session)
+    open_cases = container.cases.count_open()
     return {
         "v": v,
         "cards": found.cards,
@@ -441,8 +440,7 @@ def response_detail(container: Container, response_id: int) -> dict[str, Any] | 
     row = report_service(container).response(response_id)
     if row is None:
         return None
-    with container.db.session() as session:
-        found = cases.list_cases(session, limit=1, response_id=response_id)
+    found = container.cases.list_cases(limit=1, response_id=response_id)
     return {"row": row, "case": found[0] if found else None}
 
 
@@ -464,8 +462,7 @@ async def response_page(request: Request, container: ContainerDep, response_id: 
 
 
 def cases_data(container: Container, state: CaseStatus | None) -> list[dict[str, Any]]:
-    with container.db.session() as session:
-        return cases.list_cases(session, state, limit=200)
+    return container.cases.list_cases(state, limit=200)
 
 
 @router.get("/cases")
@@ -487,8 +484,7 @@ async def case_list(request: Request, container: ContainerDep) -> Response:
 
 
 def _set_status(container: Container, case_id: int, state: CaseStatus) -> None:
-    with container.db.session() as session, session.begin():
-        cases.set_status(session, case_id, state, datetime.now(UTC))
+    container.cases.set_status(case_id, state, datetime.now(UTC))
 
 
 @router.post("/cases/{case_id}")

@@ -19,7 +19,6 @@ from bots.api.deps import (
     not_found,
 )
 from bots.container import Container
-from scoring import cases
 from scoring.cases import CaseStatus
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"], responses=UNAUTHORIZED)
@@ -32,14 +31,12 @@ class CaseUpdate(BaseModel):
 
 
 def case_list(container: Container, state: CaseStatus | None, limit: int) -> list[dict[str, Any]]:
-    with container.db.session() as session:
-        return cases.list_cases(session, state, limit=limit)
+    return container.cases.list_cases(state, limit=limit)
 
 
 def change_status(container: Container, case_id: int, state: CaseStatus) -> dict[str, Any]:
-    with container.db.session() as session, session.begin():
-        case = cases.set_status(session, case_id, state, datetime.now(UTC))
-        return {"id": case.id, "status": case.status, "closed_at": case.closed_at}
+    case = container.cases.set_status(case_id, state, datetime.now(UTC))
+    return {"id": case.id, "status": case.status, "closed_at": case.closed_at}
 
 
 @router.get("")
