@@ -18,7 +18,7 @@ from bots.api.routes.invitations import InvitationIn, invitation_problems
 from bots.cli.common import fail, settings_or_exit
 from bots.cli.errors import check_locale
 from flows.service import NewInvitation, SurveyService
-from scoring.channels import CHANNELS
+from scoring.channels import CHANNELS, Channel
 
 COLUMNS = (
     "address",

@@ -106,9 +106,9 @@ class InvitationIn(BaseModel):
     @field_validator("channel", mode="before")
     @classmethod
     def _channel_is_sendable(cls, value: object) -> object:
-        # The enum's own error would list 'console', which is refused here.
-        if str(getattr(value, "value", value)) not in {c.value for c in SENDABLE}:
-            raise ValueError(f"must be one of {', '.join(c.value for c in SENDABLE)}")
+        # Only channels an invitation can go out on; 'console' is live-only.
+        if str(getattr(value, "value", value)) not in CHANNELS.sendable():
+            raise ValueError(f"must be one of {', '.join(CHANNELS.sendable())}")
         return value
 
     @field_validator("locale")
