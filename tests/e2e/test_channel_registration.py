@@ -63,7 +63,9 @@ def test_a_channel_nobody_registered_is_refused_with_the_known_ones(
     for channel in ("pigeon", "console"):
         response = post(live_server, {"channel": channel, "address": "+31612345678"})
         assert response.status_code == 422
-        assert "channel must be one of sms, whatsapp, voice, telegram" in response.text
+        [problem] = response.json()["detail"]
+        assert problem["loc"] == ["body", "channel"]
+        assert "must be one of sms, whatsapp, voice, telegram" in problem["msg"]
 
 
 def test_each_channel_checks_its_own_kind_of_address(
