@@ -77,7 +77,7 @@ __all__ = [
 ]
 
 # Stored with every response: bump it whenever a rule changes what an input maps to.
-NORMALISER_VERSION = "2026.12.2"
+NORMALISER_VERSION = "2026.12.3"
 MAX_ANSWER_CHARS = 500
 MAX_REASON_CHARS = 255  # what storage keeps beside the answer
 _MAX_REASON_CHARS = 120  # invalid reasons quote bits of the answer; keep log lines short
@@ -249,13 +249,27 @@ def _normalise(text: object, scale: Scale, locale: str, channel: str) -> Outcome
     if isinstance(accounted, str):
         return Invalid(accounted)
     reason = tail_sentiment(all_tokens[len(tokens) :], lex) if tail else None
-    disagreement = _sentiment_problem(
+    disagreement = _asked_back(tokens, numbers.at, roles) or _sentiment_problem(
         _with_emoji(accounted, other_emoji), reason, outcome.value, scale
     )
     if disagreement:
         return Invalid(disagreement)
     rule = "; ".join([outcome.rule, *notes, *([tail] if tail else [])])
     return Answer(outcome.value, rule=rule, words=_word_roles(tokens, roles) + other_emoji.roles)
+
+
+_SENTENCE_END = frozenset({".", "!", "?", ";"})
+
+
+def _asked_back(tokens: list[Token], numbers_at: list[int], roles: dict[int, str]) -> str | None:
+    """ "7?", "is een 8 goed?": the customer asks whether that score is right; not an answer yet."""
+    for start in [*numbers_at, *(i for i, role in roles.items() if role == "label")]:
+        for token in tokens[start + 1 :]:
+            if token.kind == "sym" and token.text in _SENTENCE_END:
+                if token.text == "?":
+                    return f"a question, not an answer: '{tokens[start].text}?'"
+                break
+    return None
 
 
 def _with_emoji(accounted: Accounted, emoji: Emoji) -> Accounted:

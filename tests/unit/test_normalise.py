@@ -175,6 +175,19 @@ def test_hedges_and_hypotheticals_are_invalid(text: str) -> None:
     assert value_of(text) == "invalid"
 
 
+@pytest.mark.parametrize(
+    "text", ["7?", "een 8?", "is 7 goed?", "7/10?", "8 ?", "is een 6 goed genoeg?", "a 9?"]
+)
+def test_a_score_asked_back_as_a_question_is_invalid(text: str) -> None:
+    """ "7?" asks whether 7 is right; the customer has not answered yet."""
+    assert value_of(text) == "invalid"
+
+
+@pytest.mark.parametrize("text", ["8!", "8.", "8. Top!", "9; prima geholpen"])
+def test_a_score_ending_its_sentence_otherwise_still_counts(text: str) -> None:
+    assert value_of(text) in {8, 9}
+
+
 def test_lone_letter_o_is_not_zero() -> None:
     """text2num reads "o" as zero; alone it is an exclamation."""
     assert value_of("o") == "invalid"
