@@ -237,6 +237,7 @@ class Settings(BaseSettings):
             )
         if self.twilio_skip_signature:
             problems.append("TWILIO_SKIP_SIGNATURE is refused in production")
+        problems += _alert_webhook_problems(self.alert_webhook_url, self.alert_webhook_secret)
         if problems:
             raise ValueError("; ".join(dict.fromkeys(problems)))
         return self
@@ -266,6 +267,22 @@ class Settings(BaseSettings):
         if self.twilio_skip_signature:
             notes.append("TWILIO_SKIP_SIGNATURE is on: Twilio requests are NOT authenticated")
         return notes
+
+
+def _alert_webhook_problems(url: str | None, secret: SecretStr | None) -> list[str]:
+    """Alerts carry a customer's comment: over TLS only, and signed so the receiver can check."""
+    if not url:
+        return []
+    problems = []
+    if not url.lower().startswith("https://"):
+        problems.append(
+            "SURVEYBOT_ALERT_WEBHOOK_URL must be an https:// URL (alerts carry comments)"
+        )
+    if secret is None:
+        problems.append(
+            "SURVEYBOT_ALERT_WEBHOOK_SECRET is missing (the receiver checks each alert's signature)"
+        )
+    return problems
 
 
 def _split(value: str) -> list[str]:

@@ -73,9 +73,24 @@ def test_production_starts_with_strong_secrets() -> None:
         telegram_webhook_secret=secrets.token_urlsafe(32),
         twilio_auth_token=secrets.token_hex(16),
         metrics_token=secrets.token_urlsafe(32),
+        alert_webhook_url="https://hooks.example.com/surveybot",
         alert_webhook_secret=secrets.token_urlsafe(32),
     )
     assert settings.env == "production"
+
+
+def test_production_refuses_alerts_over_plain_http_or_unsigned() -> None:
+    """An alert carries the customer's comment: never in clear text, never unsigned."""
+    with pytest.raises(ConfigError) as caught:
+        load_settings(
+            _env_file=None,
+            env="production",
+            admin_token=secrets.token_urlsafe(32),
+            secret_key=secrets.token_urlsafe(48),
+            alert_webhook_url="http://hooks.example.com/surveybot",
+        )
+    assert "SURVEYBOT_ALERT_WEBHOOK_URL must be an https:// URL" in str(caught.value)
+    assert "SURVEYBOT_ALERT_WEBHOOK_SECRET is missing" in str(caught.value)
 
 
 def test_trusted_proxies_must_be_addresses_or_networks() -> None:
