@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -48,11 +48,17 @@ class Pacer:
     """
 
     def __init__(
-        self, rate: float, pair_seconds: float, clock: Callable[[], float] | None = None
+        self,
+        rate: float,
+        pair_seconds: float,
+        *,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.interval = 1.0 / rate
         self.pair_seconds = pair_seconds
         self._clock = clock or (lambda: asyncio.get_running_loop().time())
+        self._sleep = sleep
         self._next = 0.0
         self._last: dict[str, float] = {}
         self._lock = asyncio.Lock()
@@ -66,7 +72,7 @@ class Pacer:
             if len(self._last) > 10_000:  # only the last few seconds matter
                 self._last = {a: t for a, t in self._last.items() if t > now - self.pair_seconds}
         if at > now:
-            await asyncio.sleep(at - now)
+            await self._sleep(at - now)
 
 
 @dataclass(frozen=True, slots=True)
