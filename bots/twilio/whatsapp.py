@@ -104,7 +104,8 @@ def choose(
 
 
 def _refused(reason: str) -> SendError:
-    return SendError(reason, code=reason, permanent=True)
+    # The reason is the message (it becomes status_reason); no provider code: nothing was sent.
+    return SendError(reason, permanent=True)
 
 
 class WhatsAppSender:
