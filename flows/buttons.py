@@ -154,7 +154,7 @@ def offered(reply: Reply, channel: ChannelSpec) -> tuple[Choice, ...]:
     Text alone always suffices (the question names the scale), so a channel that cannot carry
     every point as a button sends none rather than a partial scale.
     """
-    return reply.choices if 0 < len(reply.choices) <= channel.buttons else ()
+    return plan(reply, at_once=channel.buttons, per_step=channel.buttons).choices
 
 
 def face(flow: Flow | None, value: int) -> str | None:

@@ -21,6 +21,10 @@ whatsapp_app = typer.Typer(
 )
 
 
+# Session content is sent only inside the window, where WhatsApp asks no approval.
+NOT_NEEDED = "not needed"
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -63,7 +67,7 @@ def sync_command() -> None:
             line.locale,
             line.purpose,
             line.content_sid,
-            line.status,
+            line.status if line.purpose == "template" else NOT_NEEDED,
             line.action,
             line.detail or "",
         )
@@ -104,7 +108,7 @@ def status_command(
             row.locale,
             row.purpose,
             row.content_sid,
-            row.approval_status,
+            row.approval_status if row.purpose == "template" else NOT_NEEDED,
             row.rejection_reason or "",
             row.source,
         )

@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bots.twilio.channels import WHATSAPP
 from flows.buttons import Band, ChoicePlan, encode, encode_band, face, plan
 from flows.models import Flow
 from flows.render import Choice, Renderer, Reply
@@ -29,8 +30,8 @@ from scoring.channels import Channel
 TEMPLATE = "template"
 SESSION = "session"
 TEMPLATE_BUTTONS = 10  # quick-reply buttons in an approved template
-SESSION_BUTTONS = 3  # quick-reply buttons in a session message
-LIST_ROWS = 10  # rows in a list-picker (session only: it cannot be approved)
+SESSION_BUTTONS = WHATSAPP.buttons  # quick-reply buttons in a session message
+LIST_ROWS = WHATSAPP.list_items  # rows in a list-picker (session only: it cannot be approved)
 BUTTON_TITLE = 20  # WhatsApp's limits on the visible texts
 ROW_TITLE = 24
 ROW_DESCRIPTION = 72
@@ -116,8 +117,16 @@ def _rows(flow: Flow, choices: tuple[Choice, ...]) -> list[tuple[str, str]]:
 
 
 def session_plan(question: Reply) -> ChoicePlan:
-    """How the question's choices go in session: one list, or bands then a band's points."""
-    return plan(question, at_once=LIST_ROWS, per_step=SESSION_BUTTONS, steps=2)
+    """How the question's choices go in session: one list, or bands then a band's points.
+
+    From what the channel's spec says it can show, as every channel's buttons are planned.
+    """
+    return plan(
+        question,
+        at_once=max(WHATSAPP.list_items, WHATSAPP.buttons),
+        per_step=WHATSAPP.buttons,
+        steps=WHATSAPP.steps,
+    )
 
 
 def definitions(flow: Flow, locale: str, renderer: Renderer) -> Iterator[Definition]:
