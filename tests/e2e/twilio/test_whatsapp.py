@@ -375,3 +375,31 @@ def test_a_retried_band_tap_sends_the_second_step_once(
     assert len(sends) == 2  # the question and one list of 0..6
     assert len(variables(sends[1])) == 7
     assert WHATSAPP_FROM in sends[1].one("From")
+
+
+def test_a_number_without_whatsapp_fails_with_that_reason(
+    twilio: Twilio, container: Container, synced: list[SyncLine]
+) -> None:
+    """63024 in the status callback: the invitation says the number has no WhatsApp."""
+    twilio.sms_replies("hallo", whatsapp=True)
+    twilio.fake.async_errors[CUSTOMER] = 63024
+    invitation = create_invitation(twilio, channel="whatsapp", address=CUSTOMER, flow="csat")
+
+    twilio.deliver_statuses()
+
+    [row] = rows(container, Invitation, public_id=invitation["id"])
+    assert (row.status, row.status_reason) == ("failed", "whatsapp_not_a_user")
+
+
+def test_a_rate_limited_send_waits_for_a_retry(
+    twilio: Twilio, container: Container, synced: list[SyncLine]
+) -> None:
+    """63018 (the sender's rate) is not the customer's fault: the queue tries again later."""
+    twilio.sms_replies("hallo", whatsapp=True)
+    twilio.fake.refuse[f"whatsapp:{CUSTOMER}"] = (429, 63018, "Rate limit exceeded for Channel")
+
+    invitation = create_invitation(twilio, channel="whatsapp", address=CUSTOMER, flow="csat")
+
+    assert invitation["status"] == "pending", invitation
+    assert invitation["waiting"]["reason"] == "retry"
+    assert "63018" in invitation["waiting"]["detail"]
