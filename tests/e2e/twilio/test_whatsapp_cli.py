@@ -47,7 +47,7 @@ def test_sync_then_status_shows_each_template_as_whatsapp_decided(
     assert "submitted" in synced.stdout
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'surveybot.db'}")
     with engine.connect() as conn:
-        templates = dict(
+        templates: dict[str, str] = dict(
             conn.execute(
                 sa.text(
                     "SELECT flow_id || '/' || locale, content_sid FROM whatsapp_content "
