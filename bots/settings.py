@@ -129,6 +129,17 @@ class Settings(BaseSettings):
         default=None, validation_alias=_env("TWILIO_WHATSAPP_FROM")
     )
     twilio_voice_from: str | None = Field(default=None, validation_alias=_env("TWILIO_VOICE_FROM"))
+    twilio_content_base_url: str = Field(
+        default="https://content.twilio.com", validation_alias=_env("TWILIO_CONTENT_BASE_URL")
+    )
+    # Messages per second our WhatsApp sender may send (Twilio queues beyond its own rate).
+    twilio_whatsapp_rate: float = Field(
+        default=10, gt=0, le=1000, validation_alias=_env("TWILIO_WHATSAPP_RATE")
+    )
+    # WhatsApp's pair rate: no faster than this to one person (replies in a webhook are fine).
+    twilio_whatsapp_pair_seconds: float = Field(
+        default=6, ge=0, le=60, validation_alias=_env("TWILIO_WHATSAPP_PAIR_SECONDS")
+    )
     twilio_voice_flow: str = Field(default="nps", validation_alias=_env("TWILIO_VOICE_FLOW"))
     # Development only: accept unsigned Twilio requests. Refused in production.
     twilio_skip_signature: bool = Field(

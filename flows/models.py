@@ -134,6 +134,32 @@ class DispatchRules(BaseModel):
     reminder_hours: float | None = Field(default=None, ge=0)
 
 
+_CONTENT_SID = re.compile(r"HX[0-9a-fA-F]{32}")
+
+
+class WhatsAppContentSids(BaseModel):
+    """Content resources a flow names itself (per locale), instead of what `whatsapp sync` makes.
+
+    Their buttons must carry the variables {{1}}, {{2}}, ... in the order of the scale's
+    points (or of its bands), which surveybot fills with each invitation's payloads.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    template: dict[str, str] = Field(default_factory=dict)
+    session: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("template", "session")
+    @classmethod
+    def _sids(cls, value: dict[str, str]) -> dict[str, str]:
+        for locale, sid in value.items():
+            if locale not in LOCALES:
+                raise ValueError(f"unknown locale '{locale}'; known locales: {', '.join(LOCALES)}")
+            if not _CONTENT_SID.fullmatch(sid):
+                raise ValueError(f"'{sid}' is not a Content SID (HX and 32 hex digits)")
+        return value
+
+
 class Flow(BaseModel):
     """A validated flow file."""
 
@@ -154,6 +180,7 @@ class Flow(BaseModel):
     alert_max: int | None = None
     expiry: Expiry = Field(default_factory=Expiry)
     dispatch: DispatchRules | None = None
+    whatsapp: WhatsAppContentSids | None = None
 
     @field_validator("id")
     @classmethod

@@ -65,6 +65,10 @@ class NewInvitation:
     # A rehearsal (`surveybot try`, or `"test": true` on the API): stored like any survey,
     # counted in no report and alerting nobody.
     test: bool = False
+    # WhatsApp: the customer's last message as the CRM saw it (opens the 24-hour window), and
+    # their consent to business-initiated messages.
+    last_customer_message_at: datetime | None = None
+    whatsapp_opt_in: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,6 +280,8 @@ class SurveyService:
             ),
             created_at=now,
             is_test=new.test,
+            last_customer_message_at=new.last_customer_message_at,
+            whatsapp_opt_in=new.whatsapp_opt_in,
         )
         if tx.is_opted_out(contact.pseudonym):
             invitation.status = InvitationStatus.OPTED_OUT
@@ -647,6 +653,51 @@ class SurveyService:
                 return self._receive(inbound, silent=silent)
             replies = [Reply.from_dict(r) for r in stored.reply]
             return InboundResult(replies, None, stored.outcome, duplicate=True)
+
+    def first_step(self, inbound: Inbound) -> InboundResult:
+        """The first tap of a two-step question (a band, not a score): may it go on?
+
+        Outcome `band` when the tap's survey is this person's and still at its question: the
+        channel then offers the band's points. A tap on another's survey, a closed one or one
+        answered already stores nothing but the event, so a retried webhook changes nothing.
+        """
+        now = self.clock()
+        try:
+            with self.store.answers() as tx:
+                survey = tx.open_survey(
+                    inbound.channel.value, inbound.address, inbound.invitation_id
+                )
+                if survey is None:
+                    result = InboundResult(
+                        [self.render.closed(self.default_locale)], None, FOREIGN_CHOICE
+                    )
+                elif not survey.is_open:
+                    result = InboundResult(
+                        [self.render.closed(survey.locale)], survey, STALE_CHOICE
+                    )
+                elif survey.step not in {None, Step.QUESTION}:
+                    result = InboundResult([], survey, STALE_CHOICE)
+                else:
+                    result = InboundResult([], survey, "band")
+                if inbound.provider and inbound.event_key:
+                    tx.record_event(
+                        {
+                            "provider": inbound.provider,
+                            "event_key": inbound.event_key,
+                            "invitation_id": result.survey_id,
+                            "outcome": result.outcome,
+                            "detail": None,
+                            "reply": [r.as_dict() for r in result.replies],
+                            "received_at": now,
+                        }
+                    )
+                return result
+        except DuplicateEvent:
+            stored = self.store.stored_reply(inbound.provider or "", inbound.event_key or "")
+            replies = [Reply.from_dict(r) for r in stored.reply] if stored else []
+            return InboundResult(
+                replies, None, stored.outcome if stored else "band", duplicate=True
+            )
 
     def _handle(
         self, tx: AnswerTransaction, inbound: Inbound, now: datetime, *, silent: bool

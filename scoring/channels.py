@@ -107,6 +107,10 @@ class ChannelSpec:
     voice: bool = False  # a call: spoken wording, keypad answers
     buttons: int = 0  # answer buttons one message can carry; 0 means text only
     lists: bool = False  # can offer the choices as a pick list
+    list_items: int = 0  # choices one pick list holds
+    # Steps a question may take when its scale fits no single message: 2 lets a long scale be
+    # offered as bands first, then the points of the chosen band (flows.buttons.plan).
+    steps: int = 1
     # An invitation without an address becomes a link the customer opens (Telegram's deep link).
     deep_link: bool = False
     sendable: bool = True  # invitations can be sent on it (the console only runs live)

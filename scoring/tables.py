@@ -113,6 +113,12 @@ class Invitation(SQLModel, table=True):
     is_test: bool = Field(
         default=False, sa_column=Column(sa.Boolean(), nullable=False, server_default=sa.false())
     )
+    # WhatsApp: when the customer last wrote to us (as the CRM saw it), which opens the 24-hour
+    # window, and whether they agreed to business-initiated messages.
+    last_customer_message_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    whatsapp_opt_in: bool = Field(
+        default=False, sa_column=Column(sa.Boolean(), nullable=False, server_default=sa.false())
+    )
 
 
 class ConversationState(SQLModel, table=True):
@@ -248,3 +254,58 @@ class LateAnswerRecord(SQLModel, table=True):
     invitation_id: int = Field(foreign_key="invitation.id", index=True)
     raw_text: str = Field(max_length=500)
     received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class WhatsAppContent(SQLModel, table=True):
+    """One Content resource at Twilio for a flow and locale: its SID and WhatsApp approval.
+
+    `purpose` is `template` (the question for approval, sent outside the 24-hour window),
+    `session` (the interactive question inside it) or `band:<lo>-<hi>` (the exact score in one
+    band of a two-step question, in session).
+    """
+
+    __tablename__ = "whatsapp_content"
+    __table_args__ = (
+        sa.UniqueConstraint("flow_id", "locale", "purpose", name="uq_whatsapp_content_purpose"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    flow_id: str = Field(max_length=40)
+    locale: str = Field(max_length=5)
+    purpose: str = Field(max_length=16)
+    content_sid: str = Field(max_length=34)
+    # What was sent to Twilio, hashed: a changed wording makes a new resource.
+    definition_hash: str | None = Field(default=None, max_length=16)
+    # unsubmitted | received | pending | approved | rejected | paused | disabled; session
+    # content needs no approval and stays `unsubmitted`.
+    approval_status: str = Field(default="unsubmitted", max_length=16)
+    rejection_reason: str | None = Field(default=None, max_length=255)
+    # `sync` (made by `surveybot whatsapp sync`) or `flow` (an existing SID a flow names).
+    source: str = Field(default="sync", max_length=8)
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class WhatsAppWindow(SQLModel, table=True):
+    """The last message a person sent to one of our WhatsApp senders: the 24-hour window."""
+
+    __tablename__ = "whatsapp_window"
+
+    pseudonym: str = Field(primary_key=True, max_length=64)
+    sender: str = Field(primary_key=True, max_length=32)
+    last_inbound_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # Consent to business-initiated WhatsApp messages, as the contact centre recorded it.
+    opted_in_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class WhatsAppSend(SQLModel, table=True):
+    """How a WhatsApp question went out: as session content or as the approved template.
+
+    A 63016 on a session send means the window had closed after all: the template goes once.
+    """
+
+    __tablename__ = "whatsapp_send"
+
+    provider_message_id: str = Field(primary_key=True, max_length=64)
+    invitation_id: int = Field(foreign_key="invitation.id", index=True)
+    mode: str = Field(max_length=16)  # session | template | text
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

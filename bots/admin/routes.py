@@ -297,6 +297,7 @@ def overview_data(page: Page, metric: str, bucket: Dimension, by: Dimension) -> 
         "trend": found.trend,
         "groups": found.groups,
         "funnel": found.funnel,
+        "not_sent": found.not_sent,
         "comments": found.comments,
         "options": found.options,
         "open_cases": open_cases,

@@ -24,6 +24,7 @@ from bots.cli.errors import CliError, check_locale, database_problem
 from bots.cli.invite import invite_command
 from bots.cli.privacy import contacts_app, retention_app
 from bots.cli.telegram import telegram_app
+from bots.cli.whatsapp import whatsapp_app
 from bots.logging_setup import LogFormat, configure_logging, resolve_format
 from bots.settings import ConfigError, Settings
 from flows.loader import FlowFileError, load_flow_dir, load_flow_file, load_flows
@@ -65,6 +66,7 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(flows_app, name="flows")
 app.add_typer(db_app, name="db")
 app.add_typer(telegram_app, name="telegram")
+app.add_typer(whatsapp_app, name="whatsapp")
 register_admin(app)
 app.add_typer(contacts_app, name="contacts")
 app.add_typer(retention_app, name="retention")

@@ -32,6 +32,7 @@ class DevFakes:
             "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
             "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
             "TWILIO_API_BASE_URL": self.url,
+            "TWILIO_CONTENT_BASE_URL": self.url,
             "TWILIO_SMS_FROM": SMS_FROM,
             "TWILIO_WHATSAPP_FROM": WHATSAPP_FROM,
             "TWILIO_VOICE_FROM": VOICE_FROM,

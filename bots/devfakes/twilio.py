@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bots.devfakes import config
+from bots.devfakes.whatsapp import FakeWhatsApp
 from bots.twilio.client import compute_signature
 
 API = "/2010-04-01/Accounts/{account}"
@@ -42,6 +43,7 @@ class FakeTwilio:
     http: httpx.AsyncClient
     messages: list[dict[str, str]] = field(default_factory=list)
     calls: dict[str, Call] = field(default_factory=dict)  # by the customer's number
+    whatsapp: FakeWhatsApp = field(default_factory=FakeWhatsApp)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     def routes(self) -> list[Route]:
@@ -52,6 +54,9 @@ class FakeTwilio:
             Route("/phone/sms", self.customer_texts, methods=["POST"]),
             Route("/phone/keys", self.customer_presses, methods=["POST"]),
             Route("/phone/speech", self.customer_speaks, methods=["POST"]),
+            Route("/phone/whatsapp-tap", self.customer_taps, methods=["POST"]),
+            Route("/v1/Content", self.whatsapp.content_api, methods=["POST"]),
+            Route("/v1/Content/{rest:path}", self.whatsapp.content_api, methods=["GET", "POST"]),
         ]
 
     # -- the REST API surveybot calls ---------------------------------------------------------
@@ -77,14 +82,25 @@ class FakeTwilio:
             return refused
         form = {k: str(v) for k, v in (await request.form()).items()}
         to, sender, body = form.get("To", ""), form.get("From", ""), form.get("Body", "")
-        if not to or not sender or not body:
+        if not to or not sender or not (body or form.get("ContentSid")):
             return _error(400, 21604, "A 'To', 'From' and 'Body' are required")
         whatsapp = to.startswith("whatsapp:")
+        error = None
+        if whatsapp:
+            body, error = self.whatsapp.send(to.removeprefix("whatsapp:"), form)
+            if error == "21655":
+                return _error(400, 21655, "The Content SID is Invalid.")
         sid = "SM" + uuid.uuid4().hex
         self.messages.append({"sid": sid, "to": to, "from": sender, "body": body})
-        self.say(f"{'whatsapp' if whatsapp else 'sms'} to {to.removeprefix('whatsapp:')}: {body}")
+        number = to.removeprefix("whatsapp:")
+        if error:
+            self.say(
+                f"whatsapp to {number}: refused with error {error} (outside the 24-hour window)"
+            )
+        else:
+            self.say(f"{'whatsapp' if whatsapp else 'sms'} to {number}: {body}")
         if callback := form.get("StatusCallback"):
-            self._later(self._message_statuses(callback, sid, to, sender))
+            self._later(self._message_statuses(callback, sid, to, sender, error))
         return JSONResponse(
             {"sid": sid, "to": to, "from": sender, "body": body, "status": "queued"},
             status_code=201,
@@ -132,6 +148,31 @@ class FakeTwilio:
         if not number:
             return PlainTextResponse("give the customer's number: -d from=+31612345678\n", 400)
         whatsapp = form.get("channel") == "whatsapp"
+        if whatsapp:
+            self.whatsapp.inbound(number)
+        return await self._customer_message(number, text, whatsapp)
+
+    async def customer_taps(self, request: Request) -> Response:
+        """`from`, `option`: the customer taps an option (its number or title) on WhatsApp."""
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        number = _number(form.get("from", ""))
+        option = self.whatsapp.tapped(number, form.get("option", "").strip())
+        if option is None:
+            return PlainTextResponse(f"no such option on the last message to {number!r}\n", 404)
+        self.whatsapp.inbound(number)
+        field = (
+            {"ListId": option.payload, "ListTitle": option.title}
+            if option.is_list
+            else {
+                "ButtonPayload": option.payload,
+                "ButtonText": option.title,
+            }
+        )
+        return await self._customer_message(number, option.title, True, field)
+
+    async def _customer_message(
+        self, number: str, text: str, whatsapp: bool, extra: dict[str, str] | None = None
+    ) -> Response:
         prefix = "whatsapp:" if whatsapp else ""
         params = {
             "AccountSid": config.ACCOUNT_SID,
@@ -142,6 +183,7 @@ class FakeTwilio:
             "NumMedia": "0",
             "NumSegments": "1",
             "ApiVersion": "2010-04-01",
+            **(extra or {}),
         }
         twiml = await self._post(f"{self.server}/webhooks/twilio/messaging", params)
         if twiml is None:
@@ -211,8 +253,10 @@ class FakeTwilio:
             self.say(f"voice: waiting for {kind} from {call.number}")
         return spoken
 
-    async def _message_statuses(self, callback: str, sid: str, to: str, sender: str) -> None:
-        for state in ("sent", "delivered"):
+    async def _message_statuses(
+        self, callback: str, sid: str, to: str, sender: str, error: str | None = None
+    ) -> None:
+        for state in ("failed",) if error else ("sent", "delivered"):
             await asyncio.sleep(0.2)
             params = {
                 "AccountSid": config.ACCOUNT_SID,
@@ -221,6 +265,7 @@ class FakeTwilio:
                 "To": to,
                 "From": sender,
                 "ApiVersion": "2010-04-01",
+                **({"ErrorCode": error} if error else {}),
             }
             await self._post(callback, params)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -128,11 +129,21 @@ class TwilioRest:
         *,
         to: str,
         from_: str,
-        body: str,
+        body: str | None = None,
         validity_period: int | None = None,
         status_callback: str | None = None,
+        content_sid: str | None = None,
+        content_variables: Mapping[str, str] | None = None,
     ) -> Sent:
-        kwargs: dict[str, Any] = {"to": to, "from_": from_, "body": body}
+        """A text (`body`) or a Content resource (`content_sid` and its variables)."""
+        kwargs: dict[str, Any] = {"to": to, "from_": from_}
+        if content_sid is not None:
+            # Never Body beside ContentSid: WhatsApp refuses a template's text sent as Body.
+            kwargs["content_sid"] = content_sid
+            if content_variables:
+                kwargs["content_variables"] = json.dumps(dict(content_variables))
+        else:
+            kwargs["body"] = body or ""
         if validity_period is not None:
             kwargs["validity_period"] = validity_period
         if status_callback is not None:
@@ -194,6 +205,78 @@ class TwilioRest:
                 f"Twilio API unreachable: {type(exc).__name__}", code=None, status=None
             ) from None
         return Sent(str(resource.sid), str(resource.status or "queued"))
+
+    def close(self) -> None:
+        self._http.close()
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    status: str  # unsubmitted, received, pending, approved, rejected, paused, disabled
+    rejection_reason: str | None = None
+
+
+class TwilioContent:
+    """Twilio's Content API: create content, submit it for WhatsApp approval, read approval."""
+
+    def __init__(self, account_sid: str, auth_token: str, base_url: str) -> None:
+        self._http = BaseUrlHttpClient(base_url)
+        self._client: Any = Client(account_sid, auth_token, http_client=self._http)
+
+    async def create(
+        self,
+        *,
+        friendly_name: str,
+        language: str,
+        variables: Mapping[str, str],
+        types: Mapping[str, Any],
+    ) -> str:
+        """A new Content resource; returns its SID (HX...)."""
+        from twilio.rest.content.v1.content import ContentList  # noqa: PLC0415
+
+        request = ContentList.ContentCreateRequest(
+            {
+                "friendly_name": friendly_name,
+                "language": language,
+                "variables": dict(variables),
+                "types": dict(types),
+            }
+        )
+        created = await self._call(self._client.content.v1.contents.create, request)
+        return str(created.sid)
+
+    async def submit(self, sid: str, *, name: str, category: str) -> Approval:
+        """Ask WhatsApp to approve this content as a template."""
+        from twilio.rest.content.v1.content.approval_create import (  # noqa: PLC0415
+            ApprovalCreateList,
+        )
+
+        request = ApprovalCreateList.ContentApprovalRequest({"name": name, "category": category})
+        created = await self._call(
+            self._client.content.v1.contents(sid).approval_create.create, request
+        )
+        return Approval(str(created.status or "received"), created.rejection_reason or None)
+
+    async def approval(self, sid: str) -> Approval:
+        fetched = await self._call(self._client.content.v1.contents(sid).approval_fetch().fetch)
+        whatsapp = fetched.whatsapp or {}
+        return Approval(
+            str(whatsapp.get("status") or "unsubmitted"), whatsapp.get("rejection_reason") or None
+        )
+
+    async def _call(self, fn: Any, *args: Any) -> Any:
+        try:
+            return await asyncio.to_thread(fn, *args)
+        except TwilioException as exc:
+            code = getattr(exc, "code", None)
+            detail = getattr(exc, "msg", None) or type(exc).__name__
+            raise TwilioApiError(
+                str(detail), code=int(code) if code else None, status=getattr(exc, "status", None)
+            ) from None
+        except OSError as exc:
+            raise TwilioApiError(
+                f"Twilio Content API unreachable: {type(exc).__name__}", code=None, status=None
+            ) from None
 
     def close(self) -> None:
         self._http.close()

@@ -8,7 +8,7 @@ import re
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from bots.container import Container
-from bots.twilio import twiml
+from bots.twilio import twiml, whatsapp_inbound
 from bots.twilio.security import WEBHOOK_ERRORS, FormParams, Webhook, verified_webhook
 from flows.service import Inbound
 from scoring.channels import Channel
@@ -61,7 +61,14 @@ async def messaging_webhook(request: Request) -> Response:
     container: Container = request.app.state.container
     hook = await verified_webhook(request, container.settings)
     inbound = inbound_message(hook)
-    outcome = await container.db.run(container.service.receive, inbound)
+    payload = None
+    if inbound.channel == Channel.WHATSAPP:
+        await whatsapp_inbound.record_window(container, hook, inbound)
+        payload = whatsapp_inbound.tap_payload(hook)
+    if payload is not None:
+        outcome = await whatsapp_inbound.receive_tap(container, inbound, payload)
+    else:
+        outcome = await container.db.run(container.service.receive, inbound)
     log.info(
         "twilio %s message %s: %s%s",
         inbound.channel,

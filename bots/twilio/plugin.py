@@ -13,7 +13,9 @@ from bots.twilio import messaging, status, voice
 from bots.twilio.channels import SMS, VOICE, WHATSAPP
 from bots.twilio.client import TwilioRest
 from bots.twilio.senders import MessagingSender, VoiceSender
+from bots.twilio.whatsapp import Pacer, WhatsAppSender
 from flows.ports import Sender
+from scoring.storage import Pseudonymiser
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +59,17 @@ class TwilioPlugin:
                 rest, from_=settings.twilio_sms_from, whatsapp=False, status_callback=callback
             )
         if settings.twilio_whatsapp_from:
-            senders[WHATSAPP.name] = MessagingSender(
-                rest, from_=settings.twilio_whatsapp_from, whatsapp=True, status_callback=callback
+            container = self.container
+            senders[WHATSAPP.name] = WhatsAppSender(
+                rest,
+                container.db,
+                Pseudonymiser(settings.secret()),
+                container.flows,
+                container.service.render,
+                from_=settings.twilio_whatsapp_from,
+                status_callback=callback,
+                clock=container.service.clock,
+                pacer=Pacer(settings.twilio_whatsapp_rate, settings.twilio_whatsapp_pair_seconds),
             )
         if settings.twilio_voice_from and public:
             senders[VOICE.name] = VoiceSender(

@@ -22,7 +22,7 @@ def _scrubbed(text: str) -> str:
     return _PHONE.sub("<number>", text)
 
 
-def _send_error(exc: TwilioApiError) -> SendError:
+def send_error(exc: TwilioApiError) -> SendError:
     return SendError(
         _scrubbed(str(exc))[:200],
         code=str(exc.code) if exc.code is not None else None,
@@ -67,7 +67,7 @@ class MessagingSender:
                 status_callback=self.status_callback,
             )
         except TwilioApiError as exc:
-            raise _send_error(exc) from None
+            raise send_error(exc) from None
         return _result(sent)
 
     async def find_sent(self, message: Outbound, since: datetime) -> SendResult | None:
@@ -97,5 +97,5 @@ class VoiceSender:
                 to=message.address, from_=self.from_, url=url, status_callback=self.status_callback
             )
         except TwilioApiError as exc:
-            raise _send_error(exc) from None
+            raise send_error(exc) from None
         return _result(sent)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from bots.container import Container
-from bots.twilio import twiml
+from bots.twilio import twiml, whatsapp, whatsapp_inbound
 from bots.twilio.client import OPT_OUT_CODES
 from bots.twilio.security import WEBHOOK_ERRORS, verified_webhook
 from flows.ports import SendError
@@ -50,6 +50,12 @@ _RANK = {
     "canceled": 9,
 }
 NOT_DELIVERED = frozenset({"undelivered", "failed"})
+WINDOW_CLOSED = frozenset({"63016"})
+WHATSAPP_REASONS = {
+    "63016": whatsapp.OUTSIDE_WINDOW,
+    "63003": whatsapp.NOT_A_USER,
+    "63024": whatsapp.NOT_A_USER,
+}
 NOT_ANSWERED = frozenset({"busy", "no-answer", "canceled", "failed"})
 
 router = APIRouter(tags=["twilio"], responses=WEBHOOK_ERRORS)
@@ -108,10 +114,11 @@ def _close_if_unreachable(invitation_status: str, update: StatusUpdate) -> Deliv
     if code is not None and code.isdigit() and int(code) in OPT_OUT_CODES:
         return DeliveryChange(opted_out=waiting)  # the service's opt-out also closes the survey
     if waiting:
-        return DeliveryChange(
-            status=InvitationStatus.FAILED,
-            status_reason=f"message {update.status} (Twilio error {code or 'none'})",
+        # WhatsApp's refusals get the reason codes the funnel groups by.
+        reason = WHATSAPP_REASONS.get(code or "") or (
+            f"message {update.status} (Twilio error {code or 'none'})"
         )
+        return DeliveryChange(status=InvitationStatus.FAILED, status_reason=reason)
     return DeliveryChange()
 
 
@@ -145,6 +152,18 @@ async def status_callback(request: Request) -> Response:
     hook = await verified_webhook(request, container.settings)
     update = status_update(hook.params)
     db = container.db
+    if (
+        not update.is_call
+        and update.status in NOT_DELIVERED
+        and update.error_code in WINDOW_CLOSED
+        and await whatsapp_inbound.fall_back_to_template(container, update.sid)
+    ):
+        log.info(
+            "twilio status %s %s (error %s): template sent instead",
+            update.sid,
+            update.status,
+            update.error_code,
+        )
     effect = await db.run(container.service.record_delivery, update.sid, decide(update))
     if effect.opted_out_invitation is not None:
         # Error 21610: the person sent STOP to our number. The service's opt-out closes every

@@ -7,7 +7,7 @@ same moment; callers run it off the event loop (`Database.report`). A new report
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from scoring.reports import responses as rows
 from scoring.reports.definitions import HEADLINE_METRICS
 from scoring.reports.figures import Funnel, Score
 from scoring.reports.filters import Dimension, ReportConfig
+from scoring.reports.not_sent import NotSent, not_sent
 from scoring.reports.params import View, filters_json, parse_view
 from scoring.reports.responses import ResponseRow
 
@@ -62,6 +63,8 @@ class FunnelReport:
     view: View
     overall: Funnel
     groups: list[Funnel]
+    # Invitations that never went out, by channel and reason.
+    not_sent: list[NotSent] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         v = self.view
@@ -70,6 +73,7 @@ class FunnelReport:
             "filters": filters_json(v.filters),
             "overall": self.overall.as_dict(),
             "groups": [g.as_dict() for g in self.groups],
+            "not_sent": [n.as_dict() for n in self.not_sent],
         }
 
 
@@ -84,6 +88,7 @@ class Overview:
     funnel: Funnel
     comments: list[ResponseRow]
     options: dict[str, list[str]]
+    not_sent: list[NotSent] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +127,8 @@ class ReportService:
         with self.engine.connect() as conn:
             overall = queries.funnel(conn, v.filters, None, v.config)[0]
             groups = queries.funnel(conn, v.filters, v.group_by, v.config) if v.group_by else []
-        return FunnelReport(v, overall, groups)
+            unsent = not_sent(conn, v.filters)
+        return FunnelReport(v, overall, groups, unsent)
 
     def overview(self, v: View, metric: str, bucket: Dimension, by: Dimension) -> Overview:
         """Everything the overview page shows for `metric`, from one connection."""
@@ -138,7 +144,8 @@ class ReportService:
             funnel = queries.funnel(conn, v.filters, None, v.config)[0]
             comments = rows.latest_comments(conn, v.filters, None, 8)
             options = self._options(conn)
-        return Overview(v, cards, trend, groups, funnel, comments, options)
+            unsent = not_sent(conn, v.filters)
+        return Overview(v, cards, trend, groups, funnel, comments, options, unsent)
 
     def responses(
         self, v: View, *, limit: int, offset: int = 0, options: bool = False

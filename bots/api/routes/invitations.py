@@ -8,7 +8,14 @@ from typing import Annotated, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from sqlmodel import col, select
 
 from bots.api.deps import (
@@ -91,6 +98,16 @@ class InvitationIn(BaseModel):
         default=False,
         description="a rehearsal: sent as usual, but left out of reports, exports and alerts",
     )
+    last_customer_message_at: AwareDatetime | None = Field(
+        default=None,
+        description="WhatsApp: when the customer last wrote to this sender (the CRM's "
+        "conversation); inside 24 hours the question goes out as interactive content",
+    )
+    whatsapp_opt_in: bool = Field(
+        default=False,
+        description="WhatsApp: the customer agreed to messages from you; needed to send "
+        "outside the 24-hour window (kept on the contact for later invitations)",
+    )
 
     @field_validator(
         "address", "flow", "interaction_id", "agent", "team", "queue", "journey_stage", "tags"
@@ -159,6 +176,8 @@ class InvitationIn(BaseModel):
             tags=tuple(self.tags),
             timezone=self.timezone,
             test=self.test,
+            last_customer_message_at=self.last_customer_message_at,
+            whatsapp_opt_in=self.whatsapp_opt_in,
         )
 
 
@@ -199,6 +218,8 @@ class InvitationOut(BaseModel):
     )
     deep_link_token: str | None = None
     deep_link: str | None = Field(default=None, description="Telegram: t.me link to hand out")
+    last_customer_message_at: datetime | None = None
+    whatsapp_opt_in: bool = False
 
     @classmethod
     def of(cls, row: Invitation) -> InvitationOut:
@@ -222,6 +243,8 @@ class InvitationOut(BaseModel):
             expires_at=row.expires_at,
             answered_at=row.answered_at,
             deep_link_token=row.deep_link_token,
+            last_customer_message_at=row.last_customer_message_at,
+            whatsapp_opt_in=row.whatsapp_opt_in,
         )
 
 

@@ -41,6 +41,9 @@ def twilio_settings(database_url: str, api_base_url: str, **overrides: object) -
         "twilio_account_sid": ACCOUNT_SID,
         "twilio_auth_token": AUTH_TOKEN,
         "twilio_api_base_url": api_base_url,
+        "twilio_content_base_url": api_base_url,
+        # WhatsApp's pair rate has its own test; elsewhere it would only make tests wait.
+        "twilio_whatsapp_pair_seconds": 0,
         "twilio_sms_from": SMS_FROM,
         "twilio_whatsapp_from": WHATSAPP_FROM,
         "twilio_voice_from": VOICE_FROM,
@@ -141,8 +144,30 @@ class Twilio:
                 "MessageType": "text",
                 "ChannelMetadata": '{"type":"whatsapp","data":{"context":{}}}',
             }
+            # The customer wrote to our sender: WhatsApp opens the 24-hour window.
+            self.fake.inbound(sender, WHATSAPP_FROM)
         params.update(extra)
         return params
+
+    def deliver_statuses(self) -> list[httpx.Response]:
+        """Post the status callbacks Twilio owes us (WhatsApp's refusals come this way)."""
+        answers = []
+        for owed in self.fake.take_statuses():
+            params = {
+                "AccountSid": ACCOUNT_SID,
+                "ApiVersion": "2010-04-01",
+                "MessageSid": owed.sid,
+                "SmsSid": owed.sid,
+                "MessageStatus": owed.status,
+                "SmsStatus": owed.status,
+                "To": owed.to,
+                "From": owed.sender,
+                "ChannelPrefix": "whatsapp",
+                **({"ErrorCode": owed.error_code} if owed.error_code else {}),
+            }
+            path = urlsplit(owed.callback).path
+            answers.append(self.post(path, params))
+        return answers
 
     def send_sms(self, text: str, **kwargs: Any) -> httpx.Response:
         return self.post("/webhooks/twilio/messaging", self.message_params(text, **kwargs))

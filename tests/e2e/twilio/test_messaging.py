@@ -76,7 +76,12 @@ def test_full_sms_survey_in_dutch_stores_score_and_comment(
 def test_whatsapp_survey_in_english_answers_from_a_whatsapp_address(
     twilio: Twilio, container: Container
 ) -> None:
-    """An English NPS on WhatsApp: sent from and to whatsapp: addresses, a 9 gets thanks."""
+    """An English NPS on WhatsApp: sent from and to whatsapp: addresses, a 9 gets thanks.
+
+    The customer wrote first, so the 24-hour window is open; with no content synced the
+    question goes as text, which WhatsApp allows inside the window only.
+    """
+    twilio.sms_replies("Hi, my parcel arrived", sender=CUSTOMER_EN, whatsapp=True)
     create_invitation(twilio, channel="whatsapp", address=CUSTOMER_EN, flow="nps", locale="en")
     [sent] = twilio.fake.of_kind("Messages")
     assert sent.one("To") == f"whatsapp:{CUSTOMER_EN}"
