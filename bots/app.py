@@ -22,6 +22,7 @@ from bots.api.routes import (
     responses,
 )
 from bots.body_limit import BodyLimit
+from bots.connectors.routes import connectors_router
 from bots.container import Container, build
 from bots.observability import install_observability
 from bots.safety_net import WebhookSafetyNet
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         router = plugin.router()
         if router is not None:
             app.include_router(router)
+    app.include_router(connectors_router(container))
     app.include_router(health.router)
     app.include_router(invitations.router)
     app.include_router(flows.router)
