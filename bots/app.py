@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from bots.admin.pushes import router as pushes_router
 from bots.admin.routes import router as admin_router
 from bots.api.docs import install_docs
 from bots.api.routes import (
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         cases.router,
         rehearsals.router,
         admin_router,
+        pushes_router,
     ):
         app.include_router(own)
     return app
