@@ -45,6 +45,7 @@ class Fake:
     kind: str  # receiver | zendesk | chatwoot
     received: list[Received] = field(default_factory=list)
     status: int = 200  # receiver: what to answer
+    zendesk_token: str = ZENDESK_TOKEN  # change it to play a revoked token
     tickets: set[int] = field(default_factory=lambda: {4711})
     ticket_fields: set[int] = field(default_factory=lambda: {360001})
     conversations: set[tuple[int, int]] = field(default_factory=lambda: {(1, 10)})
@@ -58,7 +59,7 @@ class Fake:
         return self.status, {"ok": self.status < 300}
 
     def _zendesk(self, request: Received) -> tuple[int, dict[str, Any]]:
-        expected = base64.b64encode(f"{ZENDESK_EMAIL}/token:{ZENDESK_TOKEN}".encode()).decode()
+        expected = base64.b64encode(f"{ZENDESK_EMAIL}/token:{self.zendesk_token}".encode()).decode()
         if request.headers.get("authorization") != f"Basic {expected}":
             return 401, {"error": "Couldn't authenticate you"}
         match = _TICKET.match(request.path)
