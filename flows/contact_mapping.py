@@ -353,7 +353,7 @@ DEFAULT_MAPPINGS: dict[str, FieldMap] = {
 def _strings(where: str, value: Any) -> tuple[str, ...]:
     items = value if isinstance(value, list) else [value]
     if not items or not all(isinstance(item, str) and item for item in items):
-        raise MappingFileError(f"{where}: write a path or a list of paths, like \"a.b\"")
+        raise MappingFileError(f'{where}: write a path or a list of paths, like "a.b"')
     return tuple(items)
 
 
@@ -374,13 +374,13 @@ def _section(where: str, raw: Mapping[str, Any], base: FieldMap) -> FieldMap:
     channels = dict(base.channels)
     for name, value in dict(raw.get("channels", {})).items():
         if not isinstance(value, str) or not value:
-            raise MappingFileError(f"{where}.channels.{name}: write a channel name, like \"sms\"")
+            raise MappingFileError(f'{where}.channels.{name}: write a channel name, like "sms"')
         channels[str(name)] = value
     constants = dict(base.constants)
     for key in CONSTANT_KEYS:
         if key in raw:
             if not isinstance(raw[key], str):
-                raise MappingFileError(f"{where}.{key}: write a text value, like \"sms\"")
+                raise MappingFileError(f'{where}.{key}: write a text value, like "sms"')
             constants[key] = raw[key]
     return replace(base, paths=paths, channels=channels, constants=constants)
 

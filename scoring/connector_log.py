@@ -8,9 +8,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import SQLModel
 
 import scoring.connector_tables  # noqa: F401  (registers connector_event)
-from scoring.tables import SQLModel
 
 _T = SQLModel.metadata.tables
 event_t, invitation_t = _T["connector_event"], _T["invitation"]

@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
 
 import scoring.connector_tables  # noqa: F401  (registers response_push)
 from scoring.connector_tables import PushStatus
-from scoring.tables import InvitationStatus, SQLModel
+from scoring.tables import InvitationStatus
 
 _T = SQLModel.metadata.tables
 push_t, response_t, invitation_t, comment_t = (
@@ -72,7 +73,8 @@ class PushRow:
 
 def retry_delay(attempts: int) -> timedelta:
     """30 s, doubling, at most an hour."""
-    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LAST_RETRY)
+    delay: timedelta = FIRST_RETRY * 2 ** max(attempts - 1, 0)
+    return min(delay, LAST_RETRY)
 
 
 def claim(
@@ -178,7 +180,7 @@ def mark_skipped(engine: Engine, push_id: int, why: str) -> None:
 
 
 def mark_failed(
-    engine: Engine, push_id: int, attempts: int, max_attempts: int, why: str, now: datetime
+    engine: Engine, push_id: int, *, attempts: int, max_attempts: int, why: str, now: datetime
 ) -> str:
     """Back off for another try, or make it a dead letter; returns the new status."""
     if attempts >= max_attempts:

@@ -239,7 +239,11 @@ class SurveyTransaction:
         if values.get("is_test"):
             return  # a rehearsal reaches no platform, as it alerts nobody
         for target in self._push_targets:
-            params = {"iid": values["invitation_id"], "target": target, "now": values["answered_at"]}
+            params = {
+                "iid": values["invitation_id"],
+                "target": target,
+                "now": values["answered_at"],
+            }
             self.raw.execute("queue_push", {**params, "status": PushStatus.QUEUED.value})
 
     def add_comment(self, invitation_id: int, text: str, now: datetime) -> None:

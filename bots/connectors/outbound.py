@@ -156,10 +156,10 @@ class ResponsePusher:
                 response_push.mark_failed,
                 db.engine,
                 push.push_id,
-                push.attempts,
-                self.settings.push_attempts,
-                why,
-                now,
+                attempts=push.attempts,
+                max_attempts=self.settings.push_attempts,
+                why=why,
+                now=now,
             )
             log.warning(
                 "push of response %d to %s failed (%s): %s",
@@ -176,7 +176,10 @@ class ResponsePusher:
         if not url:
             raise Skip("SURVEYBOT_PUSH_WEBHOOK_URL is not set any more")
         body = json.dumps(payload(push, self.settings.public_url), ensure_ascii=False).encode()
-        headers = {"Content-Type": "application/json", DELIVERY_HEADER: f"response-{push.response_id}"}
+        headers = {
+            "Content-Type": "application/json",
+            DELIVERY_HEADER: f"response-{push.response_id}",
+        }
         secret = self.settings.push_webhook_secret
         if secret is not None:
             stamp = str(int(time.time()))
@@ -204,7 +207,9 @@ class ResponsePusher:
             text = note_text(push, settings.public_url)
             changes["comment"] = {"body": text, "public": False}
         if settings.zendesk_score_field_id is not None:
-            changes["custom_fields"] = [{"id": settings.zendesk_score_field_id, "value": push.value}]
+            changes["custom_fields"] = [
+                {"id": settings.zendesk_score_field_id, "value": push.value}
+            ]
         # One update carries both, so a retry never leaves half of it behind.
         response = await self.client.put(
             f"{settings.zendesk_api_url}/api/v2/tickets/{ticket}.json",

@@ -17,7 +17,9 @@ def zendesk_writes(settings: Settings) -> bool:
 
 
 def chatwoot_writes(settings: Settings) -> bool:
-    return bool(settings.chatwoot_api_url and settings.chatwoot_api_token and settings.chatwoot_note)
+    return bool(
+        settings.chatwoot_api_url and settings.chatwoot_api_token and settings.chatwoot_note
+    )
 
 
 def push_targets(settings: Settings) -> tuple[str, ...]:

@@ -129,7 +129,7 @@ def _handler(fake: Fake) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        do_POST = do_PUT = _handle  # noqa: N815
+        do_POST = do_PUT = _handle
 
     return Handler
 

@@ -80,9 +80,7 @@ def test_a_completed_task_texts_the_customer_a_survey(
     assert sms.one("To") == CUSTOMER
 
 
-def test_the_reservation_wrapup_names_the_worker(
-    http: httpx.Client, container: Container
-) -> None:
+def test_the_reservation_wrapup_names_the_worker(http: httpx.Client, container: Container) -> None:
     """reservation.wrapup carries WorkerName: the agent on the invitation."""
     params = task_event("reservation.wrapup") | {
         "WorkerSid": "WK" + "6" * 32,

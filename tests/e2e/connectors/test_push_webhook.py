@@ -134,7 +134,6 @@ async def test_a_score_without_a_comment_goes_once_the_hold_is_over(
 async def test_a_refusing_receiver_is_retried_with_backoff_then_kept_as_a_dead_letter(
     http: httpx.Client,
     twilio: Twilio,
-    live_server: LiveServer,
     container: Container,
     receiver: FakeServer,
     clock: Clock,
@@ -153,15 +152,17 @@ async def test_a_refusing_receiver_is_retried_with_backoff_then_kept_as_a_dead_l
     assert await pusher.run_once() == 1
     [push] = pushes(container)
     assert (push.status, push.attempts) == ("dead", 2)
-    assert push.last_error is not None and push.last_error.startswith("HTTP 500")
+    assert push.last_error is not None
+    assert push.last_error.startswith("HTTP 500")
 
-    with httpx.Client(base_url=live_server.url) as client:
+    with httpx.Client(base_url=twilio.server.url) as client:
         login = client.post("/admin/login", data={"token": ADMIN_TOKEN, "next": "/admin"})
         # The cookie is Secure (the public URL is https): hand it over on this loopback test.
         cookie = login.cookies[auth.COOKIE]
         client.headers["Cookie"] = f"{auth.COOKIE}={cookie}"
         page = client.get("/admin/pushes?lang=en")
-        assert f'data-push="{push.id}"' in page.text and "HTTP 500" in page.text
+        assert f'data-push="{push.id}"' in page.text
+        assert "HTTP 500" in page.text
         csrf = auth.csrf_token(container.settings, cookie)
         assert client.post(f"/admin/pushes/{push.id}/retry", data={}).status_code == 403
         retried = client.post(f"/admin/pushes/{push.id}/retry", data={"csrf": csrf})

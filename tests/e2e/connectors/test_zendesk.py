@@ -53,7 +53,8 @@ def test_a_solved_ticket_texts_the_requester_a_survey(
     assert (invitation.locale, invitation.flow_id, invitation.queue) == ("nl", "csat", "Acme")
     with Session(container.db.engine) as session:
         contact = session.get(Contact, invitation.contact_id)
-    assert contact is not None and contact.address == CUSTOMER
+    assert contact is not None
+    assert contact.address == CUSTOMER
     [sms] = fake_twilio.fake.of_kind("Messages")
     assert sms.one("To") == CUSTOMER
     [event] = connector_events(container)
