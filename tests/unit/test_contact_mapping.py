@@ -134,6 +134,6 @@ def test_a_broken_mapping_file_names_the_problem(tmp_path: Path, text: str, mess
     """One line naming the file, the section and what to write instead."""
     path = tmp_path / "connectors.toml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(MappingFileError, match="connectors.toml") as raised:
+    with pytest.raises(MappingFileError, match=r"connectors\.toml") as raised:
         load_mappings(path)
     assert message in str(raised.value)
