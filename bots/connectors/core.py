@@ -136,7 +136,11 @@ async def _unmapped(container: Container, event: Event, reason: str) -> Connecto
 
 
 def _answer(seen: connector_log.TakenEvent, *, duplicate: bool) -> ConnectorAnswer:
-    outcome: Outcome = seen.outcome if seen.outcome in ("invited", "skipped") else "unmapped"  # type: ignore[assignment]
+    outcome: Outcome = "unmapped"
+    if seen.outcome == "invited":
+        outcome = "invited"
+    elif seen.outcome == "skipped":
+        outcome = "skipped"
     return ConnectorAnswer(
         outcome=outcome,
         reason=seen.reason,

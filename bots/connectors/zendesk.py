@@ -21,7 +21,9 @@ NAME = "zendesk"
 SIGNATURE_HEADER = "X-Zendesk-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Zendesk-Webhook-Signature-Timestamp"
 INVOCATION_HEADER = "X-Zendesk-Webhook-Invocation-Id"
-SOLVED = {"solved", "closed"}
+# The trigger's own condition picks solved tickets; these say plainly that it did not (the
+# placeholder may render in the account's language, so anything else is taken as solved).
+NOT_SOLVED = {"new", "open", "pending", "hold", "on-hold"}
 
 
 async def read(request: Request, settings: Settings, mapping: FieldMap) -> Event:
@@ -43,7 +45,7 @@ async def read(request: Request, settings: Settings, mapping: FieldMap) -> Event
     if not ticket_id.isdigit():
         return Event(NAME, once, Unmappable("no ticket_id in the body (use the README's template)"))
     ticket_status = str(lookup(payload, "status") or lookup(payload, "ticket.status") or "")
-    if ticket_status and ticket_status.strip().lower() not in SOLVED:
+    if ticket_status.strip().lower() in NOT_SOLVED:
         reason = f"ticket status is '{ticket_status[:32]}', not solved"
         return Event(NAME, once, Unmappable(reason), ticket_id)
     # One survey per solved ticket: a retry, or the ticket solved again after a reopen, is
