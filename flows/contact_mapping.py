@@ -334,7 +334,7 @@ DEFAULT_MAPPINGS: dict[str, FieldMap] = {
             "address": _paths("attributes.from", "attributes.caller", "attributes.customerAddress"),
             "interaction_id": _paths("TaskSid"),
             "agents": _paths("WorkerName", "attributes.worker_name"),
-            "teams": _paths("attributes.team", "WorkflowName"),
+            "teams": _paths("attributes.team"),
             "queue": _paths("TaskQueueName"),
             "locale": _paths("attributes.language", "attributes.locale"),
             "journey_stage": _paths("attributes.journey_stage"),
