@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from bots.admin import auth
 from bots.connectors.outbound import ResponsePusher
 from bots.container import Container, build
 from bots.settings import Settings
+from bots.worker import Worker
 from tests.conftest import ADMIN_TOKEN, LiveServer
 from tests.e2e.connectors.conftest import (
     PUSH_SECRET,
@@ -191,3 +193,25 @@ async def test_no_push_is_queued_when_no_target_is_set(
         assert pushes(container) == []
     finally:
         container.close()
+
+
+async def test_the_send_worker_drains_the_pushes(
+    http: httpx.Client, twilio: Twilio, container: Container, receiver: FakeServer, clock: Clock
+) -> None:
+    """`surveybot worker` (and serve's in-process worker) sends pushes on its own loop."""
+    survey(http)
+    twilio.sms_replies("9")
+    clock.advance(minutes=61)
+    worker = Worker(container, poll_seconds=0.05)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run_forever(stop))
+    try:
+        for _ in range(200):
+            if receiver.fake.received:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        stop.set()
+        await running
+    [delivery] = receiver.fake.received
+    assert delivery.json()["response"]["score"] == 9
