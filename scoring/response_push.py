@@ -38,6 +38,7 @@ class PushedResponse:
     push_id: int
     target: str
     attempts: int  # including this one
+    interrupted: bool  # a previous claim's lease ran out: that worker may have sent it
     response_id: int
     invitation_id: int
     invitation_public_id: str
@@ -94,6 +95,7 @@ def claim(
             push_t.c.id,
             push_t.c.target,
             push_t.c.attempts,
+            push_t.c.status,
             response_t.c.id.label("response_id"),
             invitation_t.c.id.label("invitation_id"),
             invitation_t.c.public_id,
@@ -140,6 +142,7 @@ def claim(
             push_id=r.id,
             target=r.target,
             attempts=r.attempts + 1,
+            interrupted=r.status == PushStatus.SENDING.value,
             response_id=r.response_id,
             invitation_id=r.invitation_id,
             invitation_public_id=r.public_id,

@@ -202,6 +202,10 @@ class ResponsePusher:
         token = settings.zendesk_api_token
         if not (settings.zendesk_api_url and settings.zendesk_email and token):
             raise Skip("the Zendesk API is not configured any more")
+        auth = (f"{settings.zendesk_email}/token", token.get_secret_value())
+        base = f"{settings.zendesk_api_url}/api/v2/tickets/{ticket}"
+        if push.interrupted and await self._zendesk_has_note(base, auth, push):
+            return  # the worker before us wrote it and stopped before recording that
         changes: dict[str, Any] = {}
         if settings.zendesk_comment:
             text = note_text(push, settings.public_url)
@@ -211,15 +215,26 @@ class ResponsePusher:
                 {"id": settings.zendesk_score_field_id, "value": push.value}
             ]
         # One update carries both, so a retry never leaves half of it behind.
-        response = await self.client.put(
-            f"{settings.zendesk_api_url}/api/v2/tickets/{ticket}.json",
-            json={"ticket": changes},
-            auth=(f"{settings.zendesk_email}/token", token.get_secret_value()),
-        )
+        response = await self.client.put(f"{base}.json", json={"ticket": changes}, auth=auth)
         if response.status_code == 404:
             raise Skip(f"Zendesk has no ticket {ticket} any more")
         if not response.is_success:
             raise _refused(response)
+
+    async def _zendesk_has_note(
+        self, base: str, auth: tuple[str, str], push: PushedResponse
+    ) -> bool:
+        """Does the ticket already carry this response's comment (its link is the marker)?"""
+        if not self.settings.zendesk_comment:
+            return False  # a custom field written twice holds the same value
+        response = await self.client.get(f"{base}/comments.json", auth=auth)
+        if response.status_code == 404:
+            raise Skip("Zendesk has no such ticket any more")
+        if not response.is_success:
+            raise _refused(response)
+        marker = response_url(self.settings.public_url, push.response_id)
+        comments = response.json().get("comments") or []
+        return any(marker in str(comment.get("body", "")) for comment in comments)
 
     async def _chatwoot(self, push: PushedResponse) -> None:
         settings = self.settings
@@ -228,17 +243,39 @@ class ResponsePusher:
         if not (settings.chatwoot_api_url and token):
             raise Skip("the Chatwoot API is not configured any more")
         account, _, conversation = ref.partition("/")
-        response = await self.client.post(
+        url = (
             f"{settings.chatwoot_api_url}/api/v1/accounts/{account}/conversations/"
-            f"{conversation}/messages",
+            f"{conversation}/messages"
+        )
+        headers = {"api_access_token": token.get_secret_value()}
+        if push.interrupted and await self._chatwoot_has_note(url, headers, push):
+            return  # the worker before us wrote it and stopped before recording that
+        response = await self.client.post(
+            url,
             json={
                 "content": note_text(push, settings.public_url),
                 "message_type": "outgoing",
                 "private": True,
             },
-            headers={"api_access_token": token.get_secret_value()},
+            headers=headers,
         )
         if response.status_code == 404:
             raise Skip(f"Chatwoot has no conversation {conversation} any more")
         if not response.is_success:
             raise _refused(response)
+
+    async def _chatwoot_has_note(
+        self, url: str, headers: dict[str, str], push: PushedResponse
+    ) -> bool:
+        """Does the conversation already carry this response's note (its link is the marker)?"""
+        response = await self.client.get(url, headers=headers)
+        if response.status_code == 404:
+            raise Skip("Chatwoot has no such conversation any more")
+        if not response.is_success:
+            raise _refused(response)
+        marker = response_url(self.settings.public_url, push.response_id)
+        messages = response.json().get("payload") or []
+        return any(
+            message.get("private") and marker in str(message.get("content", ""))
+            for message in messages
+        )

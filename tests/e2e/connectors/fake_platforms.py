@@ -1,13 +1,16 @@
 """Local fakes of what the connectors call out to, on 127.0.0.1, as strict as the real APIs.
 
 - `zendesk`: `PUT /api/v2/tickets/{id}.json` (Zendesk Support API, Tickets: "Update Ticket",
-  https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#update-ticket), with
+  https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#update-ticket) and
+  `GET /api/v2/tickets/{id}/comments.json` ("List Comments": `{"comments": [...], "next_page":
+  null, "previous_page": null, "count": n}`), with
   basic auth `{email}/token:{api_token}`; 401 `{"error": "Couldn't authenticate you"}`, 404
   `{"error": "RecordNotFound", "description": "Not found"}`, 422 `RecordInvalid` for a custom
   field the account does not have.
 - `chatwoot`: `POST /api/v1/accounts/{account}/conversations/{id}/messages` (Chatwoot
   Application API, "Create New Message", https://developers.chatwoot.com/api-reference/messages/create-new-message)
-  with the `api_access_token` header; 401 `{"errors": ["You need to sign in or sign up before
+  and `GET` on the same path ("Get messages": `{"meta": {...}, "payload": [...]}`), with the
+  `api_access_token` header; 401 `{"errors": ["You need to sign in or sign up before
   continuing."]}`, 404 `{"error": "Resource could not be found"}`.
 - `receiver`: any webhook receiver; answers `status` (200 unless told otherwise).
 """
@@ -26,6 +29,7 @@ ZENDESK_EMAIL = "survey-bot@acme.example"
 ZENDESK_TOKEN = "zd-api-token-6Hq2Lm9Xv4Tr8Kp1"
 CHATWOOT_TOKEN = "cw-access-token-Ry7Nd2Wq5Ze8"
 _TICKET = re.compile(r"^/api/v2/tickets/(\d+)\.json$")
+_COMMENTS = re.compile(r"^/api/v2/tickets/(\d+)/comments\.json$")
 _MESSAGES = re.compile(r"^/api/v1/accounts/(\d+)/conversations/(\d+)/messages$")
 
 
@@ -49,6 +53,9 @@ class Fake:
     tickets: set[int] = field(default_factory=lambda: {4711})
     ticket_fields: set[int] = field(default_factory=lambda: {360001})
     conversations: set[tuple[int, int]] = field(default_factory=lambda: {(1, 10)})
+    # What the platforms hold: comments per ticket, messages per (account, conversation).
+    comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    messages: dict[tuple[int, int], list[dict[str, Any]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def answer(self, request: Received) -> tuple[int, dict[str, Any]]:
@@ -62,6 +69,18 @@ class Fake:
         expected = base64.b64encode(f"{ZENDESK_EMAIL}/token:{self.zendesk_token}".encode()).decode()
         if request.headers.get("authorization") != f"Basic {expected}":
             return 401, {"error": "Couldn't authenticate you"}
+        listing = _COMMENTS.match(request.path)
+        if request.method == "GET" and listing is not None:
+            ticket_id = int(listing.group(1))
+            if ticket_id not in self.tickets:
+                return 404, {"error": "RecordNotFound", "description": "Not found"}
+            found = self.comments.get(ticket_id, [])
+            return 200, {
+                "comments": found,
+                "next_page": None,
+                "previous_page": None,
+                "count": len(found),
+            }
         match = _TICKET.match(request.path)
         if request.method != "PUT" or match is None:
             return 404, {"error": "InvalidEndpoint", "description": "Not found"}
@@ -81,27 +100,35 @@ class Fake:
         comment = ticket.get("comment")
         if comment is not None and not str(comment.get("body", "")).strip():
             return 422, {"error": "RecordInvalid", "description": "Record validation errors"}
+        if comment is not None:
+            stored = self.comments.setdefault(int(match.group(1)), [])
+            stored.append({"id": len(stored) + 1, "body": comment["body"], "public": False})
         return 200, {"ticket": {"id": int(match.group(1)), "status": "solved"}}
 
     def _chatwoot(self, request: Received) -> tuple[int, dict[str, Any]]:
         if request.headers.get("api_access_token") != CHATWOOT_TOKEN:
             return 401, {"errors": ["You need to sign in or sign up before continuing."]}
         match = _MESSAGES.match(request.path)
-        if request.method != "POST" or match is None:
+        if request.method not in ("GET", "POST") or match is None:
             return 404, {"error": "Resource could not be found"}
         account, conversation = int(match.group(1)), int(match.group(2))
         if (account, conversation) not in self.conversations:
             return 404, {"error": "Resource could not be found"}
+        stored = self.messages.setdefault((account, conversation), [])
+        if request.method == "GET":
+            return 200, {"meta": {"labels": [], "contact": {}}, "payload": stored}
         body = request.json()
         if not str(body.get("content", "")).strip():
             return 422, {"message": "Content can't be blank"}
-        return 200, {
-            "id": len(self.received),
+        message = {
+            "id": len(stored) + 1,
             "content": body["content"],
             "private": bool(body.get("private")),
             "message_type": 1,
             "conversation_id": conversation,
         }
+        stored.append(message)
+        return 200, message
 
 
 def _handler(fake: Fake) -> type[BaseHTTPRequestHandler]:
@@ -129,7 +156,7 @@ def _handler(fake: Fake) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        do_POST = do_PUT = _handle
+        do_GET = do_POST = do_PUT = _handle
 
     return Handler
 

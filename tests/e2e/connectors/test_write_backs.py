@@ -5,15 +5,18 @@ fake_platforms.py names the endpoints and error answers it copies)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from sqlmodel import SQLModel
 
 from bots.connectors.outbound import ResponsePusher
 from bots.container import Container
 from bots.settings import Settings
 from tests.conftest import LiveServer
 from tests.e2e.connectors.conftest import (
+    CHATWOOT_SECRET,
     CHATWOOT_TOKEN,
     ZENDESK_EMAIL,
     ZENDESK_TOKEN,
@@ -139,3 +142,41 @@ async def test_a_contact_from_elsewhere_writes_nothing_back(
     assert sorted(p.status for p in pushes(container)) == ["skipped", "skipped"]
     assert zendesk_api.fake.received == []
     assert chatwoot_api.fake.received == []
+
+
+def _crash_after_sending(container: Container, target: str) -> None:
+    """As if the worker stopped between the platform's 2xx and recording it: the row stays
+    claimed, with a lease that has run out."""
+    engine = container.db.engine
+    table = SQLModel.metadata.tables["response_push"]
+    with engine.begin() as conn:
+        conn.execute(
+            table.update()
+            .where(table.c.target == target)
+            .values(status="sending", locked_until=datetime.now(UTC) - timedelta(seconds=1))
+        )
+
+
+async def test_a_note_already_written_by_a_stopped_worker_is_not_written_twice(
+    http: httpx.Client,
+    twilio: Twilio,
+    container: Container,
+    zendesk_api: FakeServer,
+    chatwoot_api: FakeServer,
+) -> None:
+    """The next worker finds the response's own link on the ticket and the conversation."""
+    post_zendesk(http, solved())
+    post_chatwoot(http, resolved(), secret=CHATWOOT_SECRET)
+    twilio.sms_replies("4")  # the Zendesk contact's SMS survey
+    twilio.sms_replies("5", whatsapp=True)  # the Chatwoot contact's WhatsApp survey
+    pusher = ResponsePusher(container)
+    await pusher.run_once()
+    _crash_after_sending(container, "zendesk")
+    _crash_after_sending(container, "chatwoot")
+
+    await pusher.run_once()
+    await pusher.close()
+
+    assert len(zendesk_api.fake.comments[4711]) == 1
+    assert len([m for m in chatwoot_api.fake.messages[(1, 10)] if m["private"]]) == 1
+    assert {p.status for p in pushes(container) if p.target != "webhook"} <= {"sent", "skipped"}
