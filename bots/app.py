@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from bots.admin.pushes import router as pushes_router
 from bots.admin.routes import router as admin_router
 from bots.api.docs import install_docs
 from bots.api.routes import (
@@ -22,6 +23,7 @@ from bots.api.routes import (
     responses,
 )
 from bots.body_limit import BodyLimit
+from bots.connectors.routes import connectors_router
 from bots.container import Container, build
 from bots.observability import install_observability
 from bots.safety_net import WebhookSafetyNet
@@ -71,6 +73,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         router = plugin.router()
         if router is not None:
             app.include_router(router)
+    app.include_router(connectors_router(container))
     app.include_router(health.router)
     app.include_router(invitations.router)
     app.include_router(flows.router)
@@ -83,6 +86,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         cases.router,
         rehearsals.router,
         admin_router,
+        pushes_router,
     ):
         app.include_router(own)
     return app

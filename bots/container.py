@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from bots.channels import register_channels
+from bots.connectors.targets import push_targets
 from bots.settings import Settings
 from flows.cases import AlertCases
 from flows.loader import load_flows
@@ -92,7 +93,9 @@ def build(
     if migrate:
         upgrade(engine)
     db = Database(engine)
-    store = SqlSurveyStore(engine, Pseudonymiser(settings.secret()))
+    store = SqlSurveyStore(
+        engine, Pseudonymiser(settings.secret()), push_targets=push_targets(settings)
+    )
     service = SurveyService(
         store,
         flows,

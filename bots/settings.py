@@ -115,6 +115,27 @@ class Settings(BaseSettings):
     # Empty: the client is the socket peer, and nothing a client sends can change that.
     trusted_proxies: str = ""
 
+    # Connectors (README "Connectors"): each inbound webhook is on when its secret is set; the
+    # field mapping can be changed per connector in a TOML file.
+    connectors_file: Path | None = None
+    generic_webhook_secret: SecretStr | None = None
+    zendesk_webhook_secret: SecretStr | None = None
+    chatwoot_webhook_secret: SecretStr | None = None
+    flex_connector: bool = False  # TaskRouter event callbacks, signed with TWILIO_AUTH_TOKEN
+    # Every response, back to the contact: a signed webhook and the platforms' own APIs.
+    push_webhook_url: str | None = None
+    push_webhook_secret: SecretStr | None = None
+    push_hold_minutes: float = Field(default=60, ge=0)  # wait this long for the comment
+    push_attempts: int = Field(default=8, ge=1, le=20)
+    zendesk_api_url: str | None = None  # https://acme.zendesk.com
+    zendesk_email: str | None = None
+    zendesk_api_token: SecretStr | None = None
+    zendesk_comment: bool = True  # a private comment on the ticket
+    zendesk_score_field_id: int | None = None  # and/or the score in this custom ticket field
+    chatwoot_api_url: str | None = None  # https://app.chatwoot.com
+    chatwoot_api_token: SecretStr | None = None  # a user's or bot's access token
+    chatwoot_note: bool = True  # a private note on the conversation
+
     twilio_account_sid: str | None = Field(
         default=None, validation_alias=_env("TWILIO_ACCOUNT_SID")
     )
@@ -207,6 +228,13 @@ class Settings(BaseSettings):
     def proxies(self) -> list[str]:
         return _split(self.trusted_proxies)
 
+    @field_validator("zendesk_api_url", "chatwoot_api_url", "push_webhook_url")
+    @classmethod
+    def _is_http_url(cls, value: str | None) -> str | None:
+        if value and not value.lower().startswith(("https://", "http://")):
+            raise ValueError("must be an http(s):// URL, like https://acme.zendesk.com")
+        return value.rstrip("/") if value else value
+
     @field_validator("public_url")
     @classmethod
     def _no_trailing_slash(cls, value: str | None) -> str | None:
@@ -228,6 +256,8 @@ class Settings(BaseSettings):
             ("SURVEYBOT_SECRET_KEY", self.secret_key, MIN_KEY_CHARS),
             ("SURVEYBOT_METRICS_TOKEN", self.metrics_token, MIN_TOKEN_CHARS),
             ("SURVEYBOT_ALERT_WEBHOOK_SECRET", self.alert_webhook_secret, MIN_TOKEN_CHARS),
+            ("SURVEYBOT_GENERIC_WEBHOOK_SECRET", self.generic_webhook_secret, MIN_TOKEN_CHARS),
+            ("SURVEYBOT_PUSH_WEBHOOK_SECRET", self.push_webhook_secret, MIN_TOKEN_CHARS),
             ("TELEGRAM_WEBHOOK_SECRET", self.telegram_webhook_secret, MIN_TOKEN_CHARS),
             # Twilio's auth tokens are 32 hex digits.
             ("TWILIO_AUTH_TOKEN", self.twilio_auth_token, 32),

@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
+from bots.connectors.outbound import ResponsePusher
 from bots.container import Container
 from bots.dispatch import RetryLater, deliver, remind
 from flows.ports import Sender, SendError, SentLookup
@@ -57,6 +58,8 @@ class Worker:
         self.batch = batch
         self.poll_seconds = poll_seconds
         self.lease = lease or timedelta(seconds=container.settings.worker_lease_seconds)
+        # Scores pushed back to the contact's platform ride on the same loop.
+        self.pushes = ResponsePusher(container)
         self._last_housekeeping = container.service.clock() - HOUSEKEEPING_EVERY
         self._last_retention = container.service.clock() - RETENTION_EVERY
 
@@ -108,6 +111,7 @@ class Worker:
         while not stop.is_set():
             try:
                 busy = await self.run_once()
+                busy += await self.pushes.run_once()
                 await self._housekeeping()
             except Exception:
                 log.exception("send worker loop failed; retrying")
@@ -115,6 +119,7 @@ class Worker:
             if not busy:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.poll_seconds)
+        await self.pushes.close()
         log.info("send worker %s stopped", self.name)
 
     async def _housekeeping(self) -> None:

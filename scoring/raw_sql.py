@@ -102,6 +102,10 @@ STATEMENTS: dict[str, str] = {
     "SELECT a.id, :kind, :now FROM alert_case a JOIN response r ON r.id = a.response_id "
     "WHERE r.invitation_id = :iid",
     "close_all_open": _CLOSE_ALL_OPEN,
+    # Connector pushes (scoring.response_push): one outbox row per target, with the response.
+    "queue_push": "INSERT INTO response_push (response_id, target, status, attempts, "
+    "next_attempt_at, created_at) SELECT id, :target, :status, 0, :now, :now FROM response "
+    "WHERE invitation_id = :iid",
 }
 
 

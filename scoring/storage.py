@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from scoring import cases, queue
 from scoring.channels import CHANNELS
+from scoring.connector_tables import PushStatus
 from scoring.privacy import ErasureCounts, erase_address
 from scoring.raw_sql import RawSql, update_invitation_sql
 from scoring.tables import (
@@ -89,9 +90,13 @@ class SurveyRow:
 class SqlSurveyStore:
     """The SQL SurveyStore: each `invitations()` or `answers()` is one database transaction."""
 
-    def __init__(self, engine: Engine, pseudonymise: Pseudonymiser) -> None:
+    def __init__(
+        self, engine: Engine, pseudonymise: Pseudonymiser, *, push_targets: tuple[str, ...] = ()
+    ) -> None:
         self.engine = engine
         self.pseudonymise = pseudonymise
+        # Where every score is pushed back to (bots.connectors.targets); queued with it.
+        self.push_targets = push_targets
         self._sqlite = engine.dialect.name == "sqlite"
         self._integrity_error: type[Exception] = engine.dialect.loaded_dbapi.IntegrityError
         # What a lost race looks like, from SQLAlchemy or straight from the driver.
@@ -104,7 +109,9 @@ class SqlSurveyStore:
     def invitations(self) -> Iterator[SurveyTransaction]:
         """An ORM session's transaction, for invitations."""
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
-            yield SurveyTransaction(session.connection(), self.pseudonymise, session)
+            yield SurveyTransaction(
+                session.connection(), self.pseudonymise, session, push_targets=self.push_targets
+            )
 
     @contextmanager
     def answers(self) -> Iterator[SurveyTransaction]:
@@ -115,7 +122,9 @@ class SqlSurveyStore:
         """
         if not self._sqlite:
             with self.engine.begin() as connection:
-                yield SurveyTransaction(connection, self.pseudonymise)
+                yield SurveyTransaction(
+                    connection, self.pseudonymise, push_targets=self.push_targets
+                )
             return
         pooled = self.engine.raw_connection()
         try:
@@ -130,7 +139,9 @@ class SqlSurveyStore:
                 raw = RawSql.on_cursor(
                     cursor, self.engine.dialect, integrity_error=self._integrity_error
                 )
-                yield SurveyTransaction(None, self.pseudonymise, raw=raw)
+                yield SurveyTransaction(
+                    None, self.pseudonymise, raw=raw, push_targets=self.push_targets
+                )
                 cursor.execute("COMMIT")
             except BaseException:
                 if driver.in_transaction:
@@ -163,11 +174,13 @@ class SurveyTransaction:
         session: Session | None = None,
         *,
         raw: RawSql | None = None,
+        push_targets: tuple[str, ...] = (),
     ) -> None:
         self._conn = conn
         self.pseudonymise = pseudonymise
         self._session = session
         self._raw = raw
+        self._push_targets = push_targets
 
     @property
     def conn(self) -> Connection:
@@ -223,6 +236,15 @@ class SurveyTransaction:
 
     def add_response(self, values: dict[str, Any]) -> None:
         self.raw.execute("insert_response", values)
+        if values.get("is_test"):
+            return  # a rehearsal reaches no platform, as it alerts nobody
+        for target in self._push_targets:
+            params = {
+                "iid": values["invitation_id"],
+                "target": target,
+                "now": values["answered_at"],
+            }
+            self.raw.execute("queue_push", {**params, "status": PushStatus.QUEUED.value})
 
     def add_comment(self, invitation_id: int, text: str, now: datetime) -> None:
         self.raw.execute("insert_comment", {"iid": invitation_id, "text": text, "now": now})

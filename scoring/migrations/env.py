@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 import scoring.auth_state
 import scoring.cases
+import scoring.connector_tables
 import scoring.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 from scoring.db import make_engine
 

@@ -277,6 +277,32 @@ def recent(
     ]
 
 
+class Refused(ValueError):
+    """A valid request this server cannot turn into an invitation (the API's 422)."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(problem)
+        self.field = field
+        self.problem = problem
+
+
+async def submit(container: Container, body: InvitationIn) -> Invitation:
+    """Store the invitation and send its question when due: the one path every caller takes
+    (the API and the connectors), so eligibility, cool-down and opt-outs apply alike."""
+    if (problem := invitation_problem(body, container.service, container.senders)) is not None:
+        raise Refused("channel" if body.channel not in container.senders else "flow", problem)
+    try:
+        invitation = await container.db.run(container.service.create_invitation, body.to_new())
+    except UnknownFlow as exc:
+        raise Refused("flow", str(exc)) from None
+    if invitation.status == "pending" and invitation.id is not None:
+        # The job is queued with the invitation; send it now if it is due (no delay, inside
+        # the send window). Otherwise the worker sends it when it is.
+        await container.api_worker.send_now(invitation.id)
+        invitation = await container.db.run(container.service.get_invitation, invitation.public_id)
+    return invitation
+
+
 @router.get("", response_model=list[InvitationOut])
 async def list_invitations(
     container: ContainerDep,
@@ -296,18 +322,10 @@ async def create_invitation(
     body: InvitationIn, container: ContainerDep, _role: AdminDep
 ) -> InvitationOut:
     """Create an invitation and send its question (idempotent on interaction_id)."""
-    if (problem := invitation_problem(body, container.service, container.senders)) is not None:
-        field = "channel" if body.channel not in container.senders else "flow"
-        raise invalid(("body", field), problem)
     try:
-        invitation = await container.db.run(container.service.create_invitation, body.to_new())
-    except UnknownFlow as exc:
-        raise invalid(("body", "flow"), str(exc)) from None
-    if invitation.status == "pending" and invitation.id is not None:
-        # The job is queued with the invitation; send it now if it is due (no delay, inside
-        # the send window). Otherwise the worker sends it when it is.
-        await container.api_worker.send_now(invitation.id)
-        invitation = await container.db.run(container.service.get_invitation, invitation.public_id)
+        invitation = await submit(container, body)
+    except Refused as exc:
+        raise invalid(("body", exc.field), exc.problem) from None
     [out] = await container.db.run(with_waiting, container, [invitation])
     return out.model_copy(update={"deep_link": await deep_link_for(container, invitation)})
 
