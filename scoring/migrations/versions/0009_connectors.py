@@ -14,7 +14,7 @@ from alembic import op
 import scoring.tables
 
 revision: str = "0009_connectors"
-down_revision: str | None = "0007_normaliser_reason"
+down_revision: str | None = "0008_whatsapp_content"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
