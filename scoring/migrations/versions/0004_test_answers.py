@@ -45,6 +45,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Plain DROP COLUMN (SQLite 3.35+), not a batch copy, which drops the table rows point at.
     for table in ("response", "invitation"):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_column("is_test")
+        op.drop_column(table, "is_test")

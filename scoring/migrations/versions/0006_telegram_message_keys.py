@@ -61,6 +61,5 @@ def downgrade() -> None:
         batch_op.drop_constraint("fk_outboundmessage_contact_id", type_="foreignkey")
         batch_op.drop_column("buttons_live")
         batch_op.drop_column("contact_id")
-        batch_op.create_unique_constraint(
-            "uq_outboundmessage_provider_message_id", ["provider_message_id"]
-        )
+        # The name the upgrade drops, so a downgrade can be upgraded again.
+        batch_op.create_unique_constraint(_old_unique_name(), ["provider_message_id"])

@@ -26,5 +26,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("response", schema=None) as batch_op:
-        batch_op.drop_column("decision")
+    # Plain DROP COLUMN (SQLite 3.35+), not a batch copy, which drops the table rows point at.
+    op.drop_column("response", "decision")

@@ -75,6 +75,7 @@ def downgrade() -> None:
     op.drop_table("whatsapp_send")
     op.drop_table("whatsapp_window")
     op.drop_table("whatsapp_content")
-    with op.batch_alter_table("invitation", schema=None) as batch_op:
-        batch_op.drop_column("whatsapp_opt_in")
-        batch_op.drop_column("last_customer_message_at")
+    # Plain DROP COLUMN (SQLite 3.35+), not a batch copy: dropping the copied table would break
+    # the foreign keys of the rows that point at invitation.
+    op.drop_column("invitation", "whatsapp_opt_in")
+    op.drop_column("invitation", "last_customer_message_at")
