@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from bots.admin import auth, charts, i18n
+from bots.admin import auth, charts, i18n, report_words
 from bots.admin.i18n import DAYS, LANGUAGES, translator
 from bots.api.deps import MAX_PAGE, ContainerDep, Role, existing_id, no_such
 from bots.api.report_params import parse_view
@@ -31,6 +31,7 @@ from scoring.reports.params import FILTER_PARAMS, METRICS, View
 from scoring.reports.responses import ResponseRow
 from scoring.tables import InvitationStatus
 
+report_words.install()
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -300,6 +301,7 @@ def overview_data(page: Page, metric: str, bucket: Dimension, by: Dimension) -> 
         "comments": found.comments,
         "options": found.options,
         "open_cases": open_cases,
+        "pooling": found.pooling,
     }
 
 
@@ -338,14 +340,22 @@ async def overview(request: Request, container: ContainerDep) -> Response:
     scale = _scale(container, metric, flows)
     overall: Score = data["cards"][metric]
     points = [
-        charts.TrendPoint(_trend_label(page, s.key, bucket), s.score, s.margin, s.n)
+        charts.TrendPoint(
+            _trend_label(page, s.key, bucket),
+            s.score,
+            s.margin,
+            s.n,
+            *(s.interval or (None, None)),
+        )
         for s in data["trend"]
     ]
     lo, hi = scale
+    # Bars run worst to best; an effort question's bars carry the answers as given (7 .. 1).
+    as_given = _lower_is_better(container, data["pooling"][metric].flows)
     dist = (
         [
             (
-                str(value),
+                str(lo + hi - value if as_given else value),
                 overall.distribution.get(value, 0),
                 charts.value_colour(metric, value, lo, hi),
             )
@@ -356,6 +366,11 @@ async def overview(request: Request, container: ContainerDep) -> Response:
     )
     f = data["funnel"]
     funnel_steps = [(page.t[s], getattr(f, s)) for s in FUNNEL_STEPS]
+    never = [
+        (page.t["never_sent"].format(what=page.t.get(state, state).lower()), count)
+        for state, count in sorted(f.not_sent.items())
+    ]
+    funnel_steps[1:1] = never
     y_lo, y_hi = definition(metric).score_range(*scale)
     return page.render(
         "overview.html",
@@ -378,17 +393,35 @@ async def overview(request: Request, container: ContainerDep) -> Response:
             height=220,
         ),
         dist_svg=charts.bars(dist, title=page.t["distribution"]),
-        funnel_svg=charts.funnel(funnel_steps, title=page.t["funnel"], decimal=page.decimal),
-        funnel_narrow_svg=charts.funnel(
-            funnel_steps, title=page.t["funnel"], decimal=page.decimal, width=360, height=180
+        funnel_svg=charts.funnel(
+            funnel_steps,
+            title=page.t["funnel"],
+            decimal=page.decimal,
+            height=190 + 36 * len(never),
         ),
-        score_bar=lambda s: charts.score_bar(s.score, s.margin, y_lo, y_hi),
+        funnel_narrow_svg=charts.funnel(
+            funnel_steps,
+            title=page.t["funnel"],
+            decimal=page.decimal,
+            width=360,
+            height=180 + 34 * len(never),
+        ),
+        score_bar=lambda s: charts.score_bar(s.score, s.interval, y_lo, y_hi),
+        dist_as_given=as_given,
+        pooling=data["pooling"],
         groups=_worst_first(data["groups"]),
         overall=overall,
         min_n=data["v"].config.min_n,
         tz=data["v"].config.timezone.key,
         **{k: data[k] for k in ("cards", "funnel", "comments", "options", "open_cases")},
     )
+
+
+def _lower_is_better(container: Container, flows: tuple[str, ...]) -> bool:
+    """True when the figure counts exactly one flow and its scale has lower as better."""
+    if len(flows) != 1 or flows[0] not in container.flows:
+        return False
+    return container.flows[flows[0]].scale.direction == "lower_is_better"
 
 
 def _dimension(value: str | None, allowed: tuple[Dimension, ...], default: Dimension) -> Dimension:

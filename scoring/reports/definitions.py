@@ -18,7 +18,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from scoring.reports.formulas import Aggregate, mean_margin, nps, nps_margin, proportion_margin
+from scoring.reports.formulas import (
+    Aggregate,
+    Interval,
+    mean_interval,
+    mean_margin,
+    nps,
+    nps_interval,
+    nps_margin,
+    proportion_interval,
+    proportion_margin,
+)
 from scoring.scales import Direction, Metric
 
 Band = int  # -1 low (detractor, bottom box, below the midpoint), 0 middle, +1 high
@@ -71,6 +81,14 @@ class MetricDefinition:
         if self.headline is Headline.MEAN:
             return agg.total / agg.n, mean_margin(agg.total, agg.total_sq, agg.n)
         return 100.0 * agg.high / agg.n, proportion_margin(agg.high, agg.n)
+
+    def interval(self, agg: Aggregate) -> Interval | None:
+        """The 95% interval of the score itself, within the score's range (never score ± margin)."""
+        if self.headline is Headline.NET:
+            return nps_interval(agg.high, agg.low, agg.n)
+        if self.headline is Headline.MEAN:
+            return mean_interval(agg.total, agg.total_sq, agg.n, *map(float, self.scale))
+        return proportion_interval(agg.high, agg.n)
 
     def score_range(self, lo: int, hi: int) -> tuple[float, float]:
         """The range the score can take on a lo..hi scale (a chart's y axis)."""

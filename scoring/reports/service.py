@@ -7,7 +7,7 @@ same moment; callers run it off the event loop (`Database.report`). A new report
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -17,9 +17,11 @@ from scoring.reports import queries
 from scoring.reports import responses as rows
 from scoring.reports.definitions import HEADLINE_METRICS
 from scoring.reports.figures import Funnel, Score
-from scoring.reports.filters import Dimension, ReportConfig
+from scoring.reports.filters import Dimension, Filters, ReportConfig
 from scoring.reports.params import View, filters_json, parse_view
+from scoring.reports.pooling import Pooling, resolve
 from scoring.reports.responses import ResponseRow
+from scoring.reports.unsent import unsent
 
 # The filters the dashboard offers a list of known values for.
 OPTION_DIMENSIONS = (
@@ -41,11 +43,13 @@ class MetricReport:
     metric: str
     overall: Score
     groups: list[Score]
+    pooling: Pooling = field(default_factory=lambda: Pooling((), False))
 
     def as_dict(self) -> dict[str, Any]:
         v = self.view
         return {
             "metric": self.metric,
+            **self.pooling.as_dict(),
             "group_by": v.group_by.value if v.group_by else None,
             "timezone": v.config.timezone.key,
             "min_n": v.config.min_n,
@@ -84,6 +88,7 @@ class Overview:
     funnel: Funnel
     comments: list[ResponseRow]
     options: dict[str, list[str]]
+    pooling: dict[str, Pooling]  # per card's metric: which flow it counts, which are separate
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +98,14 @@ class ResponsePage:
     total: int
     rows: list[ResponseRow]
     options: dict[str, list[str]]  # empty unless asked for
+
+
+def with_unsent(
+    conn: sa.Connection, funnels: list[Funnel], v: View, group_by: Dimension | None
+) -> list[Funnel]:
+    """The funnel rows with their never-sent invitations, by the status that stopped them."""
+    stopped = unsent(conn, v.filters, group_by, v.config)
+    return [replace(f, not_sent=stopped.get(f.key, {})) for f in funnels]
 
 
 class ReportService:
@@ -110,35 +123,44 @@ class ReportService:
     def metrics(self, v: View) -> MetricReport:
         """The overall figure plus one per group, in one read transaction."""
         metric = v.require_metric()
+        filters, pooling = self.resolve(v, metric)
         with self.engine.connect() as conn:
-            overall = queries.scores(conn, metric, v.filters, None, v.config)[0]
+            overall = queries.scores(conn, metric, filters, None, v.config)[0]
             groups = (
-                queries.scores(conn, metric, v.filters, v.group_by, v.config) if v.group_by else []
+                queries.scores(conn, metric, filters, v.group_by, v.config) if v.group_by else []
             )
-        return MetricReport(v, metric, overall, groups)
+        return MetricReport(v, metric, overall, groups, pooling)
+
+    def resolve(self, v: View, metric: str) -> tuple[Filters, Pooling]:
+        """The view's filters for one question of `metric`, unless it pools on purpose."""
+        return resolve(v.filters, metric, self.flows, pool=v.pool, group_by=v.group_by)
 
     def funnel(self, v: View) -> FunnelReport:
         """Invited, sent, delivered, answered and commented, overall and per group."""
         with self.engine.connect() as conn:
-            overall = queries.funnel(conn, v.filters, None, v.config)[0]
-            groups = queries.funnel(conn, v.filters, v.group_by, v.config) if v.group_by else []
+            overall = with_unsent(conn, queries.funnel(conn, v.filters, None, v.config), v, None)[0]
+            groups = (
+                with_unsent(
+                    conn, queries.funnel(conn, v.filters, v.group_by, v.config), v, v.group_by
+                )
+                if v.group_by
+                else []
+            )
         return FunnelReport(v, overall, groups)
 
     def overview(self, v: View, metric: str, bucket: Dimension, by: Dimension) -> Overview:
         """Everything the overview page shows for `metric`, from one connection."""
         with self.engine.connect() as conn:
-            cards = {
-                m.value: queries.scores(conn, m, v.filters, None, v.config)[0]
-                for m in HEADLINE_METRICS
-            }
-            if metric not in cards:
-                cards[metric] = queries.scores(conn, metric, v.filters, None, v.config)[0]
-            trend = queries.scores(conn, metric, v.filters, bucket, v.config)
-            groups = queries.scores(conn, metric, v.filters, by, v.config)
-            funnel = queries.funnel(conn, v.filters, None, v.config)[0]
+            pools = {m: self.resolve(v, m) for m in {*HEADLINE_METRICS, metric}}
+            cards = {str(m): queries.scores(conn, m, pools[m][0], None, v.config)[0] for m in pools}
+            filters = pools[metric][0]
+            trend = queries.scores(conn, metric, filters, bucket, v.config)
+            groups = queries.scores(conn, metric, filters, by, v.config)
+            funnel = with_unsent(conn, queries.funnel(conn, v.filters, None, v.config), v, None)[0]
             comments = rows.latest_comments(conn, v.filters, None, 8)
             options = self._options(conn)
-        return Overview(v, cards, trend, groups, funnel, comments, options)
+        pooling = {str(m): p for m, (_, p) in pools.items()}
+        return Overview(v, cards, trend, groups, funnel, comments, options, pooling)
 
     def responses(
         self, v: View, *, limit: int, offset: int = 0, options: bool = False
