@@ -98,6 +98,10 @@ class Settings(BaseSettings):
     # Reports: day/week/month buckets in this zone; groups below this n hide the score.
     report_timezone: str = "Europe/Amsterdam"
     min_group_n: int = Field(default=10, ge=0)
+    # Viewers also lose the drill-down and the responses export of a group below min_group_n.
+    small_groups_strict: bool = False
+    # Public holidays of this country name the days of the time-effects report (ISO 3166).
+    holiday_country: str = Field(default="NL", pattern=r"^[A-Z]{2}$")
     # Detractor alerts: an HMAC-signed webhook and/or a Telegram admin chat.
     alert_webhook_url: str | None = None
     alert_webhook_secret: SecretStr | None = None

@@ -49,6 +49,10 @@ WORDS: dict[str, dict[str, str]] = {
         "early": "Early responders",
         "late": "Late responders",
         "rate": "Response rate",
+        "withheld": (
+            "Fewer answers under these filters than a score needs: their responses are hidden "
+            "from viewers (only admins see them)."
+        ),
     },
     "nl": {
         "interval": "95%-interval",
@@ -91,6 +95,10 @@ WORDS: dict[str, dict[str, str]] = {
         "early": "Vroege antwoorders",
         "late": "Late antwoorders",
         "rate": "Respons",
+        "withheld": (
+            "Minder antwoorden onder deze filters dan een score nodig heeft: de antwoorden zijn "
+            "verborgen voor kijkers (alleen beheerders zien ze)."
+        ),
     },
 }
 

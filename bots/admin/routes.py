@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from bots.admin import auth, charts, i18n, report_words
 from bots.admin.i18n import DAYS, LANGUAGES, translator
+from bots.api import small_groups
 from bots.api.deps import MAX_PAGE, ContainerDep, Role, existing_id, no_such
 from bots.api.report_params import parse_view
 from bots.api.routes.export import csv_response
@@ -263,6 +264,8 @@ async def export_csv(request: Request, container: ContainerDep) -> Response:
     view = what or ExportView.RESPONSES
     extra = {"metric": q.get("metric") or None, "group_by": q.get("group_by") or None}
     v = _view(page, **extra)
+    if view is ExportView.RESPONSES:
+        await small_groups.guard(container, page.role, v)
     # The Dutch dashboard hands out the file Dutch Excel opens as columns; `sep` overrides.
     asked = q.get("sep")
     sep = Separator(asked) if asked in set(Separator) else separator_for_locale(page.lang)
@@ -435,10 +438,11 @@ PAGE_SIZE = 50
 
 def responses_data(page: Page, number: int) -> dict[str, Any]:
     v = _view(page, metric=page.request.query_params.get("metric") or None)
+    hidden = small_groups.withheld(page.container, page.role, v)
     found = report_service(page.container).responses(
-        v, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, options=True
+        v, limit=0 if hidden else PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, options=True
     )
-    return {"total": found.total, "rows": found.rows, "options": found.options}
+    return {"total": found.total, "rows": found.rows, "options": found.options, "withheld": hidden}
 
 
 @router.get("/responses")

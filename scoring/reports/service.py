@@ -44,12 +44,16 @@ class MetricReport:
     overall: Score
     groups: list[Score]
     pooling: Pooling = field(default_factory=lambda: Pooling((), False))
+    versions: dict[str | None, int] = field(default_factory=dict)  # answers per question version
 
     def as_dict(self) -> dict[str, Any]:
         v = self.view
         return {
             "metric": self.metric,
             **self.pooling.as_dict(),
+            "versions": [{"flow_version": k, "n": n} for k, n in self.versions.items()],
+            # More than one wording or scale in one figure: split by flow_version to compare.
+            "mixed_versions": len(self.versions) > 1,
             "group_by": v.group_by.value if v.group_by else None,
             "timezone": v.config.timezone.key,
             "min_n": v.config.min_n,
@@ -129,7 +133,15 @@ class ReportService:
             groups = (
                 queries.scores(conn, metric, filters, v.group_by, v.config) if v.group_by else []
             )
-        return MetricReport(v, metric, overall, groups, pooling)
+            versions = self._versions(conn, metric, filters, v.config)
+        return MetricReport(v, metric, overall, groups, pooling, versions)
+
+    @staticmethod
+    def _versions(
+        conn: sa.Connection, metric: str, filters: Filters, config: ReportConfig
+    ) -> dict[str | None, int]:
+        found = queries.scores(conn, metric, filters, Dimension.FLOW_VERSION, config)
+        return {s.key: s.n for s in found if s.n}
 
     def resolve(self, v: View, metric: str) -> tuple[Filters, Pooling]:
         """The view's filters for one question of `metric`, unless it pools on purpose."""
