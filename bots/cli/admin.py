@@ -54,7 +54,7 @@ def _period(since: str | None, until: str | None) -> dict[str, str | None]:
     }
 
 
-METRICS = ("nps", "csat", "ces", "custom")
+METRICS = ("nps", "csat", "ces", "fcr", "custom")
 # The command-line option behind each report parameter, for error messages.
 OPTION = {"from": "--since", "to": "--until", "group_by": "--by"}
 
@@ -137,6 +137,8 @@ CATEGORY_WORDS = {
         "neutral": "neutraal",
         "satisfied": "tevreden",
         "difficult": "moeilijk",
+        "resolved": "opgelost",
+        "not_resolved": "niet opgelost",
         "easy": "makkelijk",
         "low": "laag",
         "middle": "midden",
@@ -167,7 +169,7 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
     flow: Annotated[str | None, typer.Option(metavar="FLOW", help="flow id, e.g. nps")] = None,
     metric: Annotated[
         str | None,
-        typer.Option(metavar="METRIC", help="nps, csat or ces (default: the flow's)"),
+        typer.Option(metavar="METRIC", help="nps, csat, ces or fcr (default: the flow's)"),
     ] = None,
     by: Annotated[Dimension | None, typer.Option(help="group by this")] = None,
     since: Annotated[

@@ -7,6 +7,7 @@ lower-is-better answer is flipped to `scale_min + scale_max - value` first):
         proportions (Rocks 2016): add 3/4 of a respondent to promoters and to detractors.
   CSAT  % top-two-box (g >= scale_max - 1); margin: adjusted Wald (Agresti-Coull) proportion.
   CES   mean of g with a t-interval, and % above the midpoint (5-7 on a 7-point scale).
+  FCR   % of yes (resolved in one go) with an Agresti-Coull interval; 1 yes, 2 no.
   other the mean and the top-two-box share, as CSAT.
 
 A new metric is one more entry in DEFINITIONS (and a value of `scoring.scales.Metric`).
@@ -57,6 +58,11 @@ def two_box_bands(g: int, lo: int, hi: int) -> Band:
     if g >= hi - 1:
         return 1
     return -1 if g <= lo + 1 else 0
+
+
+def yes_no_bands(g: int, lo: int, hi: int) -> Band:  # noqa: ARG001  (two points only)
+    """Yes (the good end) is high, no is low; there is no middle."""
+    return 1 if g >= hi else -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +135,14 @@ DEFINITIONS: dict[Metric, MetricDefinition] = {
         midpoint_bands,
         Headline.MEAN,
     ),
+    Metric.FCR: MetricDefinition(
+        Metric.FCR,
+        (1, 2),
+        Direction.HIGHER_IS_BETTER,  # on goodness: 2 yes, 1 no (the flow asks 1 yes, and flips)
+        ("not_resolved", "neutral", "resolved"),
+        yes_no_bands,
+        Headline.TOP_BOX,
+    ),
     Metric.CUSTOM: MetricDefinition(
         Metric.CUSTOM,
         (1, 5),
@@ -139,7 +153,7 @@ DEFINITIONS: dict[Metric, MetricDefinition] = {
     ),
 }
 # The metrics the dashboard shows a card for, in this order.
-HEADLINE_METRICS: tuple[Metric, ...] = (Metric.NPS, Metric.CSAT, Metric.CES)
+HEADLINE_METRICS: tuple[Metric, ...] = (Metric.NPS, Metric.CSAT, Metric.CES, Metric.FCR)
 
 
 def definition(metric: str) -> MetricDefinition:
