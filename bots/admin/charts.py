@@ -32,6 +32,7 @@ class TrendPoint:
     # The 95% interval itself: adjusted intervals are not centred on the raw score.
     low: float | None = None
     high: float | None = None
+    flag: int = 0  # +1 / -1: beyond chance above / below the previous period
 
     @property
     def band(self) -> tuple[float, float]:
@@ -99,6 +100,13 @@ def trend(
             parts.append(
                 f'<circle cx="{x(i):.1f}" cy="{y(p.score):.1f}" r="3.2" fill="{BLUE}">'
                 f"<title>{escape(tip)}</title></circle>"
+            )
+        if p.score is not None and p.flag:
+            up = p.flag > 0
+            parts.append(
+                f'<text x="{x(i):.1f}" y="{y(p.score) + (-8 if up else 16):.1f}" '
+                f'text-anchor="middle" class="flag" fill="{GREEN if up else RED}">'
+                f"{'▲' if up else '▼'}</text>"
             )
         if i % step == 0:
             parts.append(
@@ -197,6 +205,30 @@ def score_bar(
         f'fill="{colour}" fill-opacity="0.85"/><line x1="{x(w_lo):.1f}" '
         f'x2="{x(w_hi):.1f}" y1="8" y2="8" stroke="{INK}" stroke-width="1.4"/></svg>'
     )
+
+
+def mix(low: int, middle: int, high: int, names: tuple[str, str, str]) -> Markup:
+    """The answers behind a score as one stacked bar: low red, middle amber, high green."""
+    width, height = 120, 12
+    total = low + middle + high
+    if total <= 0:
+        return Markup(f'<svg class="mini" width="{width}" height="{height}"></svg>')  # noqa: S704
+    parts = [
+        f'<svg class="mini mix" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{escape(" / ".join(names))}">'
+    ]
+    x0 = 0.0
+    for count, colour, name in zip((low, middle, high), (RED, AMBER, GREEN), names, strict=True):
+        w = width * count / total
+        if w > 0:
+            share = round(100 * count / total)
+            parts.append(
+                f'<rect x="{x0:.1f}" y="1" width="{w:.1f}" height="{height - 2}" fill="{colour}">'
+                f"<title>{escape(name)}: {count} ({share}%)</title></rect>"
+            )
+        x0 += w
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704  (names escaped, the rest numbers)
 
 
 def _open(width: int, height: int, title: str) -> str:

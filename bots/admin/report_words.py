@@ -51,6 +51,11 @@ WORDS: dict[str, dict[str, str]] = {
         "early": "Early responders",
         "late": "Late responders",
         "rate": "Response rate",
+        "test_nps": "difference of two NPS, trinomial variance",
+        "test_share": "two proportions",
+        "test_mean": "Welch's t-test of two means",
+        "flag": "vs chance",
+        "difference": "difference",
         "withheld": (
             "Fewer answers under these filters than a score needs: their responses are hidden "
             "from viewers (only admins see them)."
@@ -99,6 +104,11 @@ WORDS: dict[str, dict[str, str]] = {
         "early": "Vroege antwoorders",
         "late": "Late antwoorders",
         "rate": "Respons",
+        "test_nps": "verschil van twee NPS'en, trinomiale variantie",
+        "test_share": "twee proporties",
+        "test_mean": "Welch-t-toets van twee gemiddelden",
+        "flag": "vs toeval",
+        "difference": "verschil",
         "withheld": (
             "Minder antwoorden onder deze filters dan een score nodig heeft: de antwoorden zijn "
             "verborgen voor kijkers (alleen beheerders zien ze)."

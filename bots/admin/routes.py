@@ -305,6 +305,8 @@ def overview_data(page: Page, metric: str, bucket: Dimension, by: Dimension) -> 
         "options": found.options,
         "open_cases": open_cases,
         "pooling": found.pooling,
+        "flags": found.flags,
+        "league": found.league,
     }
 
 
@@ -348,7 +350,9 @@ async def overview(request: Request, container: ContainerDep) -> Response:
             s.score,
             s.margin,
             s.n,
-            *(s.interval or (None, None)),
+            low=s.interval[0] if s.interval else None,
+            high=s.interval[1] if s.interval else None,
+            flag=_direction(data["flags"].trend.get(s.key)),
         )
         for s in data["trend"]
     ]
@@ -411,6 +415,10 @@ async def overview(request: Request, container: ContainerDep) -> Response:
         ),
         score_bar=lambda s: charts.score_bar(s.score, s.interval, y_lo, y_hi),
         dist_as_given=as_given,
+        flags=data["flags"],
+        league=data["league"],
+        mix=lambda s: _mix(page, metric, s),
+        flag_test=page.t["test_" + _test_name(metric)],
         pooling=data["pooling"],
         groups=_worst_first(data["groups"]),
         overall=overall,
@@ -418,6 +426,21 @@ async def overview(request: Request, container: ContainerDep) -> Response:
         tz=data["v"].config.timezone.key,
         **{k: data[k] for k in ("cards", "funnel", "comments", "options", "open_cases")},
     )
+
+
+def _mix(page: Page, metric: str, s: Score) -> Any:
+    """The stacked low/middle/high bar beside a score (empty for a hidden group)."""
+    low, middle, high = (*s.categories.values(), 0, 0, 0)[:3]
+    low_name, mid_name, high_name = (page.t.get(n, n) for n in definition(metric).categories)
+    return charts.mix(low, middle, high, (low_name, mid_name, high_name))
+
+
+def _direction(flag: Any) -> int:
+    return 0 if flag is None else int(flag.result.direction)
+
+
+def _test_name(metric: str) -> str:
+    return {"net": "nps", "mean": "mean"}.get(definition(metric).headline.value, "share")
 
 
 def _lower_is_better(container: Container, flows: tuple[str, ...]) -> bool:

@@ -15,9 +15,11 @@ import sqlalchemy as sa
 
 from scoring.reports import queries
 from scoring.reports import responses as rows
+from scoring.reports.comparisons import Flag, flags_for
 from scoring.reports.definitions import HEADLINE_METRICS
 from scoring.reports.figures import Funnel, Score
 from scoring.reports.filters import Dimension, Filters, ReportConfig
+from scoring.reports.league import League, agent_teams, league
 from scoring.reports.params import View, filters_json, parse_view
 from scoring.reports.pooling import Pooling, resolve
 from scoring.reports.responses import ResponseRow
@@ -45,6 +47,7 @@ class MetricReport:
     groups: list[Score]
     pooling: Pooling = field(default_factory=lambda: Pooling((), False))
     versions: dict[str | None, int] = field(default_factory=dict)  # answers per question version
+    flags: dict[str | None, Flag] = field(default_factory=dict)  # per group: beyond chance?
 
     def as_dict(self) -> dict[str, Any]:
         v = self.view
@@ -59,8 +62,12 @@ class MetricReport:
             "min_n": v.config.min_n,
             "filters": filters_json(v.filters),
             "overall": self.overall.as_dict(),
-            "groups": [g.as_dict() for g in self.groups],
+            "groups": [self._group(g) for g in self.groups],
         }
+
+    def _group(self, g: Score) -> dict[str, Any]:
+        flag = self.flags.get(g.key)
+        return {**g.as_dict(), "comparison": flag.as_dict() if flag else None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +100,16 @@ class Overview:
     comments: list[ResponseRow]
     options: dict[str, list[str]]
     pooling: dict[str, Pooling]  # per card's metric: which flow it counts, which are separate
+    flags: Flags
+    league: League
+
+
+@dataclass(frozen=True, slots=True)
+class Flags:
+    """The overview's comparisons: trend periods against the previous, groups against the rest."""
+
+    trend: dict[str | None, Flag]
+    groups: dict[str | None, Flag]
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +151,21 @@ class ReportService:
                 queries.scores(conn, metric, filters, v.group_by, v.config) if v.group_by else []
             )
             versions = self._versions(conn, metric, filters, v.config)
-        return MetricReport(v, metric, overall, groups, pooling, versions)
+        flags = flags_for(metric, v.group_by, groups, overall)
+        return MetricReport(v, metric, overall, groups, pooling, versions, flags)
+
+    def league(self, v: View) -> League:
+        """Agents ranked by their score shrunk towards their team's (see `league`)."""
+        metric = v.require_metric()
+        filters, _ = self.resolve(v, metric)
+        with self.engine.connect() as conn:
+            return self._league(conn, metric, filters)
+
+    def _league(self, conn: sa.Connection, metric: str, filters: Filters) -> League:
+        agents = queries.scores(conn, metric, filters, Dimension.AGENT, self.config)
+        teams = queries.scores(conn, metric, filters, Dimension.TEAM, self.config)
+        overall = queries.scores(conn, metric, filters, None, self.config)[0]
+        return league(metric, agents, agent_teams(conn, metric, filters), teams, overall)
 
     @staticmethod
     def _versions(
@@ -168,11 +199,16 @@ class ReportService:
             filters = pools[metric][0]
             trend = queries.scores(conn, metric, filters, bucket, v.config)
             groups = queries.scores(conn, metric, filters, by, v.config)
+            table = self._league(conn, metric, filters)
             funnel = with_unsent(conn, queries.funnel(conn, v.filters, None, v.config), v, None)[0]
             comments = rows.latest_comments(conn, v.filters, None, 8)
             options = self._options(conn)
         pooling = {str(m): p for m, (_, p) in pools.items()}
-        return Overview(v, cards, trend, groups, funnel, comments, options, pooling)
+        flags = Flags(
+            flags_for(metric, bucket, trend, cards[metric]),
+            flags_for(metric, by, groups, cards[metric]),
+        )
+        return Overview(v, cards, trend, groups, funnel, comments, options, pooling, flags, table)
 
     def responses(
         self, v: View, *, limit: int, offset: int = 0, options: bool = False
