@@ -51,6 +51,14 @@ WORDS: dict[str, dict[str, str]] = {
         "early": "Early responders",
         "late": "Late responders",
         "rate": "Response rate",
+        "late_note": (
+            "late responders score lower beyond chance: the silent ones probably would too"
+        ),
+        "bias_note": (
+            "Dissatisfied customers answer less: read each score beside its response rate. "
+            "Late responders resemble those who never answer; when they score lower, the "
+            "score is likely too kind."
+        ),
         "test_nps": "difference of two NPS, trinomial variance",
         "test_share": "two proportions",
         "test_mean": "Welch's t-test of two means",
@@ -104,6 +112,14 @@ WORDS: dict[str, dict[str, str]] = {
         "early": "Vroege antwoorders",
         "late": "Late antwoorders",
         "rate": "Respons",
+        "late_note": (
+            "late antwoorders scoren meer dan toeval lager: wie niet antwoordt waarschijnlijk ook"
+        ),
+        "bias_note": (
+            "Ontevreden klanten antwoorden minder vaak: lees elke score naast zijn respons. "
+            "Late antwoorders lijken op wie nooit antwoordt; scoren zij lager, dan is de score "
+            "waarschijnlijk te rooskleurig."
+        ),
         "test_nps": "verschil van twee NPS'en, trinomiale variantie",
         "test_share": "twee proporties",
         "test_mean": "Welch-t-toets van twee gemiddelden",

@@ -293,7 +293,10 @@ def _scale(container: Container, metric: str, flows: tuple[str, ...]) -> tuple[i
 def overview_data(page: Page, metric: str, bucket: Dimension, by: Dimension) -> dict[str, Any]:
     container = page.container
     v = _view(page, metric=metric)
-    found = report_service(container).overview(v, metric, bucket, by)
+    reports = report_service(container)
+    found = reports.overview(v, metric, bucket, by)
+    effects = reports.time_effects(v, page.lang)
+    bias = reports.response_bias(v, Dimension.CHANNEL)
     open_cases = container.cases.count_open()
     return {
         "v": v,
@@ -307,6 +310,8 @@ def overview_data(page: Page, metric: str, bucket: Dimension, by: Dimension) -> 
         "pooling": found.pooling,
         "flags": found.flags,
         "league": found.league,
+        "effects": effects,
+        "bias": bias,
     }
 
 
@@ -417,6 +422,8 @@ async def overview(request: Request, container: ContainerDep) -> Response:
         dist_as_given=as_given,
         flags=data["flags"],
         league=data["league"],
+        effects=data["effects"],
+        bias=data["bias"],
         mix=lambda s: _mix(page, metric, s),
         flag_test=page.t["test_" + _test_name(metric)],
         pooling=data["pooling"],

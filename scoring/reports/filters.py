@@ -67,3 +67,4 @@ class Filters:
 class ReportConfig:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Amsterdam"))
     min_n: int = DEFAULT_MIN_N
+    holiday_country: str = "NL"  # whose public holidays the time-effects report names

@@ -22,7 +22,15 @@ from scoring.reports.filters import Dimension, Filters, ReportConfig
 from scoring.reports.league import League, agent_teams, league
 from scoring.reports.params import View, filters_json, parse_view
 from scoring.reports.pooling import Pooling, resolve
+from scoring.reports.response_bias import (
+    EarlyLate,
+    RateRow,
+    answer_delays,
+    early_late,
+    rate_rows,
+)
 from scoring.reports.responses import ResponseRow
+from scoring.reports.time_effects import TimeEffects, time_effects
 from scoring.reports.unsent import unsent
 
 # The filters the dashboard offers a list of known values for.
@@ -105,6 +113,24 @@ class Overview:
 
 
 @dataclass(frozen=True, slots=True)
+class ResponseBias:
+    """Who answers beside what they answer: rates per segment, early against late."""
+
+    metric: str
+    by: Dimension
+    rows: list[RateRow]
+    early_late: EarlyLate
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "group_by": self.by.value,
+            "groups": [r.as_dict() for r in self.rows],
+            "early_late": self.early_late.as_dict(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Flags:
     """The overview's comparisons: trend periods against the previous, groups against the rest."""
 
@@ -160,6 +186,36 @@ class ReportService:
         filters, _ = self.resolve(v, metric)
         with self.engine.connect() as conn:
             return self._league(conn, metric, filters)
+
+    def time_effects(self, v: View, lang: str = "en") -> TimeEffects:
+        """Weekdays, weekend and public holidays, each against the rest."""
+        metric = v.require_metric()
+        filters, _ = self.resolve(v, metric)
+        # Per day with no minimum: a quiet day still counts towards its segment's total.
+        every_day = replace(v.config, min_n=0)
+        with self.engine.connect() as conn:
+            days = queries.scores(conn, metric, filters, Dimension.DAY, every_day)
+            overall = queries.scores(conn, metric, filters, None, v.config)[0]
+        return time_effects(
+            metric,
+            days,
+            overall,
+            country=v.config.holiday_country,
+            min_n=v.config.min_n,
+            lang=lang,
+        )
+
+    def response_bias(self, v: View, by: Dimension) -> ResponseBias:
+        """Response rate beside the score per segment, and early against late responders."""
+        metric = v.require_metric()
+        filters, _ = self.resolve(v, metric)
+        with self.engine.connect() as conn:
+            funnels = queries.funnel(conn, filters, by, v.config)
+            scores = queries.scores(conn, metric, filters, by, v.config)
+            delays = answer_delays(conn, metric, filters)
+        return ResponseBias(
+            metric, by, rate_rows(funnels, scores), early_late(metric, delays, v.config.min_n)
+        )
 
     def _league(self, conn: sa.Connection, metric: str, filters: Filters) -> League:
         agents = queries.scores(conn, metric, filters, Dimension.AGENT, self.config)
