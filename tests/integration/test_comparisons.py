@@ -7,6 +7,7 @@ import random
 import statistics
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -30,7 +31,7 @@ def engine(database_url: str) -> Iterator[Engine]:
     built.dispose()
 
 
-def groups(engine: Engine, **params: object) -> dict[str | None, dict[str, object]]:
+def groups(engine: Engine, **params: object) -> dict[str | None, dict[str, Any]]:
     reports = ReportService(engine, ReportConfig(), FLOWS)
     data = reports.metrics(reports.view(params)).as_dict()
     return {g["key"]: g for g in data["groups"]}
@@ -135,7 +136,7 @@ def _t_p(t: float, df: float) -> float:
     c = math.exp(math.lgamma((df + 1) / 2) - math.lgamma(df / 2)) / math.sqrt(df * math.pi)
 
     def f(x: float) -> float:
-        return c * (1 + x * x / df) ** (-(df + 1) / 2)
+        return float(c * (1 + x * x / df) ** (-(df + 1) / 2))
 
     steps, x = 20000, abs(t)
     h = x / steps

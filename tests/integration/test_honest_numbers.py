@@ -7,6 +7,7 @@ import random
 import statistics
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -35,7 +36,7 @@ def service(engine: Engine) -> ReportService:
     return ReportService(engine, ReportConfig(), FLOWS)
 
 
-def report(engine: Engine, **params: object) -> dict[str, object]:
+def report(engine: Engine, **params: object) -> dict[str, Any]:
     reports = service(engine)
     return reports.metrics(reports.view(params)).as_dict()
 
@@ -109,7 +110,7 @@ def _t975(df: int) -> float:
 
     def density(x: float) -> float:
         c = math.gamma((df + 1) / 2) / (math.sqrt(df * math.pi) * math.gamma(df / 2))
-        return c * (1 + x * x / df) ** (-(df + 1) / 2)
+        return float(c * (1 + x * x / df) ** (-(df + 1) / 2))
 
     def cdf(x: float) -> float:
         steps = 4000
