@@ -19,7 +19,7 @@ from scoring.reports.figures import Funnel, Score, score_of
 from scoring.reports.filters import Filters
 from scoring.reports.formulas import Aggregate, proportion_interval
 from scoring.reports.significance import Difference, difference
-from scoring.reports.sql import INVITATION, RESPONSE, as_utc, conditions, goodness
+from scoring.reports.sql import INVITATION, RESPONSE, conditions, goodness
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,53 +82,88 @@ class EarlyLate:
 
 def answer_delays(
     conn: sa.Connection, metric: str, filters: Filters
-) -> list[tuple[float, int, int, int]]:
-    """(seconds from send to answer, goodness, scale min, scale max) of each sent answer."""
-    r = RESPONSE.c
+) -> list[tuple[float, int, int, int, int]]:
+    """(whole minutes from send to answer, goodness, scale min, scale max, count) of answers.
+
+    Grouped by the database to the minute, so a year of answers comes back as a few thousand
+    rows instead of one per answer.
+    """
+    r, inv = RESPONSE.c, INVITATION.c
     where = [
         r.metric == metric,
-        INVITATION.c.sent_at.is_not(None),
+        inv.sent_at.is_not(None),
         *conditions(RESPONSE, "answered_at", filters, conn.dialect.name),
     ]
-    rows = conn.execute(
-        sa.select(r.answered_at, INVITATION.c.sent_at, goodness(), r.scale_min, r.scale_max)
-        .select_from(RESPONSE.join(INVITATION, INVITATION.c.id == r.invitation_id))
+    minutes: sa.ColumnElement[Any]
+    if conn.dialect.name == "postgresql":
+        seconds = sa.extract("epoch", r.answered_at - inv.sent_at)
+        minutes = sa.cast(sa.func.floor(seconds / 60), sa.Integer)
+    else:  # SQLite stores UTC text: julianday() reads it, in days
+        days = sa.func.julianday(r.answered_at) - sa.func.julianday(inv.sent_at)
+        # Round to the second first: julianday's float makes 13 minutes 12.99999.
+        minutes = sa.cast(days * 86400 + 0.5, sa.Integer) // 60
+    rows = (
+        sa.select(minutes.label("minutes"), goodness(), r.scale_min, r.scale_max)
+        .select_from(RESPONSE.join(INVITATION, inv.id == r.invitation_id))
         .where(*where)
+        .subquery("delays")
+    )
+    c = rows.c
+    grouped = conn.execute(
+        sa.select(c.minutes, c.g, c.scale_min, c.scale_max, sa.func.count()).group_by(
+            c.minutes, c.g, c.scale_min, c.scale_max
+        )
     ).all()
-    found = []
-    for answered, sent, g, lo, hi in rows:
-        a, s = as_utc(answered), as_utc(sent)
-        if a is None or s is None:
-            continue
-        found.append((max(0.0, (a - s).total_seconds()), int(g), int(lo), int(hi)))
-    return found
+    return [
+        (60.0 * max(0, int(m or 0)), int(g), int(lo), int(hi), int(n))
+        for m, g, lo, hi, n in grouped
+    ]
 
 
-def early_late(metric: str, delays: Sequence[tuple[float, int, int, int]], min_n: int) -> EarlyLate:
-    """Split at the median delay: ties go to the early half, so the late half is never larger."""
+def early_late(
+    metric: str, delays: Sequence[tuple[float, int, int, int, int]], min_n: int
+) -> EarlyLate:
+    """Split at the median delay (to the minute); answers at the median minute count as early."""
     spec = definition(metric)
     ordered = sorted(delays, key=lambda d: d[0])
-    half = (len(ordered) + 1) // 2
-    halves = (ordered[:half], ordered[half:])
+    total_n = sum(d[4] for d in ordered)
+    median = _median([(d[0], d[4]) for d in ordered], total_n)
+    halves: tuple[list[tuple[float, int, int, int, int]], ...] = (
+        [d for d in ordered if median is not None and d[0] <= median],
+        [d for d in ordered if median is not None and d[0] > median],
+    )
     scores: list[Score] = []
     aggs: list[Aggregate] = []
     for name, part in zip(("early", "late"), halves, strict=True):
-        low = sum(1 for _, g, lo, hi in part if spec.band(g, lo, hi) < 0)
-        high = sum(1 for _, g, lo, hi in part if spec.band(g, lo, hi) > 0)
-        total = float(sum(g for _, g, _, _ in part))
-        total_sq = float(sum(g * g for _, g, _, _ in part))
-        agg = Aggregate(name, len(part), low, high, total, total_sq)
+        n = sum(c for *_, c in part)
+        low = sum(c for _, g, lo, hi, c in part if spec.band(g, lo, hi) < 0)
+        high = sum(c for _, g, lo, hi, c in part if spec.band(g, lo, hi) > 0)
+        total = float(sum(g * c for _, g, _, _, c in part))
+        total_sq = float(sum(g * g * c for _, g, _, _, c in part))
+        agg = Aggregate(name, n, low, high, total, total_sq)
         dist: dict[int, int] = {}
-        for _, g, _, _ in part:
-            dist[g] = dist.get(g, 0) + 1
+        for _, g, _, _, c in part:
+            dist[g] = dist.get(g, 0) + c
         aggs.append(agg)
-        scores.append(score_of(metric, agg, dist, min_n) if part else Score(name, 0))
+        scores.append(score_of(metric, agg, dist, min_n) if n else Score(name, 0))
     shown = all(not s.hidden and s.n for s in scores)
     result = difference(spec.headline, aggs[1], aggs[0]) if shown else None
-    if not ordered:
-        median = None
-    elif len(ordered) % 2:
-        median = ordered[len(ordered) // 2][0]
-    else:
-        median = (ordered[len(ordered) // 2 - 1][0] + ordered[len(ordered) // 2][0]) / 2
     return EarlyLate(median, scores[0], scores[1], result)
+
+
+def _median(weighted: Sequence[tuple[float, int]], n: int) -> float | None:
+    """The median of values given with their counts, sorted by value."""
+    if n == 0:
+        return None
+
+    def at(rank: int) -> float:  # the value at 0-based position `rank`
+        seen = 0
+        for value, count in weighted:
+            seen += count
+            if rank < seen:
+                return value
+        return weighted[-1][0]
+
+    if n % 2:
+        return at(n // 2)
+    return (at(n // 2 - 1) + at(n // 2)) / 2
