@@ -51,6 +51,9 @@ WORDS: dict[str, dict[str, str]] = {
         "early": "Early responders",
         "late": "Late responders",
         "rate": "Response rate",
+        "flow_version": "Question version",
+        "pool": "Pool the flows of each metric (say which)",
+        "unpool": "One question per figure",
         "late_note": (
             "late responders score lower beyond chance: the silent ones probably would too"
         ),
@@ -112,6 +115,9 @@ WORDS: dict[str, dict[str, str]] = {
         "early": "Vroege antwoorders",
         "late": "Late antwoorders",
         "rate": "Respons",
+        "flow_version": "Vraagversie",
+        "pool": "Flows per metriek samenvoegen (met vermelding)",
+        "unpool": "Eén vraag per cijfer",
         "late_note": (
             "late antwoorders scoren meer dan toeval lager: wie niet antwoordt waarschijnlijk ook"
         ),

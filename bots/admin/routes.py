@@ -48,6 +48,7 @@ BREAKDOWNS = (
     Dimension.JOURNEY_STAGE,
     Dimension.LOCALE,
     Dimension.TAG,
+    Dimension.FLOW_VERSION,
 )
 # The dashboard filter name for each breakdown, so a row links to its own responses.
 DRILL_PARAM = {d: "flow" if d is Dimension.FLOW else d.value for d in BREAKDOWNS}
@@ -292,7 +293,8 @@ def _scale(container: Container, metric: str, flows: tuple[str, ...]) -> tuple[i
 
 def overview_data(page: Page, metric: str, bucket: Dimension, by: Dimension) -> dict[str, Any]:
     container = page.container
-    v = _view(page, metric=metric)
+    # pool=true counts every flow of the metric in one figure, and the cards say so.
+    v = _view(page, metric=metric, pool=page.request.query_params.get("pool") or None)
     reports = report_service(container)
     found = reports.overview(v, metric, bucket, by)
     effects = reports.time_effects(v, page.lang)
