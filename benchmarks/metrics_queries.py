@@ -20,6 +20,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -29,7 +30,9 @@ import sqlalchemy as sa
 from scoring.db import make_engine
 from scoring.migrate import upgrade
 from scoring.reports.filters import Dimension, Filters, ReportConfig
+from scoring.reports.params import View
 from scoring.reports.queries import funnel, scores
+from scoring.reports.service import ReportService
 
 PG_ADMIN_URL = os.environ.get("SURVEYBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
@@ -171,6 +174,8 @@ def best_of(fn: Callable[[], object], repeat: int = 3) -> float:
 
 def measure(engine: sa.Engine) -> dict[str, float]:
     year = Filters(start=NOW - timedelta(days=DAYS), end=NOW)
+    reports = ReportService(engine, CONFIG, {flow: metric for flow, metric, _, _ in FLOWS})
+    view = View(replace(year, flows=("nps",)), "nps", None, CONFIG)
     with engine.connect() as conn:
         queries: dict[str, Callable[[], object]] = {
             "baseline GROUP BY": lambda: conn.exec_driver_sql(BASELINE).all(),
@@ -180,6 +185,9 @@ def measure(engine: sa.Engine) -> dict[str, float]:
             "funnel by agent, nps": lambda: funnel(
                 conn, Filters(start=year.start, end=year.end, flows=("nps",)), Dimension.AGENT
             ),
+            "league, nps": lambda: reports.league(view),
+            "time effects, nps": lambda: reports.time_effects(view),
+            "response bias, nps": lambda: reports.response_bias(view, Dimension.CHANNEL),
         }
         return {name: best_of(fn) for name, fn in queries.items()}
 

@@ -17,6 +17,7 @@ from bots.api.routes import (
     export,
     flows,
     health,
+    insights,
     invitations,
     metrics,
     rehearsals,
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     install_observability(app, container)  # GET /metrics and the webhook latency timer
     for own in (
         metrics.router,
+        insights.router,
         responses.router,
         export.router,
         cases.router,

@@ -19,7 +19,11 @@ if TYPE_CHECKING:  # the CLI builds one without the whole app
 
 def report_config(settings: Settings) -> ReportConfig:
     """The report time zone and the smallest group whose score is shown."""
-    return ReportConfig(timezone=ZoneInfo(settings.report_timezone), min_n=settings.min_group_n)
+    return ReportConfig(
+        timezone=ZoneInfo(settings.report_timezone),
+        min_n=settings.min_group_n,
+        holiday_country=settings.holiday_country,
+    )
 
 
 def report_service_for(

@@ -98,6 +98,10 @@ class Settings(BaseSettings):
     # Reports: day/week/month buckets in this zone; groups below this n hide the score.
     report_timezone: str = "Europe/Amsterdam"
     min_group_n: int = Field(default=10, ge=0)
+    # Viewers also lose the drill-down and the responses export of a group below min_group_n.
+    small_groups_strict: bool = False
+    # Public holidays of this country name the days of the time-effects report (ISO 3166).
+    holiday_country: str = "NL"
     # Detractor alerts: an HMAC-signed webhook and/or a Telegram admin chat.
     alert_webhook_url: str | None = None
     alert_webhook_secret: SecretStr | None = None
@@ -200,6 +204,15 @@ class Settings(BaseSettings):
     def _window_parses(cls, value: str) -> str:
         if value.strip().lower() not in {"off", ""}:
             SendWindow.parse(value)
+        return value
+
+    @field_validator("holiday_country")
+    @classmethod
+    def _calendar_exists(cls, value: str) -> str:
+        import holidays  # noqa: PLC0415  (only needed to check the setting)
+
+        if value not in holidays.list_supported_countries():
+            raise ValueError(f"no public-holiday calendar for {value!r}; use an ISO code, e.g. NL")
         return value
 
     @field_validator("default_timezone")

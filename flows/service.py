@@ -29,6 +29,7 @@ from flows.ports import Clock, Outbound, SendError, SendResult
 from flows.render import Renderer, Reply, ReplyKind
 from flows.store import AnswerTransaction, InvitationTransaction, SurveyStore
 from flows.text import clean_text
+from flows.version import flow_version
 from flows.waiting import Waiting, explain
 from scoring.channels import CHANNELS, Channel
 from scoring.normalise import Answer, is_help, is_optin, is_optout, normalise
@@ -828,6 +829,7 @@ class SurveyService:
                             "raw_text": raw,
                             "normaliser_version": version,
                             "decision": decision or None,
+                            "flow_version": flow_version(flow),
                             "channel": survey.channel,
                             "locale": survey.locale,
                             "agent": survey.agent,

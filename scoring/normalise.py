@@ -62,6 +62,7 @@ from scoring.number_words import NumberProblem, find_numbers, word_value
 from scoring.scales import Scale
 from scoring.star_runs import StarProblem, take_stars
 from scoring.typos import correct_tokens
+from scoring.yes_no import count_problem
 
 __all__ = [
     "NORMALISER_VERSION",
@@ -138,6 +139,10 @@ def normalise(
     except Exception:  # a bug here must cost a re-ask, not the webhook
         _log.exception("normaliser failed on an answer of %d chars", len(str(text)))
         return Invalid("internal error while reading the answer")
+    if isinstance(outcome, Answer) and (
+        problem := count_problem(scale, [role for _, role in outcome.words])
+    ):
+        outcome = Invalid(problem)
     if isinstance(outcome, Invalid) and len(outcome.reason) > _MAX_REASON_CHARS:
         return Invalid(outcome.reason[: _MAX_REASON_CHARS - 3] + "...")
     return outcome

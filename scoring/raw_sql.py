@@ -71,10 +71,10 @@ STATEMENTS: dict[str, str] = {
     "insert_state": "INSERT INTO conversationstate (invitation_id, step, reprompts, updated_at) "
     "VALUES (:iid, :step, :reprompts, :now)",
     "insert_response": "INSERT INTO response (invitation_id, flow_id, metric, value, scale_min, "
-    "scale_max, lower_is_better, raw_text, normaliser_version, decision, channel, locale, "
-    "agent, team, queue, journey_stage, answered_at, is_test) VALUES (:invitation_id, :flow_id, "
-    ":metric, :value, :scale_min, :scale_max, :lower_is_better, :raw_text, "
-    ":normaliser_version, :decision, :channel, :locale, :agent, :team, :queue, "
+    "scale_max, lower_is_better, raw_text, normaliser_version, decision, flow_version, channel, "
+    "locale, agent, team, queue, journey_stage, answered_at, is_test) VALUES (:invitation_id, "
+    ":flow_id, :metric, :value, :scale_min, :scale_max, :lower_is_better, :raw_text, "
+    ":normaliser_version, :decision, :flow_version, :channel, :locale, :agent, :team, :queue, "
     ":journey_stage, :answered_at, :is_test)",
     "insert_comment": "INSERT INTO comment (response_id, text, created_at) VALUES "
     "((SELECT id FROM response WHERE invitation_id = :iid), :text, :now)",

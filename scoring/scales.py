@@ -20,6 +20,7 @@ class Metric(StrEnum):
     CSAT = "csat"
     NPS = "nps"
     CES = "ces"
+    FCR = "fcr"  # first-contact resolution: yes/no, reported as the share of yes
     CUSTOM = "custom"
 
 

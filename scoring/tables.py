@@ -151,6 +151,9 @@ class Response(SQLModel, table=True):
     normaliser_version: str = Field(max_length=16)
     # Why the normaliser read raw_text as value: the rule and each word's part in it.
     decision: str | None = Field(default=None, max_length=255)
+    # The flow's version (hash of its question's wording and scale) when this was answered;
+    # NULL for answers stored before versions were kept.
+    flow_version: str | None = Field(default=None, max_length=16)
     channel: str = Field(max_length=16)
     locale: str = Field(max_length=5)
     # Copied from the invitation so that reports group on one table without joins.

@@ -29,6 +29,20 @@ class TrendPoint:
     score: float | None  # None: hidden (n below the minimum) or empty
     margin: float | None
     n: int
+    # The 95% interval itself: adjusted intervals are not centred on the raw score.
+    low: float | None = None
+    high: float | None = None
+    flag: int = 0  # +1 / -1: beyond chance above / below the previous period
+
+    @property
+    def band(self) -> tuple[float, float]:
+        """The shaded band: the interval, else score ± margin."""
+        if self.score is None:
+            return (0.0, 0.0)
+        if self.low is not None and self.high is not None:
+            return self.low, self.high
+        m = self.margin or 0.0
+        return self.score - m, self.score + m
 
 
 def trend(
@@ -67,14 +81,8 @@ def trend(
         else:
             segments[-1].append((i, p))
     for seg in (s for s in segments if s):
-        upper = [
-            f"{x(i):.1f},{y(p.score + (p.margin or 0)):.1f}" for i, p in seg if p.score is not None
-        ]
-        lower = [
-            f"{x(i):.1f},{y(p.score - (p.margin or 0)):.1f}"
-            for i, p in reversed(seg)
-            if p.score is not None
-        ]
+        upper = [f"{x(i):.1f},{y(p.band[1]):.1f}" for i, p in seg if p.score is not None]
+        lower = [f"{x(i):.1f},{y(p.band[0]):.1f}" for i, p in reversed(seg) if p.score is not None]
         parts.append(
             f'<polygon points="{" ".join(upper + lower)}" fill="{BAND}" fill-opacity="0.12"/>'
         )
@@ -84,10 +92,21 @@ def trend(
     step = max(1, -(-len(points) // most))
     for i, p in enumerate(points):
         if p.score is not None:
-            tip = f"{p.label}: {_fmt(p.score, decimal)} ± {_fmt(p.margin or 0, decimal)} (n={p.n})"
+            low, high = p.band
+            tip = (
+                f"{p.label}: {_fmt(p.score, decimal)} "
+                f"[{_fmt(low, decimal)}, {_fmt(high, decimal)}] (n={p.n})"
+            )
             parts.append(
                 f'<circle cx="{x(i):.1f}" cy="{y(p.score):.1f}" r="3.2" fill="{BLUE}">'
                 f"<title>{escape(tip)}</title></circle>"
+            )
+        if p.score is not None and p.flag:
+            up = p.flag > 0
+            parts.append(
+                f'<text x="{x(i):.1f}" y="{y(p.score) + (-8 if up else 16):.1f}" '
+                f'text-anchor="middle" class="flag" fill="{GREEN if up else RED}">'
+                f"{'▲' if up else '▼'}</text>"
             )
         if i % step == 0:
             parts.append(
@@ -160,8 +179,13 @@ def funnel(
     return Markup("".join(parts))  # noqa: S704
 
 
-def score_bar(score: float | None, margin: float | None, lo: float, hi: float) -> Markup:
-    """A small bar from the axis's zero (or its left end) to the score, with a 95% whisker."""
+def score_bar(
+    score: float | None, interval: tuple[float, float] | None, lo: float, hi: float
+) -> Markup:
+    """A small bar from the axis's zero (or its left end) to the score, with a 95% whisker.
+
+    The whisker is the interval itself, which need not be centred on the score.
+    """
     width, height = 160, 16
     if score is None:
         empty = f'<svg class="mini" width="{width}" height="{height}" aria-hidden="true"></svg>'
@@ -173,14 +197,38 @@ def score_bar(score: float | None, margin: float | None, lo: float, hi: float) -
     origin = x(0.0) if lo < 0 < hi else 0.0
     start, end = sorted((origin, x(score)))
     colour = RED if (lo < 0 and score < 0) else BLUE
-    m = margin or 0.0
+    w_lo, w_hi = interval if interval is not None else (score, score)
     return Markup(  # noqa: S704  (numbers only)
         f'<svg class="mini" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         f'aria-hidden="true"><rect x="0" y="7" width="{width}" height="2" fill="{GRID}"/>'
         f'<rect x="{start:.1f}" y="3" width="{max(end - start, 1):.1f}" height="10" rx="2" '
-        f'fill="{colour}" fill-opacity="0.85"/><line x1="{x(score - m):.1f}" '
-        f'x2="{x(score + m):.1f}" y1="8" y2="8" stroke="{INK}" stroke-width="1.4"/></svg>'
+        f'fill="{colour}" fill-opacity="0.85"/><line x1="{x(w_lo):.1f}" '
+        f'x2="{x(w_hi):.1f}" y1="8" y2="8" stroke="{INK}" stroke-width="1.4"/></svg>'
     )
+
+
+def mix(low: int, middle: int, high: int, names: tuple[str, str, str]) -> Markup:
+    """The answers behind a score as one stacked bar: low red, middle amber, high green."""
+    width, height = 120, 12
+    total = low + middle + high
+    if total <= 0:
+        return Markup(f'<svg class="mini" width="{width}" height="{height}"></svg>')  # noqa: S704
+    parts = [
+        f'<svg class="mini mix" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{escape(" / ".join(names))}">'
+    ]
+    x0 = 0.0
+    for count, colour, name in zip((low, middle, high), (RED, AMBER, GREEN), names, strict=True):
+        w = width * count / total
+        if w > 0:
+            share = round(100 * count / total)
+            parts.append(
+                f'<rect x="{x0:.1f}" y="1" width="{w:.1f}" height="{height - 2}" fill="{colour}">'
+                f"<title>{escape(name)}: {count} ({share}%)</title></rect>"
+            )
+        x0 += w
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704  (names escaped, the rest numbers)
 
 
 def _open(width: int, height: int, title: str) -> str:

@@ -11,8 +11,9 @@ from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from bots.admin import auth, charts, i18n
+from bots.admin import auth, charts, i18n, report_words
 from bots.admin.i18n import DAYS, LANGUAGES, translator
+from bots.api import small_groups
 from bots.api.deps import MAX_PAGE, ContainerDep, Role, existing_id, no_such
 from bots.api.report_params import parse_view
 from bots.api.routes.export import csv_response
@@ -31,6 +32,7 @@ from scoring.reports.params import FILTER_PARAMS, METRICS, View
 from scoring.reports.responses import ResponseRow
 from scoring.tables import InvitationStatus
 
+report_words.install()
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -46,6 +48,7 @@ BREAKDOWNS = (
     Dimension.JOURNEY_STAGE,
     Dimension.LOCALE,
     Dimension.TAG,
+    Dimension.FLOW_VERSION,
 )
 # The dashboard filter name for each breakdown, so a row links to its own responses.
 DRILL_PARAM = {d: "flow" if d is Dimension.FLOW else d.value for d in BREAKDOWNS}
@@ -262,6 +265,8 @@ async def export_csv(request: Request, container: ContainerDep) -> Response:
     view = what or ExportView.RESPONSES
     extra = {"metric": q.get("metric") or None, "group_by": q.get("group_by") or None}
     v = _view(page, **extra)
+    if view is ExportView.RESPONSES:
+        await small_groups.guard(container, page.role, v)
     # The Dutch dashboard hands out the file Dutch Excel opens as columns; `sep` overrides.
     asked = q.get("sep")
     sep = Separator(asked) if asked in set(Separator) else separator_for_locale(page.lang)
@@ -288,8 +293,12 @@ def _scale(container: Container, metric: str, flows: tuple[str, ...]) -> tuple[i
 
 def overview_data(page: Page, metric: str, bucket: Dimension, by: Dimension) -> dict[str, Any]:
     container = page.container
-    v = _view(page, metric=metric)
-    found = report_service(container).overview(v, metric, bucket, by)
+    # pool=true counts every flow of the metric in one figure, and the cards say so.
+    v = _view(page, metric=metric, pool=page.request.query_params.get("pool") or None)
+    reports = report_service(container)
+    found = reports.overview(v, metric, bucket, by)
+    effects = reports.time_effects(v, page.lang)
+    bias = reports.response_bias(v, Dimension.CHANNEL)
     open_cases = container.cases.count_open()
     return {
         "v": v,
@@ -301,6 +310,11 @@ def overview_data(page: Page, metric: str, bucket: Dimension, by: Dimension) -> 
         "comments": found.comments,
         "options": found.options,
         "open_cases": open_cases,
+        "pooling": found.pooling,
+        "flags": found.flags,
+        "league": found.league,
+        "effects": effects,
+        "bias": bias,
     }
 
 
@@ -339,14 +353,24 @@ async def overview(request: Request, container: ContainerDep) -> Response:
     scale = _scale(container, metric, flows)
     overall: Score = data["cards"][metric]
     points = [
-        charts.TrendPoint(_trend_label(page, s.key, bucket), s.score, s.margin, s.n)
+        charts.TrendPoint(
+            _trend_label(page, s.key, bucket),
+            s.score,
+            s.margin,
+            s.n,
+            low=s.interval[0] if s.interval else None,
+            high=s.interval[1] if s.interval else None,
+            flag=_direction(data["flags"].trend.get(s.key)),
+        )
         for s in data["trend"]
     ]
     lo, hi = scale
+    # Bars run worst to best; an effort question's bars carry the answers as given (7 .. 1).
+    as_given = _lower_is_better(container, data["pooling"][metric].flows)
     dist = (
         [
             (
-                str(value),
+                str(lo + hi - value if as_given else value),
                 overall.distribution.get(value, 0),
                 charts.value_colour(metric, value, lo, hi),
             )
@@ -357,6 +381,11 @@ async def overview(request: Request, container: ContainerDep) -> Response:
     )
     f = data["funnel"]
     funnel_steps = [(page.t[s], getattr(f, s)) for s in FUNNEL_STEPS]
+    never = [
+        (page.t["never_sent"].format(what=page.t.get(state, state).lower()), count)
+        for state, count in sorted(f.not_sent.items())
+    ]
+    funnel_steps[1:1] = never
     y_lo, y_hi = definition(metric).score_range(*scale)
     return page.render(
         "overview.html",
@@ -379,17 +408,56 @@ async def overview(request: Request, container: ContainerDep) -> Response:
             height=220,
         ),
         dist_svg=charts.bars(dist, title=page.t["distribution"]),
-        funnel_svg=charts.funnel(funnel_steps, title=page.t["funnel"], decimal=page.decimal),
-        funnel_narrow_svg=charts.funnel(
-            funnel_steps, title=page.t["funnel"], decimal=page.decimal, width=360, height=180
+        funnel_svg=charts.funnel(
+            funnel_steps,
+            title=page.t["funnel"],
+            decimal=page.decimal,
+            height=190 + 36 * len(never),
         ),
-        score_bar=lambda s: charts.score_bar(s.score, s.margin, y_lo, y_hi),
+        funnel_narrow_svg=charts.funnel(
+            funnel_steps,
+            title=page.t["funnel"],
+            decimal=page.decimal,
+            width=360,
+            height=180 + 34 * len(never),
+        ),
+        score_bar=lambda s: charts.score_bar(s.score, s.interval, y_lo, y_hi),
+        dist_as_given=as_given,
+        flags=data["flags"],
+        league=data["league"],
+        effects=data["effects"],
+        bias=data["bias"],
+        mix=lambda s: _mix(page, metric, s),
+        flag_test=page.t["test_" + _test_name(metric)],
+        pooling=data["pooling"],
         groups=_worst_first(data["groups"]),
         overall=overall,
         min_n=data["v"].config.min_n,
         tz=data["v"].config.timezone.key,
         **{k: data[k] for k in ("cards", "funnel", "comments", "options", "open_cases")},
     )
+
+
+def _mix(page: Page, metric: str, s: Score) -> Any:
+    """The stacked low/middle/high bar beside a score (empty for a hidden group)."""
+    low, middle, high = (*s.categories.values(), 0, 0, 0)[:3]
+    low_name, mid_name, high_name = (page.t.get(n, n) for n in definition(metric).categories)
+    return charts.mix(low, middle, high, (low_name, mid_name, high_name))
+
+
+def _direction(flag: Any) -> int:
+    return 0 if flag is None else int(flag.result.direction)
+
+
+def _test_name(metric: str) -> str:
+    return {"net": "nps", "mean": "mean"}.get(definition(metric).headline.value, "share")
+
+
+def _lower_is_better(container: Container, flows: tuple[str, ...]) -> bool:
+    """True when the figure counts exactly one flow and its scale has lower as better."""
+    if len(flows) != 1 or flows[0] not in container.flows:
+        return False
+    return container.flows[flows[0]].scale.direction == "lower_is_better"
 
 
 def _dimension(value: str | None, allowed: tuple[Dimension, ...], default: Dimension) -> Dimension:
@@ -403,10 +471,11 @@ PAGE_SIZE = 50
 
 def responses_data(page: Page, number: int) -> dict[str, Any]:
     v = _view(page, metric=page.request.query_params.get("metric") or None)
+    hidden = small_groups.withheld(page.container, page.role, v)
     found = report_service(page.container).responses(
-        v, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, options=True
+        v, limit=0 if hidden else PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, options=True
     )
-    return {"total": found.total, "rows": found.rows, "options": found.options}
+    return {"total": found.total, "rows": found.rows, "options": found.options, "withheld": hidden}
 
 
 @router.get("/responses")

@@ -60,6 +60,13 @@ def view(  # noqa: PLR0917  (FastAPI reads each query parameter from the signatu
     locale: Many = None,
     tag: Annotated[list[str] | None, Query(description="responses carrying all of these")] = None,
     group_by: Dimension | None = None,
+    flow_version: Annotated[
+        list[str] | None, Query(description="only answers to this version of the question")
+    ] = None,
+    pool: Annotated[
+        bool,
+        Query(description="count every flow of the metric in one figure (default: one flow)"),
+    ] = False,
     test: Annotated[
         Rehearsals,
         Query(description="test answers (`surveybot try`): left out unless include or only"),
@@ -81,6 +88,8 @@ def view(  # noqa: PLR0917  (FastAPI reads each query parameter from the signatu
             "tag": tag,
             "group_by": group_by,
             "test": test,
+            "flow_version": flow_version,
+            "pool": "true" if pool else None,
         },
     )
 

@@ -36,9 +36,10 @@ from scoring.reports.csv_format import (
     response_cells,
 )
 from scoring.reports.definitions import definition
+from scoring.reports.figures import Score
 from scoring.reports.filters import Dimension
 from scoring.reports.params import ParamError, View
-from scoring.reports.service import ReportService
+from scoring.reports.service import MetricReport, ReportService
 
 
 def _period(since: str | None, until: str | None) -> dict[str, str | None]:
@@ -53,7 +54,7 @@ def _period(since: str | None, until: str | None) -> dict[str, str | None]:
     }
 
 
-METRICS = ("nps", "csat", "ces", "custom")
+METRICS = ("nps", "csat", "ces", "fcr", "custom")
 # The command-line option behind each report parameter, for error messages.
 OPTION = {"from": "--since", "to": "--until", "group_by": "--by"}
 
@@ -94,7 +95,12 @@ REPORT_WORDS: dict[str, dict[str, str]] = {
         "month": "month",
         "dow": "day of the week",
         "score": "score",
+        "interval": "95% interval",
         "hidden": "groups with n < {min_n} show n only",
+        "pooled": "pooled: {flows}",
+        "separate": "not in this figure, reported on their own (another question): {flows}",
+        "no_answers": "no answers in this period; flows: {flows}",
+        "flow_version": "question version",
     },
     "nl": {
         "by": "per",
@@ -113,7 +119,12 @@ REPORT_WORDS: dict[str, dict[str, str]] = {
         "month": "maand",
         "dow": "weekdag",
         "score": "score",
+        "interval": "95%-interval",
         "hidden": "groepen met n < {min_n} tonen alleen n",
+        "pooled": "samengevoegd: {flows}",
+        "separate": "niet in dit cijfer, apart gerapporteerd (een andere vraag): {flows}",
+        "no_answers": "geen antwoorden in deze periode; flows: {flows}",
+        "flow_version": "vraagversie",
     },
 }
 # The score's categories as the dashboard names them; English keeps metrics' own names.
@@ -126,6 +137,8 @@ CATEGORY_WORDS = {
         "neutral": "neutraal",
         "satisfied": "tevreden",
         "difficult": "moeilijk",
+        "resolved": "opgelost",
+        "not_resolved": "niet opgelost",
         "easy": "makkelijk",
         "low": "laag",
         "middle": "midden",
@@ -156,7 +169,7 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
     flow: Annotated[str | None, typer.Option(metavar="FLOW", help="flow id, e.g. nps")] = None,
     metric: Annotated[
         str | None,
-        typer.Option(metavar="METRIC", help="nps, csat or ces (default: the flow's)"),
+        typer.Option(metavar="METRIC", help="nps, csat, ces or fcr (default: the flow's)"),
     ] = None,
     by: Annotated[Dimension | None, typer.Option(help="group by this")] = None,
     since: Annotated[
@@ -174,8 +187,18 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
         str | None,
         typer.Option(metavar="nl|en", help="language of the labels (default: the server's)"),
     ] = None,
+    pool: Annotated[
+        bool,
+        typer.Option(
+            "--pool",
+            help="with --metric: count every flow of the metric in one figure (says which)",
+        ),
+    ] = False,
 ) -> None:
-    """Print a score table: score, 95% margin and n per group."""
+    """Print a score table per flow: score, 95% interval and n per group.
+
+    Without --flow or --metric, every flow with answers in the period gets its own table.
+    """
     check_locale(lang, "--lang")
     settings = settings_or_exit()
     lang = lang or settings.default_locale
@@ -184,29 +207,69 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
         raise CliError(f"--metric {metric!r} is not one of {', '.join(METRICS)}")
     if channel is not None and channel not in REGISTERED:
         raise CliError(f"--channel {channel!r} is not one of {', '.join(REGISTERED.names())}")
-    params = {
+    if pool and not metric:
+        raise CliError("--pool needs --metric: it pools the flows of one metric")
+    params: dict[str, str | None] = {
         **period,
-        "flow": flow,
-        "metric": metric or (None if flow else "nps"),
+        "metric": metric,
         "agent": agent,
         "team": team,
         "channel": channel,
         "group_by": by.value if by else None,
+        "pool": "true" if pool else None,
     }
+    loaded = _flows(settings, "all")
     engine = engine_for(settings, migrate=True)
     try:
-        reports = report_service_for(settings, engine, _flows(settings, flow))
-        found = reports.metrics(_view(reports, params))
+        reports = report_service_for(settings, engine, loaded)
+        if flow or metric:
+            found = [reports.metrics(_view(reports, {**params, "flow": flow}))]
+        else:
+            found = _each_flow(reports, params, loaded)
     finally:
         engine.dispose()
+    words = REPORT_WORDS[lang]
+    if not found:
+        known = ", ".join(sorted(loaded))
+        console.print(words["no_answers"].format(flows=known))
+        return
+    for one in found:
+        _print_report(one, by, lang)
+
+
+def _each_flow(
+    reports: ReportService, params: dict[str, str | None], loaded: Mapping[str, Flow]
+) -> list[MetricReport]:
+    """One report per loaded flow that has answers under the filters, in flow id order."""
+    found = []
+    for fid in sorted(loaded):
+        one = reports.metrics(_view(reports, {**params, "flow": fid}))
+        if one.overall.n:
+            found.append(one)
+    return found
+
+
+def _interval(row: Score, digits: int) -> str:
+    if row.interval is None:
+        return "-"
+    lo, hi = row.interval
+    return f"[{lo:.{digits}f}, {hi:.{digits}f}]"
+
+
+def _print_report(found: MetricReport, by: Dimension | None, lang: str) -> None:
+    """One flow's (or one pooled metric's) table, titled with what it counts."""
     chosen, overall, groups, config = found.metric, found.overall, found.groups, found.view.config
     spec = definition(chosen)
     digits = spec.digits
     words = REPORT_WORDS[lang]
-    title = f"{chosen.upper()} {words['by']} {words[by.value]}" if by else chosen.upper()
+    counted = ", ".join(found.pooling.flows) or chosen
+    if found.pooling.pooled:
+        counted = words["pooled"].format(flows=counted)
+    head = f"{chosen.upper()} {words['by']} {words[by.value]}" if by else chosen.upper()
+    title = f"{head} · {words['flow']} {counted}"
     table = Table(title=title)
-    table.add_column(words[by.value] if by else "", style="bold")
-    for name in (words["score"], "± 95%", "n"):
+    table.add_column(words[by.value] if by else "", style="bold", no_wrap=True)
+    for name in (words["score"], words["interval"], "n"):
         table.add_column(name, justify="right")
     names = spec.categories
     for name in names:
@@ -217,12 +280,15 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
         table.add_row(
             label,
             _fmt(row.score, digits),
-            _fmt(row.margin, digits),
+            _interval(row, digits),
             str(row.n),
             *counts,
             end_section=row is groups[-1] if groups else False,
         )
     console.print(table)
+    if found.pooling.separate:
+        apart = ", ".join(found.pooling.separate)
+        console.print(f"[dim]{words['separate'].format(flows=apart)}[/dim]")
     if any(r.hidden for r in [*groups, overall]):
         console.print(f"[dim]{words['hidden'].format(min_n=config.min_n)}[/dim]")
 

@@ -111,6 +111,9 @@ RESPONSE_HEADER = [
     "value",
     "scale_min",
     "scale_max",
+    "direction",  # of the scale as asked: lower_is_better for the effort question
+    "report_value",  # the value on the reports' higher-is-better scale
+    "flow_version",
     "channel",
     "locale",
     "agent",
@@ -128,6 +131,8 @@ METRIC_HEADER = [
     "hidden",
     "score",
     "margin",
+    "interval_low",
+    "interval_high",
     "mean",
     "mean_margin",
     "top_box",
@@ -139,9 +144,14 @@ METRIC_HEADER = [
 FUNNEL_HEADER = ["group", "invited", "sent", "delivered", "answered", "commented", "response_rate"]
 
 
+DERIVED = {"tags", "direction", "report_value"}
+
+
 def response_cells(row: ResponseRow) -> list[Any]:
-    values = {name: getattr(row, name) for name in RESPONSE_HEADER if name != "tags"}
+    values = {name: getattr(row, name) for name in RESPONSE_HEADER if name not in DERIVED}
     values["tags"] = ";".join(row.tags)
+    values["direction"] = "lower_is_better" if row.lower_is_better else "higher_is_better"
+    values["report_value"] = row.goodness
     return [values[name] for name in RESPONSE_HEADER]
 
 
@@ -151,11 +161,14 @@ def metric_lines(data: dict[str, Any], fmt: CsvFormat) -> list[str]:
     lines = [csv_line(METRIC_HEADER, fmt)]
     for g in groups:
         low, middle, high = (list(g["categories"].values()) + [None] * 3)[:3]
+        interval = g["interval"] or [None, None]
         lines.append(
             csv_line(
                 [
                     g["key"] if data["group_by"] else "all",
-                    *(g[name] for name in METRIC_HEADER[1:9]),
+                    *(g[name] for name in METRIC_HEADER[1:5]),
+                    *interval,
+                    *(g[name] for name in METRIC_HEADER[7:11]),
                     low,
                     middle,
                     high,

@@ -7,6 +7,7 @@ lower-is-better answer is flipped to `scale_min + scale_max - value` first):
         proportions (Rocks 2016): add 3/4 of a respondent to promoters and to detractors.
   CSAT  % top-two-box (g >= scale_max - 1); margin: adjusted Wald (Agresti-Coull) proportion.
   CES   mean of g with a t-interval, and % above the midpoint (5-7 on a 7-point scale).
+  FCR   % of yes (resolved in one go) with an Agresti-Coull interval; 1 yes, 2 no.
   other the mean and the top-two-box share, as CSAT.
 
 A new metric is one more entry in DEFINITIONS (and a value of `scoring.scales.Metric`).
@@ -18,7 +19,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from scoring.reports.formulas import Aggregate, mean_margin, nps, nps_margin, proportion_margin
+from scoring.reports.formulas import (
+    Aggregate,
+    Interval,
+    mean_interval,
+    mean_margin,
+    nps,
+    nps_interval,
+    nps_margin,
+    proportion_interval,
+    proportion_margin,
+)
 from scoring.scales import Direction, Metric
 
 Band = int  # -1 low (detractor, bottom box, below the midpoint), 0 middle, +1 high
@@ -49,6 +60,11 @@ def two_box_bands(g: int, lo: int, hi: int) -> Band:
     return -1 if g <= lo + 1 else 0
 
 
+def yes_no_bands(g: int, lo: int, hi: int) -> Band:  # noqa: ARG001  (two points only)
+    """Yes (the good end) is high, no is low; there is no middle."""
+    return 1 if g >= hi else -1
+
+
 @dataclass(frozen=True, slots=True)
 class MetricDefinition:
     """What a metric means: everything a report needs to know about it, in one place."""
@@ -71,6 +87,14 @@ class MetricDefinition:
         if self.headline is Headline.MEAN:
             return agg.total / agg.n, mean_margin(agg.total, agg.total_sq, agg.n)
         return 100.0 * agg.high / agg.n, proportion_margin(agg.high, agg.n)
+
+    def interval(self, agg: Aggregate) -> Interval | None:
+        """The 95% interval of the score itself, within the score's range (never score ± margin)."""
+        if self.headline is Headline.NET:
+            return nps_interval(agg.high, agg.low, agg.n)
+        if self.headline is Headline.MEAN:
+            return mean_interval(agg.total, agg.total_sq, agg.n, *map(float, self.scale))
+        return proportion_interval(agg.high, agg.n)
 
     def score_range(self, lo: int, hi: int) -> tuple[float, float]:
         """The range the score can take on a lo..hi scale (a chart's y axis)."""
@@ -111,6 +135,14 @@ DEFINITIONS: dict[Metric, MetricDefinition] = {
         midpoint_bands,
         Headline.MEAN,
     ),
+    Metric.FCR: MetricDefinition(
+        Metric.FCR,
+        (1, 2),
+        Direction.HIGHER_IS_BETTER,  # on goodness: 2 yes, 1 no (the flow asks 1 yes, and flips)
+        ("not_resolved", "neutral", "resolved"),
+        yes_no_bands,
+        Headline.TOP_BOX,
+    ),
     Metric.CUSTOM: MetricDefinition(
         Metric.CUSTOM,
         (1, 5),
@@ -121,7 +153,7 @@ DEFINITIONS: dict[Metric, MetricDefinition] = {
     ),
 }
 # The metrics the dashboard shows a card for, in this order.
-HEADLINE_METRICS: tuple[Metric, ...] = (Metric.NPS, Metric.CSAT, Metric.CES)
+HEADLINE_METRICS: tuple[Metric, ...] = (Metric.NPS, Metric.CSAT, Metric.CES, Metric.FCR)
 
 
 def definition(metric: str) -> MetricDefinition:

@@ -6,7 +6,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scoring.reports.definitions import definition
-from scoring.reports.formulas import Aggregate, mean_margin, proportion_margin
+from scoring.reports.formulas import (
+    Aggregate,
+    Interval,
+    mean_interval,
+    mean_margin,
+    proportion_interval,
+    proportion_margin,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +30,10 @@ class Score:
     top_box: float | None = None  # % promoters (NPS), top-two-box (CSAT), above midpoint (CES)
     top_box_margin: float | None = None
     categories: dict[str, int] = field(default_factory=dict)
+    # The 95% intervals themselves: adjusted intervals are not centred on the raw score.
+    interval: Interval | None = None
+    mean_interval: Interval | None = None
+    top_box_interval: Interval | None = None
     distribution: dict[int, int] = field(default_factory=dict)  # per score, lower-is-better flipped
 
     def as_dict(self) -> dict[str, Any]:
@@ -36,6 +47,9 @@ class Score:
             "mean_margin": _round(self.mean_margin, 3),
             "top_box": _round(self.top_box),
             "top_box_margin": _round(self.top_box_margin),
+            "interval": _pair(self.interval),
+            "mean_interval": _pair(self.mean_interval, 3),
+            "top_box_interval": _pair(self.top_box_interval),
             "categories": self.categories,
             "distribution": {str(k): v for k, v in sorted(self.distribution.items())},
         }
@@ -43,6 +57,10 @@ class Score:
 
 def _round(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
+
+
+def _pair(value: Interval | None, digits: int = 2) -> list[float] | None:
+    return None if value is None else [round(value[0], digits), round(value[1], digits)]
 
 
 def score_of(metric: str, agg: Aggregate, distribution: dict[int, int], min_n: int) -> Score:
@@ -64,6 +82,9 @@ def score_of(metric: str, agg: Aggregate, distribution: dict[int, int], min_n: i
         top_box=100.0 * agg.high / agg.n,
         top_box_margin=proportion_margin(agg.high, agg.n),
         categories=categories,
+        interval=spec.interval(agg),
+        mean_interval=mean_interval(agg.total, agg.total_sq, agg.n, *map(float, spec.scale)),
+        top_box_interval=proportion_interval(agg.high, agg.n),
         distribution=distribution,
     )
 
@@ -81,6 +102,8 @@ class Funnel:
     delivered: int
     answered: int
     commented: int
+    # Invitations never sent, by the status that stopped them (throttled, opted_out, ...).
+    not_sent: dict[str, int] = field(default_factory=dict, kw_only=True)
 
     @property
     def response_rate(self) -> float | None:
@@ -98,4 +121,7 @@ class Funnel:
             **steps,
             "pct_of_invited": rates,
             "response_rate": None if rate is None else round(rate, 2),
+            "not_sent": dict(sorted(self.not_sent.items())),
+            # Invitations count by the time they were created, scores by the time of the answer.
+            "counted_by": "invitation_created_at",
         }

@@ -25,6 +25,7 @@ class Dimension(StrEnum):
     WEEK = "week"
     MONTH = "month"
     DOW = "dow"  # ISO day of the week, "1" (Monday) to "7" (Sunday)
+    FLOW_VERSION = "flow_version"  # the question's wording and scale, as a hash
 
     @property
     def is_time(self) -> bool:
@@ -54,6 +55,7 @@ class Filters:
     locales: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     test: Rehearsals = Rehearsals.EXCLUDE
+    flow_versions: tuple[str, ...] = ()  # responses only: an invitation has no version
 
     def __post_init__(self) -> None:
         for moment in (self.start, self.end):
@@ -65,3 +67,4 @@ class Filters:
 class ReportConfig:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Amsterdam"))
     min_n: int = DEFAULT_MIN_N
+    holiday_country: str = "NL"  # whose public holidays the time-effects report names

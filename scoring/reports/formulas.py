@@ -67,3 +67,40 @@ def mean_margin(total: float, total_sq: float, n: int) -> float | None:
         return None
     variance = max(0.0, (total_sq - total * total / n) / (n - 1))
     return t95(n - 1) * math.sqrt(variance / n)
+
+
+Interval = tuple[float, float]
+
+
+def _clamp(centre: float, margin: float, lo: float, hi: float) -> Interval:
+    return max(lo, centre - margin), min(hi, centre + margin)
+
+
+def nps_interval(promoters: int, detractors: int, n: int) -> Interval | None:
+    """95% interval of NPS in points: adjusted Wald, centred on the adjusted estimate.
+
+    The adjustment moves the centre towards 0, so the interval is not "score ± margin": a raw
+    NPS of 100 on 10 answers has the interval [73.2, 100], never one that runs past 100.
+    """
+    margin = nps_margin(promoters, detractors, n)
+    if margin is None:
+        return None
+    centre = 100.0 * (promoters - detractors) / (n + 3)
+    return _clamp(centre, margin, -100.0, 100.0)
+
+
+def proportion_interval(successes: int, n: int) -> Interval | None:
+    """95% Agresti-Coull interval of a proportion in percent, centred on the adjusted p."""
+    margin = proportion_margin(successes, n)
+    if margin is None:
+        return None
+    centre = 100.0 * (successes + Z95**2 / 2) / (n + Z95**2)
+    return _clamp(centre, margin, 0.0, 100.0)
+
+
+def mean_interval(total: float, total_sq: float, n: int, lo: float, hi: float) -> Interval | None:
+    """95% t-interval of a mean, cut to the scale lo..hi (a mean cannot leave its scale)."""
+    margin = mean_margin(total, total_sq, n)
+    if margin is None:
+        return None
+    return _clamp(total / n, margin, lo, hi)

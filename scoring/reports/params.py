@@ -30,6 +30,7 @@ FILTER_PARAMS = (
     "locale",
     "tag",
     "test",
+    "flow_version",
 )
 
 
@@ -70,6 +71,7 @@ class View:
     metric: str | None
     group_by: Dimension | None
     config: ReportConfig
+    pool: bool = False  # count every flow of the metric in one figure (see `pooling`)
 
     def require_metric(self) -> str:
         if self.metric is None:
@@ -120,6 +122,7 @@ def parse_view(params: Mapping[str, Any], flows: Mapping[str, str], config: Repo
         locales=many("locale"),
         tags=many("tag"),
         test=Rehearsals(test),
+        flow_versions=many("flow_version"),
     )
     group_by = params.get("group_by") or None
     if metric is not None and str(metric) not in METRICS:
@@ -129,7 +132,16 @@ def parse_view(params: Mapping[str, Any], flows: Mapping[str, str], config: Repo
     except ValueError:
         known = ", ".join(d.value for d in Dimension)
         raise ParamError("group_by", f"group_by must be one of {known}") from None
-    return View(filters, str(metric) if metric else None, dimension, config)
+    pool = (one("pool") or "false").lower()
+    if pool not in {"true", "false", "1", "0", "yes", "no"}:
+        raise ParamError("pool", "pool must be true or false")
+    return View(
+        filters,
+        str(metric) if metric else None,
+        dimension,
+        config,
+        pool=pool in {"true", "1", "yes"},
+    )
 
 
 def filters_json(filters: Filters) -> dict[str, Any]:
@@ -146,4 +158,5 @@ def filters_json(filters: Filters) -> dict[str, Any]:
         "locale": list(filters.locales),
         "tag": list(filters.tags),
         "test": filters.test.value,
+        "flow_version": list(filters.flow_versions),
     }

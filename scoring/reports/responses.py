@@ -34,6 +34,7 @@ class ResponseRow:
     tags: list[str]
     test: bool = False
     lower_is_better: bool = False
+    flow_version: str | None = None
 
     @property
     def goodness(self) -> int:
@@ -74,6 +75,7 @@ def _response_query(
             INVITATION.c.tags,
             r.is_test,
             r.lower_is_better,
+            r.flow_version,
         )
         .select_from(
             RESPONSE.join(INVITATION, INVITATION.c.id == r.invitation_id).outerjoin(
@@ -86,10 +88,10 @@ def _response_query(
 
 
 def _row(values: Sequence[Any]) -> ResponseRow:
-    *head, answered_at, comment, tags, is_test, lower = values
+    *head, answered_at, comment, tags, is_test, lower, version = values
     build: Any = ResponseRow  # the leading columns line up with the dataclass fields
     return build(  # type: ignore[no-any-return]
-        *head, as_utc(answered_at), comment, list(tags or []), bool(is_test), bool(lower)
+        *head, as_utc(answered_at), comment, list(tags or []), bool(is_test), bool(lower), version
     )
 
 

@@ -7,7 +7,7 @@ same moment; callers run it off the event loop (`Database.report`). A new report
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -15,12 +15,24 @@ import sqlalchemy as sa
 
 from scoring.reports import queries
 from scoring.reports import responses as rows
+from scoring.reports.comparisons import Flag, flags_for
 from scoring.reports.definitions import HEADLINE_METRICS
 from scoring.reports.figures import Funnel, Score
-from scoring.reports.filters import Dimension, ReportConfig
+from scoring.reports.filters import Dimension, Filters, ReportConfig
+from scoring.reports.league import League, agent_teams, league
 from scoring.reports.not_sent import NotSent, not_sent
 from scoring.reports.params import View, filters_json, parse_view
+from scoring.reports.pooling import Pooling, resolve
+from scoring.reports.response_bias import (
+    EarlyLate,
+    RateRow,
+    answer_delays,
+    early_late,
+    rate_rows,
+)
 from scoring.reports.responses import ResponseRow
+from scoring.reports.time_effects import TimeEffects, time_effects
+from scoring.reports.unsent import unsent
 
 # The filters the dashboard offers a list of known values for.
 OPTION_DIMENSIONS = (
@@ -42,18 +54,29 @@ class MetricReport:
     metric: str
     overall: Score
     groups: list[Score]
+    pooling: Pooling = field(default_factory=lambda: Pooling((), False))
+    versions: dict[str | None, int] = field(default_factory=dict)  # answers per question version
+    flags: dict[str | None, Flag] = field(default_factory=dict)  # per group: beyond chance?
 
     def as_dict(self) -> dict[str, Any]:
         v = self.view
         return {
             "metric": self.metric,
+            **self.pooling.as_dict(),
+            "versions": [{"flow_version": k, "n": n} for k, n in self.versions.items()],
+            # More than one wording or scale in one figure: split by flow_version to compare.
+            "mixed_versions": len(self.versions) > 1,
             "group_by": v.group_by.value if v.group_by else None,
             "timezone": v.config.timezone.key,
             "min_n": v.config.min_n,
             "filters": filters_json(v.filters),
             "overall": self.overall.as_dict(),
-            "groups": [g.as_dict() for g in self.groups],
+            "groups": [self._group(g) for g in self.groups],
         }
+
+    def _group(self, g: Score) -> dict[str, Any]:
+        flag = self.flags.get(g.key)
+        return {**g.as_dict(), "comparison": flag.as_dict() if flag else None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +111,36 @@ class Overview:
     funnel: Funnel
     comments: list[ResponseRow]
     options: dict[str, list[str]]
+    pooling: dict[str, Pooling]  # per card's metric: which flow it counts, which are separate
+    flags: Flags
+    league: League
     not_sent: list[NotSent] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseBias:
+    """Who answers beside what they answer: rates per segment, early against late."""
+
+    metric: str
+    by: Dimension
+    rows: list[RateRow]
+    early_late: EarlyLate
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "group_by": self.by.value,
+            "groups": [r.as_dict() for r in self.rows],
+            "early_late": self.early_late.as_dict(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Flags:
+    """The overview's comparisons: trend periods against the previous, groups against the rest."""
+
+    trend: dict[str | None, Flag]
+    groups: dict[str | None, Flag]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +150,14 @@ class ResponsePage:
     total: int
     rows: list[ResponseRow]
     options: dict[str, list[str]]  # empty unless asked for
+
+
+def with_unsent(
+    conn: sa.Connection, funnels: list[Funnel], v: View, group_by: Dimension | None
+) -> list[Funnel]:
+    """The funnel rows with their never-sent invitations, by the status that stopped them."""
+    stopped = unsent(conn, v.filters, group_by, v.config)
+    return [replace(f, not_sent=stopped.get(f.key, {})) for f in funnels]
 
 
 class ReportService:
@@ -115,37 +175,105 @@ class ReportService:
     def metrics(self, v: View) -> MetricReport:
         """The overall figure plus one per group, in one read transaction."""
         metric = v.require_metric()
+        filters, pooling = self.resolve(v, metric)
         with self.engine.connect() as conn:
-            overall = queries.scores(conn, metric, v.filters, None, v.config)[0]
+            overall = queries.scores(conn, metric, filters, None, v.config)[0]
             groups = (
-                queries.scores(conn, metric, v.filters, v.group_by, v.config) if v.group_by else []
+                queries.scores(conn, metric, filters, v.group_by, v.config) if v.group_by else []
             )
-        return MetricReport(v, metric, overall, groups)
+            versions = self._versions(conn, metric, filters, v.config)
+        flags = flags_for(metric, v.group_by, groups, overall)
+        return MetricReport(v, metric, overall, groups, pooling, versions, flags)
+
+    def league(self, v: View) -> League:
+        """Agents ranked by their score shrunk towards their team's (see `league`)."""
+        metric = v.require_metric()
+        filters, _ = self.resolve(v, metric)
+        with self.engine.connect() as conn:
+            return self._league(conn, metric, filters)
+
+    def time_effects(self, v: View, lang: str = "en") -> TimeEffects:
+        """Weekdays, weekend and public holidays, each against the rest."""
+        metric = v.require_metric()
+        filters, _ = self.resolve(v, metric)
+        # Per day with no minimum: a quiet day still counts towards its segment's total.
+        every_day = replace(v.config, min_n=0)
+        with self.engine.connect() as conn:
+            days = queries.scores(conn, metric, filters, Dimension.DAY, every_day)
+            overall = queries.scores(conn, metric, filters, None, v.config)[0]
+        return time_effects(
+            metric,
+            days,
+            overall,
+            country=v.config.holiday_country,
+            min_n=v.config.min_n,
+            lang=lang,
+        )
+
+    def response_bias(self, v: View, by: Dimension) -> ResponseBias:
+        """Response rate beside the score per segment, and early against late responders."""
+        metric = v.require_metric()
+        filters, _ = self.resolve(v, metric)
+        with self.engine.connect() as conn:
+            funnels = queries.funnel(conn, filters, by, v.config)
+            scores = queries.scores(conn, metric, filters, by, v.config)
+            delays = answer_delays(conn, metric, filters)
+        return ResponseBias(
+            metric, by, rate_rows(funnels, scores), early_late(metric, delays, v.config.min_n)
+        )
+
+    def _league(self, conn: sa.Connection, metric: str, filters: Filters) -> League:
+        agents = queries.scores(conn, metric, filters, Dimension.AGENT, self.config)
+        teams = queries.scores(conn, metric, filters, Dimension.TEAM, self.config)
+        overall = queries.scores(conn, metric, filters, None, self.config)[0]
+        return league(metric, agents, agent_teams(conn, metric, filters), teams, overall)
+
+    @staticmethod
+    def _versions(
+        conn: sa.Connection, metric: str, filters: Filters, config: ReportConfig
+    ) -> dict[str | None, int]:
+        found = queries.scores(conn, metric, filters, Dimension.FLOW_VERSION, config)
+        return {s.key: s.n for s in found if s.n}
+
+    def resolve(self, v: View, metric: str) -> tuple[Filters, Pooling]:
+        """The view's filters for one question of `metric`, unless it pools on purpose."""
+        return resolve(v.filters, metric, self.flows, pool=v.pool, group_by=v.group_by)
 
     def funnel(self, v: View) -> FunnelReport:
         """Invited, sent, delivered, answered and commented, overall and per group."""
         with self.engine.connect() as conn:
-            overall = queries.funnel(conn, v.filters, None, v.config)[0]
-            groups = queries.funnel(conn, v.filters, v.group_by, v.config) if v.group_by else []
-            unsent = not_sent(conn, v.filters)
-        return FunnelReport(v, overall, groups, unsent)
+            overall = with_unsent(conn, queries.funnel(conn, v.filters, None, v.config), v, None)[0]
+            groups = (
+                with_unsent(
+                    conn, queries.funnel(conn, v.filters, v.group_by, v.config), v, v.group_by
+                )
+                if v.group_by
+                else []
+            )
+            reasons = not_sent(conn, v.filters)
+        return FunnelReport(v, overall, groups, reasons)
 
     def overview(self, v: View, metric: str, bucket: Dimension, by: Dimension) -> Overview:
         """Everything the overview page shows for `metric`, from one connection."""
         with self.engine.connect() as conn:
-            cards = {
-                m.value: queries.scores(conn, m, v.filters, None, v.config)[0]
-                for m in HEADLINE_METRICS
-            }
-            if metric not in cards:
-                cards[metric] = queries.scores(conn, metric, v.filters, None, v.config)[0]
-            trend = queries.scores(conn, metric, v.filters, bucket, v.config)
-            groups = queries.scores(conn, metric, v.filters, by, v.config)
-            funnel = queries.funnel(conn, v.filters, None, v.config)[0]
+            pools = {m: self.resolve(v, m) for m in {*HEADLINE_METRICS, metric}}
+            cards = {str(m): queries.scores(conn, m, pools[m][0], None, v.config)[0] for m in pools}
+            filters = pools[metric][0]
+            trend = queries.scores(conn, metric, filters, bucket, v.config)
+            groups = queries.scores(conn, metric, filters, by, v.config)
+            table = self._league(conn, metric, filters)
+            funnel = with_unsent(conn, queries.funnel(conn, v.filters, None, v.config), v, None)[0]
             comments = rows.latest_comments(conn, v.filters, None, 8)
             options = self._options(conn)
-            unsent = not_sent(conn, v.filters)
-        return Overview(v, cards, trend, groups, funnel, comments, options, unsent)
+            reasons = not_sent(conn, v.filters)
+        pooling = {str(m): p for m, (_, p) in pools.items()}
+        flags = Flags(
+            flags_for(metric, bucket, trend, cards[metric]),
+            flags_for(metric, by, groups, cards[metric]),
+        )
+        return Overview(
+            v, cards, trend, groups, funnel, comments, options, pooling, flags, table, reasons
+        )
 
     def responses(
         self, v: View, *, limit: int, offset: int = 0, options: bool = False

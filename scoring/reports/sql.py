@@ -33,6 +33,7 @@ COLUMN = {
     Dimension.QUEUE: "queue",
     Dimension.JOURNEY_STAGE: "journey_stage",
     Dimension.LOCALE: "locale",
+    Dimension.FLOW_VERSION: "flow_version",
 }
 
 
@@ -85,6 +86,8 @@ def conditions(
     ):
         if values:
             where.append(_any_of(c[column], values))
+    if filters.flow_versions and "flow_version" in c:
+        where.append(_any_of(c.flow_version, filters.flow_versions))
     tags = INVITATION.c.tags
     where.extend(_has_tag(dialect, tags, tag) for tag in filters.tags)
     return where

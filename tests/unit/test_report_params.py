@@ -51,7 +51,7 @@ def test_repeated_parameters_are_kept_and_empty_ones_dropped() -> None:
         ({"flow": "nope"}, "flow", "unknown flow(s) nope; known: ces-effort, csat, nps"),
         ({"from": "2026-13-01"}, "from", "'2026-13-01' is not a date (YYYY-MM-DD)"),
         ({"to": "1899-12-31"}, "to", "dates must lie between 2000 and 2100"),
-        ({"metric": "stars"}, "metric", "metric must be one of csat, nps, ces, custom"),
+        ({"metric": "stars"}, "metric", "metric must be one of csat, nps, ces, fcr, custom"),
         ({"group_by": "hour"}, "group_by", "group_by must be one of flow, channel"),
         ({"test": "maybe"}, "test", "test must be one of exclude, include, only"),
     ],

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
+from bots.api import small_groups
 from bots.api.deps import UNAUTHORIZED, ContainerDep, ViewerDep
 from bots.api.report_params import ViewDep, require_metric
 from bots.container import Container
@@ -72,8 +73,8 @@ async def lines_of(
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {}}, "description": "the view as CSV"}},
 )
-async def export_csv(
-    _role: ViewerDep,
+async def export_csv(  # noqa: PLR0917  (FastAPI reads each query parameter from the signature)
+    role: ViewerDep,
     container: ContainerDep,
     v: ViewDep,
     view: ExportView = ExportView.RESPONSES,
@@ -84,6 +85,8 @@ async def export_csv(
     bom: Annotated[bool, Query(description="start with a UTF-8 byte-order mark")] = True,
 ) -> StreamingResponse:
     """Stream the filtered responses, metrics or funnel as CSV (local times, every field quoted)."""
+    if view is ExportView.RESPONSES:
+        await small_groups.guard(container, role, v)
     return csv_response(container, v, view, CsvFormat(sep, v.config.timezone, bom))
 
 

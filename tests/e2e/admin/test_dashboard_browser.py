@@ -91,7 +91,9 @@ def test_dashboard_figures_equal_the_api_and_drill_down_works(
         overall = _api(base, metric=metric, **period)["overall"]
         assert page.inner_text(f"[data-testid=n-{metric}]") == str(overall["n"])
         assert page.inner_text(f"[data-testid=score-{metric}]") == _fig(overall["score"], digits)
-        assert page.inner_text(f"[data-testid=margin-{metric}]") == _fig(overall["margin"], digits)
+        lo, hi = overall["interval"]
+        shown = f"[{_fig(lo, digits)}, {_fig(hi, digits)}]"
+        assert page.inner_text(f"[data-testid=interval-{metric}]") == shown
 
     by_agent = {g["key"]: g for g in _api(base, metric="nps", group_by="agent", **period)["groups"]}
     rows = page.locator("[data-testid=breakdown] tbody tr")
