@@ -102,6 +102,10 @@ STATEMENTS: dict[str, str] = {
     "SELECT a.id, :kind, :now FROM alert_case a JOIN response r ON r.id = a.response_id "
     "WHERE r.invitation_id = :iid",
     "close_all_open": _CLOSE_ALL_OPEN,
+    # A channel's calls to make after this commit (scoring.deferred drains them).
+    "insert_deferred": "INSERT INTO deferred_call (channel, address, method, payload, due_at, "
+    "expires_at, attempts, created_at) VALUES (:channel, :address, :method, {json_payload}, "
+    ":now, :expires_at, 0, :now)",
 }
 
 
@@ -181,6 +185,10 @@ class RawSql:
             for k, v in params.items()
         }
 
+    def encode_json(self, value: Any) -> Any:
+        """A JSON column's driver value (`_bind` encodes lists only, the reply column's shape)."""
+        return self._json_in(value)
+
     def timestamp(self, value: Any) -> datetime | None:
         """A datetime column as read from the driver, made timezone-aware."""
         return None if value is None else self._timestamp_out(value)
@@ -197,11 +205,17 @@ def _sql(name: str, postgres: bool) -> str:
 @functools.cache
 def dialect_sql(sql: str, postgres: bool) -> str:
     if postgres:
-        sql = sql.replace("{lock}", "FOR UPDATE OF i, s").replace(
-            "{json_reply}", "CAST(:reply AS json)"
+        sql = (
+            sql.replace("{lock}", "FOR UPDATE OF i, s")
+            .replace("{json_reply}", "CAST(:reply AS json)")
+            .replace("{json_payload}", "CAST(:payload AS json)")
         )
         return NAMED_PARAM.sub(r"%(\1)s", sql)
-    return sql.replace("{lock}", "").replace("{json_reply}", ":reply")
+    return (
+        sql.replace("{lock}", "")
+        .replace("{json_reply}", ":reply")
+        .replace("{json_payload}", ":payload")
+    )
 
 
 @functools.cache

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -237,6 +237,22 @@ class SurveyTransaction:
             self.raw.execute("insert_event", values)
         except self.raw.integrity_error:
             raise DuplicateEvent(values["event_key"]) from None
+
+    def defer_calls(
+        self, channel: str, address: str, calls: Sequence[Mapping[str, Any]], now: datetime
+    ) -> None:
+        for call in calls:
+            self.raw.execute(
+                "insert_deferred",
+                {
+                    "channel": channel,
+                    "address": address,
+                    "method": call["method"],
+                    "payload": self.raw.encode_json(call["payload"]),
+                    "expires_at": call.get("expires_at"),
+                    "now": now,
+                },
+            )
 
     def open_case_if_alerting(
         self,

@@ -104,6 +104,20 @@ class Customer:
     def texts(self) -> list[str]:
         return [c.params["text"] for c in self.messages()]
 
+    def chat(self) -> list[str]:
+        """The bot's messages as the chat shows them now (edits applied), oldest first."""
+        with self.api._lock:
+            shown = sorted((k[1], m["text"]) for k, m in self.api.messages.items())
+            return [text for key, text in shown if (self.chat_id, key) in self.api.messages]
+
+    async def wait_for_chat(self, ending: str) -> list[str]:
+        """Until the chat's last message ends with `ending` (a tap's edit comes after the reply)."""
+        await self.api.wait_for(
+            lambda: bool(self.chat()) and self.chat()[-1].endswith(ending),
+            what=f"the chat to end with {ending!r}",
+        )
+        return self.chat()
+
     async def wait_for_messages(self, count: int) -> list[Call]:
         await self.api.wait_for(
             lambda: len(self.messages()) >= count, what=f"{count} message(s) to the customer"

@@ -70,7 +70,10 @@ async def test_a_tap_on_a_reprompts_button_leaves_no_live_buttons(
     await _no_live_buttons(webhook, 2103)
     [edit] = webhook.sent("editMessageText", 2103)
     assert edit.params["message_id"] == reprompt.params["message_id"]
-    assert edit.params["text"].endswith("✅ Your answer: 🙂 4 · satisfied")
+    assert edit.params["text"].endswith(
+        "✅ Your answer: 🙂 4 · satisfied\n\nThank you for your answer!"
+    )
+    assert len(tom.messages()) == 2  # the thanks is on the edited re-prompt, no new message
     [removed] = webhook.sent("editMessageReplyMarkup", 2103)
     assert removed.params["message_id"] == question.params["message_id"]
     assert [r.value for r in rows(container, Response)] == [4]
