@@ -128,9 +128,9 @@ class Response(SQLModel, table=True):
     """A score. One per invitation: the first valid answer wins (enforced by a unique key)."""
 
     __table_args__ = (
+        # Few indexes on purpose: each is written by every answer. Reports read the covering
+        # ix_response_report (migration 0010_answer_path), which groups by agent and team too.
         sa.Index("ix_response_flow_answered", "flow_id", "answered_at"),
-        sa.Index("ix_response_agent", "flow_id", "agent"),
-        sa.Index("ix_response_team", "flow_id", "team"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -32,6 +32,7 @@ SAMPLE |= {"answered_at": NOW, "closed_at": NOW}
 SAMPLE |= {"iid": 1, "invitation_id": 1, "case_id": 1, "reprompts": 0, "value": 7}
 SAMPLE |= {"scale_min": 0, "scale_max": 10, "on": True, "off": False, "lower_is_better": False}
 SAMPLE |= {"is_test": False, "reply": [{"kind": "thanks"}]}
+SAMPLE |= {"payload": '{"text": "x"}', "expires_at": NOW}  # payload: as the store encodes it
 
 
 def required_columns(table: sa.Table) -> set[str]:

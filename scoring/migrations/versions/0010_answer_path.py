@@ -1,4 +1,10 @@
-"""The answer path: a durable table of deferred provider calls.
+"""The answer path: a durable table of deferred provider calls, and fewer index writes.
+
+Every answer writes each index on `response`. The (flow_id, agent) and (flow_id, team) ones
+served no query the covering report index does not (it groups by agent and team, and reports
+filter on the metric); they go. The covering report indexes gain `is_test` (and the response
+one `flow_id`), which every report filters on: without it each row was a table lookup. They
+replace the old ones, so an answer writes no more for them.
 
 Revision ID: 0010_answer_path
 Revises: 0007_normaliser_reason
@@ -19,7 +25,38 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Index name -> (table, columns before, columns after).
+_SCORE = ["metric", "answered_at", "value", "scale_min", "scale_max", "lower_is_better"]
+COVERING = {
+    "ix_response_report": (
+        "response",
+        [*_SCORE, "agent", "team", "channel"],
+        [*_SCORE, "is_test", "agent", "team", "channel", "flow_id"],
+    ),
+    "ix_invitation_funnel": (
+        "invitation",
+        ["created_at", "flow_id", "agent", "team", "sent_at", "delivery_status", "answered_at"],
+        [
+            "created_at",
+            "is_test",
+            "flow_id",
+            "agent",
+            "team",
+            "sent_at",
+            "delivery_status",
+            "answered_at",
+        ],
+    ),
+}
+DROPPED = {"ix_response_agent": ["flow_id", "agent"], "ix_response_team": ["flow_id", "team"]}
+
+
 def upgrade() -> None:
+    for name in DROPPED:
+        op.drop_index(name, table_name="response")
+    for name, (table, _before, after) in COVERING.items():
+        op.drop_index(name, table_name=table)
+        op.create_index(name, table, after)
     op.create_table(
         "deferred_call",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -45,3 +82,8 @@ def downgrade() -> None:
     with op.batch_alter_table("deferred_call", schema=None) as batch_op:
         batch_op.drop_index("ix_deferred_call_address")
     op.drop_table("deferred_call")
+    for name, (table, before, _after) in COVERING.items():
+        op.drop_index(name, table_name=table)
+        op.create_index(name, table, before)
+    for name, columns in DROPPED.items():
+        op.create_index(name, "response", columns)

@@ -106,9 +106,12 @@ class Customer:
 
     def chat(self) -> list[str]:
         """The bot's messages as the chat shows them now (edits applied), oldest first."""
-        with self.api._lock:
-            shown = sorted((k[1], m["text"]) for k, m in self.api.messages.items())
-            return [text for key, text in shown if (self.chat_id, key) in self.api.messages]
+        shown = sorted(
+            (message_id, m["text"])
+            for (chat, message_id), m in list(self.api.messages.items())
+            if chat == self.chat_id
+        )
+        return [text for _id, text in shown]
 
     async def wait_for_chat(self, ending: str) -> list[str]:
         """Until the chat's last message ends with `ending` (a tap's edit comes after the reply)."""

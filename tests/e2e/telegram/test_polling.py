@@ -28,15 +28,23 @@ from tests.e2e.telegram.conftest import WEBHOOK_SECRET, rows
 from tests.e2e.telegram.fake_bot_api import TOKEN, FakeBotApi, tap_update, text_update
 
 
-@pytest.fixture
-async def runtime(container: Container) -> AsyncIterator[TelegramRuntime]:
+@contextlib.asynccontextmanager
+async def runtime_of(container: Container) -> AsyncIterator[TelegramRuntime]:
     plugin = container.channel("telegram")  # the container's own channel, as `telegram poll`
     assert isinstance(plugin, TelegramPlugin)
     built = plugin.runtime
     assert built is not None
     await built.start()
-    yield built
-    await built.stop()
+    try:
+        yield built
+    finally:
+        await built.stop()
+
+
+@pytest.fixture
+async def runtime(container: Container) -> AsyncIterator[TelegramRuntime]:
+    async with runtime_of(container) as built:
+        yield built
 
 
 @contextlib.asynccontextmanager
