@@ -110,12 +110,11 @@ class SqlSurveyStore:
     def answers(self) -> Iterator[SurveyTransaction]:
         """A transaction for the inbound hot path, which speaks plain SQL (scoring.raw_sql).
 
-        On SQLite it runs on the pooled driver connection itself: a SQLAlchemy Connection and
-        its begin events cost more than the few statements of an answer.
+        It runs on the pooled driver connection itself: a SQLAlchemy Connection and its begin
+        events cost more than the few statements of an answer.
         """
         if not self._sqlite:
-            with self.engine.begin() as connection:
-                yield SurveyTransaction(connection, self.pseudonymise)
+            yield from self._driver_transaction()
             return
         pooled = self.engine.raw_connection()
         try:
@@ -135,6 +134,24 @@ class SqlSurveyStore:
             except BaseException:
                 if driver.in_transaction:
                     cursor.execute("ROLLBACK")
+                raise
+        finally:
+            pooled.close()  # back to the pool
+
+    def _driver_transaction(self) -> Iterator[SurveyTransaction]:
+        """PostgreSQL: psycopg begins at the first statement; commit, or roll back on error."""
+        pooled = self.engine.raw_connection()
+        try:
+            driver = pooled.driver_connection
+            assert driver is not None  # noqa: S101
+            raw = RawSql.on_cursor(
+                driver.cursor(), self.engine.dialect, integrity_error=self._integrity_error
+            )
+            try:
+                yield SurveyTransaction(None, self.pseudonymise, raw=raw)
+                driver.commit()
+            except BaseException:
+                driver.rollback()
                 raise
         finally:
             pooled.close()  # back to the pool
