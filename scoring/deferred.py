@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 call_t = SQLModel.metadata.tables["deferred_call"]
@@ -33,11 +33,33 @@ class ClaimedCall:
 
 
 def claim(
-    engine: Engine, channel: str, *, worker: str, now: datetime, lease: timedelta, limit: int
+    engine: Engine,
+    channel: str,
+    *,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    done: Sequence[int] = (),
+    later: Mapping[int, datetime] | None = None,
 ) -> list[ClaimedCall]:
-    """Lease up to `limit` due calls, the oldest of each address, in one transaction."""
-    if limit <= 0:
+    """Lease up to `limit` due calls, the oldest of each address, in one transaction.
+
+    `done` and `later` settle the previous round's calls first, in the same commit: a busy
+    drainer pays one transaction per round, and a chat's next call is claimable at once.
+    """
+    if limit <= 0 and not (done or later):
         return []
+    with engine.begin() as conn:
+        _settle(conn, done, later or {}, ())
+        if limit <= 0:
+            return []
+        return _claim(conn, channel, worker=worker, now=now, lease=lease, limit=limit)
+
+
+def _claim(
+    conn: Connection, channel: str, *, worker: str, now: datetime, lease: timedelta, limit: int
+) -> list[ClaimedCall]:
     earlier = call_t.alias("earlier")
     waits_behind = (
         sa.exists()
@@ -67,17 +89,16 @@ def claim(
         .order_by(call_t.c.id)
         .limit(limit)
     )
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True, of=call_t)
-        rows = conn.execute(query).all()
-        if not rows:
-            return []
-        conn.execute(
-            call_t.update()
-            .where(call_t.c.id.in_([r.id for r in rows]))
-            .values(locked_until=now + lease, locked_by=worker[:64], attempts=call_t.c.attempts + 1)
-        )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=call_t)
+    rows = conn.execute(query).all()
+    if not rows:
+        return []
+    conn.execute(
+        call_t.update()
+        .where(call_t.c.id.in_([r.id for r in rows]))
+        .values(locked_until=now + lease, locked_by=worker[:64], attempts=call_t.c.attempts + 1)
+    )
     return [
         ClaimedCall(
             r.id,
@@ -103,21 +124,30 @@ def settle(
     if not (done or later or released):
         return
     with engine.begin() as conn:
-        if done:
-            conn.execute(call_t.delete().where(call_t.c.id.in_(list(done))))
-        for call_id, due in later.items():
-            conn.execute(
-                call_t.update()
-                .where(call_t.c.id == call_id)
-                .values(due_at=due, locked_until=None, locked_by=None)
-            )
-        if released:
-            # Never started (shut down while waiting its turn): made by the next drainer.
-            conn.execute(
-                call_t.update()
-                .where(call_t.c.id.in_(list(released)))
-                .values(locked_until=None, locked_by=None, attempts=call_t.c.attempts - 1)
-            )
+        _settle(conn, done, later, released)
+
+
+def _settle(
+    conn: Connection,
+    done: Sequence[int],
+    later: Mapping[int, datetime],
+    released: Sequence[int],
+) -> None:
+    if done:
+        conn.execute(call_t.delete().where(call_t.c.id.in_(list(done))))
+    for call_id, due in later.items():
+        conn.execute(
+            call_t.update()
+            .where(call_t.c.id == call_id)
+            .values(due_at=due, locked_until=None, locked_by=None)
+        )
+    if released:
+        # Never started (shut down while waiting its turn): made by the next drainer.
+        conn.execute(
+            call_t.update()
+            .where(call_t.c.id.in_(list(released)))
+            .values(locked_until=None, locked_by=None, attempts=call_t.c.attempts - 1)
+        )
 
 
 def pending(engine: Engine, channel: str) -> int:

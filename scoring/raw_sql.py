@@ -15,7 +15,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection, Dialect
@@ -128,12 +128,22 @@ class Codec:
         tables = SQLModel.metadata.tables
         timestamp = tables["invitation"].c.expires_at.type.dialect_impl(dialect)
         json = tables["inboundevent"].c.reply.type.dialect_impl(dialect)
+        bind = timestamp.bind_processor(dialect) or _same
+        if dialect.name == "sqlite":
+            bind = _sqlite_timestamp  # what the column type writes, without its % formatting
         return Codec(
-            timestamp.bind_processor(dialect) or _same,
+            bind,
             timestamp.result_processor(dialect, None) or _same,
             json.bind_processor(dialect) or _same,
             json.result_processor(dialect, None) or _same,
         )
+
+
+def _sqlite_timestamp(value: datetime) -> str:
+    """UTCDateTime on SQLite: naive UTC as `YYYY-MM-DD HH:MM:SS.ffffff`, aware input only."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime refused: use timezone-aware datetimes")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 class RawSql:

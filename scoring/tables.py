@@ -129,8 +129,9 @@ class Response(SQLModel, table=True):
 
     __table_args__ = (
         # Few indexes on purpose: each is written by every answer. Reports read the covering
-        # ix_response_report (migration 0010_answer_path), which groups by agent and team too.
-        sa.Index("ix_response_flow_answered", "flow_id", "answered_at"),
+        # ix_response_report (migration 0010_answer_path), which groups by agent and team too;
+        # exports and the responses page walk this one in (answered_at, id) order.
+        sa.Index("ix_response_answered", "answered_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -33,6 +33,7 @@ LEASE = timedelta(seconds=30)
 IN_FLIGHT = 64  # calls claimed at once (different chats); the outbox's HTTP gate is narrower
 POLL_SECONDS = 0.5  # for calls other processes stored; this one's answers wake it at once
 MAX_ATTEMPTS = 8  # 429s in a row before a call is given up
+ROUND_SECONDS = 0.005  # while calls finish, one claim-and-settle transaction per this long
 
 
 class Drainer:
@@ -79,8 +80,10 @@ class Drainer:
         while not self._stopping:
             # Cleared before looking, so a wake-up during the claim is not lost.
             self._wake.clear()
+            done, later = self._done, self._later
+            self._done, self._later = [], {}
             try:
-                await self._settle()
+                # The last round's calls are settled in the claim's own transaction.
                 claimed = await self.db.run(
                     deferred.claim,
                     self.db.engine,
@@ -89,8 +92,12 @@ class Drainer:
                     now=self.clock(),
                     lease=LEASE,
                     limit=IN_FLIGHT - len(self._tasks),
+                    done=done,
+                    later=later,
                 )
             except Exception:
+                # Left leased: their lease runs out and they are taken again (an edit made twice
+                # changes nothing; a message is then not resent, see the module's docstring).
                 log.exception("telegram outbox: claiming calls failed; retrying")
                 claimed = []
             for call in claimed:
@@ -100,6 +107,9 @@ class Drainer:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+            if self._tasks:
+                # Calls are finishing: let a few more finish, and settle them together.
+                await asyncio.sleep(ROUND_SECONDS)
 
     async def _settle(self, released: list[int] | None = None) -> None:
         done, later = self._done, self._later

@@ -139,6 +139,15 @@ METRIC_HEADER = [
 FUNNEL_HEADER = ["group", "invited", "sent", "delivered", "answered", "commented", "response_rate"]
 
 
+def csv_lines(records: Iterable[Iterable[Any]], fmt: CsvFormat | None = None) -> str:
+    """Many records in one go: one writer for a whole export batch, as `csv_line` writes each."""
+    fmt = fmt or CsvFormat()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=fmt.delimiter, quoting=csv.QUOTE_ALL)
+    writer.writerows([cell(v, fmt) for v in values] for values in records)
+    return buffer.getvalue()
+
+
 def response_cells(row: ResponseRow) -> list[Any]:
     values = {name: getattr(row, name) for name in RESPONSE_HEADER if name != "tags"}
     values["tags"] = ";".join(row.tags)

@@ -4,7 +4,9 @@ Every answer writes each index on `response`. The (flow_id, agent) and (flow_id,
 served no query the covering report index does not (it groups by agent and team, and reports
 filter on the metric); they go. The covering report indexes gain `is_test` (and the response
 one `flow_id`), which every report filters on: without it each row was a table lookup. They
-replace the old ones, so an answer writes no more for them.
+replace the old ones, so an answer writes no more for them. (flow_id, answered_at) becomes
+(answered_at, id): exports read in that order, a batch at a time from where the last one ended,
+and the responses page newest first; a flow filter is one condition along the way.
 
 Revision ID: 0010_answer_path
 Revises: 0007_normaliser_reason
@@ -49,11 +51,14 @@ COVERING = {
     ),
 }
 DROPPED = {"ix_response_agent": ["flow_id", "agent"], "ix_response_team": ["flow_id", "team"]}
+REPLACED = ("ix_response_flow_answered", ["flow_id", "answered_at"])
+ADDED = ("ix_response_answered", ["answered_at", "id"])
 
 
 def upgrade() -> None:
-    for name in DROPPED:
+    for name in [*DROPPED, REPLACED[0]]:
         op.drop_index(name, table_name="response")
+    op.create_index(ADDED[0], "response", ADDED[1])
     for name, (table, _before, after) in COVERING.items():
         op.drop_index(name, table_name=table)
         op.create_index(name, table, after)
@@ -85,5 +90,6 @@ def downgrade() -> None:
     for name, (table, before, _after) in COVERING.items():
         op.drop_index(name, table_name=table)
         op.create_index(name, table, before)
-    for name, columns in DROPPED.items():
+    op.drop_index(ADDED[0], table_name="response")
+    for name, columns in [*DROPPED.items(), REPLACED]:
         op.create_index(name, "response", columns)
