@@ -309,8 +309,13 @@ def restart_run(
             server.wait_ready()
             asyncio.run(load(server.port, PATH, part, CONCURRENCY[-1], answered))
         finally:
+            stopping = time.perf_counter()
             server.stop()  # SIGTERM: what is not made yet stays in the table
-        print(f"  restart: {bot_api_calls(fake_port) - before} calls made so far", flush=True)
+        print(
+            f"  restart: {bot_api_calls(fake_port) - before} calls made so far; the server "
+            f"took {time.perf_counter() - stopping:.1f} s to stop (killed after 15 s)",
+            flush=True,
+        )
     server = Server.uvicorn("bots.app:create_app", free_port(), env, workdir)
     try:
         server.wait_ready()
