@@ -42,12 +42,14 @@ def seed(database_url: str, count: int) -> None:
     """`count` open CSAT surveys by SMS, one per phone number, as a sent question leaves them."""
     from sqlmodel import SQLModel  # noqa: PLC0415
 
+    from bots.channels import register_channels  # noqa: PLC0415
     from bots.settings import Settings  # noqa: PLC0415
     from scoring.db import make_engine  # noqa: PLC0415
     from scoring.migrate import upgrade  # noqa: PLC0415
     from scoring.storage import Pseudonymiser  # noqa: PLC0415
 
     settings = Settings(_env_file=None, database_url=database_url, secret_key=SECRET_KEY)  # type: ignore[call-arg]
+    register_channels()  # the pseudonym of a phone number is the channel registry's to say
     pseudonymise = Pseudonymiser(settings.secret())
     engine = make_engine(database_url)
     upgrade(engine)
