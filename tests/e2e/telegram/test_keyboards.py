@@ -64,6 +64,10 @@ async def test_after_two_unclear_answers_only_the_last_reprompt_has_buttons(
         ),
         what="the last re-prompt's buttons only",
     )
+    await webhook.wait_for(
+        lambda: _buttons_recorded(container, last.params["message_id"]),
+        what="the last re-prompt's buttons recorded",
+    )
     await tom.types("4")
     await _no_live_buttons(webhook, 2102)
     assert [r.value for r in rows(container, Response)] == [4]
