@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import gc
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -44,12 +45,32 @@ class Server:
         self.process = subprocess.Popen(command, cwd=workdir, env=full_env)  # noqa: S603
 
     @classmethod
-    def uvicorn(cls, target: str, port: int, env: dict[str, str], workdir: Path) -> Server:
+    def uvicorn(
+        cls,
+        target: str,
+        port: int,
+        env: dict[str, str],
+        workdir: Path,
+        workers: int = 1,
+        *,
+        profile: Path | None = None,
+    ) -> Server:
+        """`profile`: run it under py-spy (a dev dependency), collapsed stacks to that file;
+        `python -m benchmarks.profile_summary FILE` prints the top costs."""
         command = [
             sys.executable, "-m", "uvicorn", target, "--factory", "--host", "127.0.0.1",
-            "--port", str(port), "--workers", "1", "--no-access-log", "--log-level", "warning",
+            "--port", str(port), "--workers", str(workers), "--no-access-log",
+            "--log-level", "warning",
         ]  # fmt: skip
+        if profile is not None:
+            spy = str(Path(sys.executable).with_name("py-spy"))
+            command = [spy, "record", "--rate", "250", "--format", "raw", "--subprocesses",
+                       "--output", str(profile.resolve()), "--", *command]  # fmt: skip
         return cls(command, port, env, workdir)
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the server and its worker processes (Linux /proc)."""
+        return sum(_cpu_of(pid) for pid in _family(self.process.pid))
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
@@ -64,12 +85,53 @@ class Server:
         raise RuntimeError("server did not start")
 
     def stop(self) -> None:
+        # Under py-spy the server is its child: stop the server, and py-spy writes its file.
+        children = [pid for pid in _family(self.process.pid) if pid != self.process.pid]
+        if children and Path(self.process.args[0]).name == "py-spy":  # type: ignore[index]
+            for pid in children[:1]:
+                os.kill(pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                pass
+            else:
+                return
         self.process.terminate()
         try:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+def _family(root: int) -> list[int]:
+    """The process and every descendant (uvicorn --workers N forks its workers)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    family, frontier = [root], [root]
+    while frontier:
+        frontier = [pid for pid, parent in parents.items() if parent in frontier]
+        family += frontier
+    return family
+
+
+def _cpu_of(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def loadavg() -> str:
+    """The machine's load (1, 5, 15 min): it is shared, so say how busy it was."""
+    return "load " + "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 @contextmanager
@@ -214,12 +276,17 @@ def run_levels(
             work = work_for(size)
             finish = settle(work) if settle is not None else None
             with quiet_collector():
+                cpu_before = server.cpu_seconds()
                 result = asyncio.run(load(server.port, path, work, concurrency, ok))
                 if finish is not None:
                     waited = finish()
                     result = replace(
                         result, seconds=result.seconds + waited, deferred_seconds=waited
                     )
+                server_cpu = server.cpu_seconds() - cpu_before
+            result = replace(
+                result, server_cpu_ms=server_cpu * 1000 / max(result.requests, 1), load=loadavg()
+            )
             results.append(result)
             print(result.line(name), flush=True)
         return results
@@ -233,7 +300,11 @@ def baseline_sqlite(schema: str) -> sqlite3.Connection:
         os.environ["BENCH_SQLITE"], isolation_level=None, check_same_thread=False
     )
     connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
+    # NORMAL is surveybot's setting; FULL (an fsync per commit) is printed beside it.
+    sync = os.environ.get("BENCH_SQLITE_SYNC", "NORMAL")
+    if sync not in {"NORMAL", "FULL"}:
+        raise ValueError(f"BENCH_SQLITE_SYNC: {sync}")
+    connection.execute(f"PRAGMA synchronous={sync}")
     connection.execute(schema)
     return connection
 
@@ -251,6 +322,8 @@ class Result:
     # Work the server deferred past its last reply (calls to a fake provider), in seconds; it
     # is counted in `seconds`, so the rate is what the server sustains, not just its replies.
     deferred_seconds: float = 0.0
+    server_cpu_ms: float = 0.0  # the server's CPU per request (all its processes)
+    load: str = ""  # the machine's load average when the level ended
 
     @property
     def rate(self) -> float:
@@ -262,7 +335,8 @@ class Result:
         return (
             f"  {name:<8} c={self.concurrency:<3} {self.rate:8.0f}/s  "
             f"p50 {self.percentile(50):6.2f} ms  p99 {self.percentile(99):6.2f} ms  "
-            f"errors {self.errors}  client CPU {self.client_cpu:4.0%}"
+            f"errors {self.errors}  client CPU {self.client_cpu:4.0%}  "
+            f"server CPU {self.server_cpu_ms:.2f} ms/req  {self.load}"
             + (f"  deferred calls done +{deferred:.0f} ms" if deferred else "")
         )
 
@@ -280,21 +354,42 @@ def parse_sizes(parser: argparse.ArgumentParser, text: str, levels: int) -> list
 
 
 def report(runs: dict[str, list[Result]], levels: tuple[int, ...], target: float) -> None:
-    """The table of the survey server against both baselines, and the target check."""
+    """The table of the survey server against the baselines, and the target check.
+
+    `insert` is the ceiling at surveybot's durability (WAL, synchronous=NORMAL); `insert_full`,
+    when measured, the same with synchronous=FULL (an fsync per commit).
+    """
+    full = "insert_full" in runs
     print()
-    print("| senders | survey /s | p50 ms | p99 ms | bare /s | insert /s | vs bare | vs insert |")
-    print("|--------:|----------:|-------:|-------:|--------:|----------:|--------:|----------:|")
+    print(
+        "| senders | survey /s | p50 ms | p99 ms | CPU ms/req | bare /s | insert /s "
+        + ("| FULL /s " if full else "")
+        + "| vs bare | vs insert |"
+    )
+    print(
+        "|--------:|----------:|-------:|-------:|-----------:|--------:|----------:"
+        + ("|--------:" if full else "")
+        + "|--------:|----------:|"
+    )
     for i, concurrency in enumerate(levels):
         survey, bare, insert = runs["survey"][i], runs["bare"][i], runs["insert"][i]
         print(
             f"| {concurrency:>7} | {survey.rate:9.0f} | {survey.percentile(50):6.2f} | "
-            f"{survey.percentile(99):6.2f} | {bare.rate:7.0f} | {insert.rate:9.0f} | "
-            f"{survey.rate / bare.rate:7.0%} | {survey.rate / insert.rate:9.0%} |"
+            f"{survey.percentile(99):6.2f} | {survey.server_cpu_ms:10.2f} | {bare.rate:7.0f} | "
+            f"{insert.rate:9.0f} "
+            + (f"| {runs['insert_full'][i].rate:7.0f} " if full else "")
+            + f"| {survey.rate / bare.rate:7.0%} | {survey.rate / insert.rate:9.0%} |"
         )
     errors = sum(r.errors for results in runs.values() for r in results)
+    client = max(r.client_cpu for results in runs.values() for r in results)
     last = runs["survey"][-1]
     ratio = last.rate / runs["insert"][-1].rate
     print(
-        f"\ntarget at {levels[-1]} senders: >= {target:.0%} of insert baseline ({ratio:.0%}), "
+        "\nsurveybot runs SQLite in WAL mode with synchronous=NORMAL: the `insert` ceiling is at "
+        "that durability" + ("; `FULL` is the same ceiling with synchronous=FULL." if full else ".")
+    )
+    print(f"load generator CPU at most {client:.0%} of a core; {loadavg()}")
+    print(
+        f"target at {levels[-1]} senders: >= {target:.0%} of insert baseline ({ratio:.0%}), "
         f"p99 <= 30 ms ({last.percentile(99):.1f} ms); errors: {errors}"
     )

@@ -7,6 +7,9 @@ between machines. Data goes in through the migrated schema (with its report inde
 executemany (SQLite) and COPY (PostgreSQL); the PostgreSQL database and the SQLite file are
 throwaways.
 
+It also times an export of every row, batch by batch as `GET /api/v1/export.csv` streams it
+(keyset batches of 2,000 and the CSV formatting), as rows per second.
+
     .venv/bin/python -m benchmarks.metrics_queries [--responses 1000000] [--skip-postgres]
 """
 
@@ -189,14 +192,40 @@ def measure(engine: sa.Engine) -> dict[str, float]:
             "time effects, nps": lambda: reports.time_effects(view),
             "response bias, nps": lambda: reports.response_bias(view, Dimension.CHANNEL),
         }
-        return {name: best_of(fn) for name, fn in queries.items()}
+        timings = {name: best_of(fn) for name, fn in queries.items()}
+    timings["export all rows"] = best_of(lambda: export(engine), repeat=1)
+    return timings
 
 
-def report(backend: str, timings: dict[str, float], load_seconds: float) -> None:
+def export(engine: sa.Engine) -> int:
+    """Every response as CSV, batch by batch as `GET /api/v1/export.csv` streams it."""
+    from scoring.reports import csv_format  # noqa: PLC0415
+    from scoring.reports.responses import responses_after  # noqa: PLC0415
+
+    fmt, count, after = csv_format.CsvFormat(), 0, None
+    cells = csv_format.response_cells
+    # Older trees (a before/after comparison) write a line at a time.
+    lines = getattr(csv_format, "csv_lines", None) or (
+        lambda records, f: "".join(csv_format.csv_line(r, f) for r in records)
+    )
+    while True:
+        with engine.connect() as conn:
+            batch = responses_after(conn, after=after, limit=2000)
+        if not batch:
+            return count
+        lines((cells(row) for row in batch), fmt)
+        count += len(batch)
+        after = (batch[-1].answered_at, batch[-1].id)
+
+
+def report(backend: str, timings: dict[str, float], load_seconds: float, rows: int) -> None:
     base = timings["baseline GROUP BY"]
     print(f"\n{backend}: loaded in {load_seconds:.1f} s")
     for name, seconds in timings.items():
-        print(f"  {name:<22} {seconds * 1000:9.1f} ms   x{seconds / base:5.2f} of baseline")
+        if name == "export all rows":
+            print(f"  {name:<22} {seconds * 1000:9.1f} ms   {rows / seconds:9,.0f} rows/s")
+        else:
+            print(f"  {name:<22} {seconds * 1000:9.1f} ms   x{seconds / base:5.2f} of baseline")
 
 
 def run_sqlite(responses: int) -> None:
@@ -209,7 +238,7 @@ def run_sqlite(responses: int) -> None:
         load_sqlite(path, responses)
         loaded = time.perf_counter() - start
         engine = make_engine(f"sqlite:///{path}")
-        report("SQLite", measure(engine), loaded)
+        report("SQLite", measure(engine), loaded, responses)
         engine.dispose()
 
 
@@ -225,7 +254,7 @@ def run_postgres(responses: int) -> None:
         start = time.perf_counter()
         load_postgres(str(engine.url.render_as_string(hide_password=False)), responses)
         loaded = time.perf_counter() - start
-        report("PostgreSQL", measure(engine), loaded)
+        report("PostgreSQL", measure(engine), loaded, responses)
         engine.dispose()
     finally:
         with admin.connect() as conn:

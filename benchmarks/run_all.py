@@ -3,7 +3,9 @@
     .venv/bin/python -m benchmarks.run_all [name ...]
 
 With names (e.g. `telegram_webhook`), only those. worker_scaling needs the PostgreSQL server
-of the test suite; metrics_queries seeds 1,000,000 rows and takes several minutes.
+of the test suite; metrics_queries seeds 1,000,000 rows and takes several minutes, and
+memory_curve sends 1,000,000 answers (most of an hour; `python -m benchmarks.memory_curve
+--answers 200000 --every 25000` for a shorter curve).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ BENCHMARKS = (
     "telegram_webhook",
     "metrics_queries",
     "worker_scaling",
+    "memory_curve",
 )
 
 

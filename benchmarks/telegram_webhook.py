@@ -6,15 +6,23 @@ own keep-alive connection, over loopback; the collector is off while it measures
 Every survey request is a real Telegram
 update with the secret-token header, for a different open NPS invitation (pre-created, one chat
 each): a mix of button presses (callback queries) and typed answers ("negen", "8"), and for a
-quarter a tap on a detractor score followed by the typed comment. Outbound Bot API calls (the
-callback answers and the edits of tapped questions) go to a no-latency fake Bot API, another
-local subprocess; the thanks and follow-up messages ride on the webhook responses.
+quarter a tap on a detractor score followed by the typed comment. A tap's callback answer rides
+on the webhook response, and so does the thanks for a typed answer; the one deferred call of
+each conversation (the edit of a tapped question, or taking a typed-over question's buttons
+away) is made by the durable outbox, against a no-latency fake Bot API in another local
+subprocess. A level ends when the fake has seen every deferred call, not at the last reply.
 
 Baselines, same server flags, same request bodies:
   bare    FastAPI endpoint that parses the JSON update and returns a constant sendMessage
   insert  the same plus one SQLite INSERT + COMMIT (WAL, synchronous=NORMAL, as surveybot uses)
+  FULL    the insert baseline at synchronous=FULL (an fsync per commit), for comparison
 
-    .venv/bin/python -m benchmarks.telegram_webhook [--requests 400,1500,3000]
+    .venv/bin/python -m benchmarks.telegram_webhook [--requests 400,1500,3000] [--restart]
+        [--profile FILE] [--skip-baselines]
+
+`--restart`: after the levels, one more run at 32 clients that stops the server (SIGTERM, as a
+deploy does) halfway, while deferred calls still wait, starts a new one on the same database
+and sends the rest; it counts the deferred calls made against those planned (lost, or twice).
 
 Writes nothing outside a temporary directory.
 """
@@ -22,6 +30,8 @@ Writes nothing outside a temporary directory.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import json
 import sys
 import tempfile
@@ -43,6 +53,8 @@ from benchmarks.harness import (
     Server,
     baseline_sqlite,
     free_port,
+    load,
+    loadavg,
     parse_sizes,
     report,
     run_levels,
@@ -55,7 +67,10 @@ WEBHOOK_SECRET = "benchmark-webhook-secret_0123456789"
 SECRET_KEY = "benchmark-secret-key-0123456789abcdef-0123"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 FIRST_CHAT = 700_000_000
-CALLS_PER_TAP = 2  # answerCallbackQuery, then editMessageText (the thanks rides on the reply)
+# Deferred Bot API calls per conversation: the edit of a tapped question (its callback answer
+# and the thanks ride on the reply), or removing a typed-over question's buttons.
+CALLS_PER_CONVERSATION = 1
+SKIPPED_STATS = frozenset({"repeated", "getMe"})
 CONSTANT_REPLY = {"method": "sendMessage", "chat_id": 1, "text": "Bedankt voor je antwoord!"}
 
 
@@ -226,15 +241,21 @@ def requests(batch: list[list[bytes]]) -> list[list[Post]]:
 
 
 def answered(status: int, reply: bytes) -> bool:
-    """Every update gets its reply in the webhook response: a sendMessage."""
-    return status == 200 and b"sendMessage" in reply
+    """Every update gets its reply in the webhook response: the callback answer for a tap,
+    a sendMessage for typed text (the baselines answer everything with a sendMessage)."""
+    return status == 200 and (b"sendMessage" in reply or b"answerCallbackQuery" in reply)
+
+
+def bot_api_stats(fake_port: int) -> dict[str, int]:
+    url = f"http://127.0.0.1:{fake_port}/stats"
+    with urllib.request.urlopen(url, timeout=5) as reply:
+        stats: dict[str, int] = json.load(reply)
+    return stats
 
 
 def bot_api_calls(fake_port: int) -> int:
-    """How many calls the fake Bot API has answered so far."""
-    url = f"http://127.0.0.1:{fake_port}/stats"
-    with urllib.request.urlopen(url, timeout=5) as reply:
-        return sum(json.load(reply).values())
+    """How many calls the fake Bot API has answered so far (getMe, each start-up's, aside)."""
+    return sum(n for name, n in bot_api_stats(fake_port).items() if name not in SKIPPED_STATS)
 
 
 def wait_for_calls(fake_port: int, expected: int, timeout: float = 60.0) -> float:
@@ -264,15 +285,49 @@ def run_server(
     def drained(work: list[list[Post]]) -> Callable[[], float]:
         assert fake_port is not None  # noqa: S101
         time.sleep(0.5)  # the warm-up's or the previous level's calls are all in
-        expected = bot_api_calls(fake_port) + CALLS_PER_TAP * taps(work)
+        expected = bot_api_calls(fake_port) + CALLS_PER_CONVERSATION * len(work)
         return lambda: wait_for_calls(fake_port, expected)
 
     settle = drained if fake_port is not None else None
     return run_levels(name, server, PATH, sizes, work_for, ok=answered, settle=settle)
 
 
-def taps(work: list[list[Post]]) -> int:
-    return sum(b'"callback_query"' in body for item in work for body, _headers in item)
+def restart_run(
+    env: dict[str, str], workdir: Path, pool: list[list[bytes]], size: int, fake_port: int
+) -> tuple[int, int, int]:
+    """Half the work, a graceful stop while calls wait, a new server, the other half.
+
+    Returns (deferred calls planned, calls the fake saw, calls it saw twice).
+    """
+    work = requests(take(pool, size))
+    half = len(work) // 2
+    time.sleep(0.5)
+    before = bot_api_calls(fake_port)
+    repeated_before = bot_api_stats(fake_port).get("repeated", 0)
+    for part in (work[:half], work[half:]):
+        server = Server.uvicorn("bots.app:create_app", free_port(), env, workdir)
+        try:
+            server.wait_ready()
+            asyncio.run(load(server.port, PATH, part, CONCURRENCY[-1], answered))
+        finally:
+            stopping = time.perf_counter()
+            server.stop()  # SIGTERM: what is not made yet stays in the table
+        print(
+            f"  restart: {bot_api_calls(fake_port) - before} calls made so far; the server "
+            f"took {time.perf_counter() - stopping:.1f} s to stop (killed after 15 s)",
+            flush=True,
+        )
+    server = Server.uvicorn("bots.app:create_app", free_port(), env, workdir)
+    try:
+        server.wait_ready()
+        planned = CALLS_PER_CONVERSATION * len(work)
+        with contextlib.suppress(RuntimeError):
+            wait_for_calls(fake_port, before + planned, timeout=60)
+        time.sleep(1.0)  # room for a call made twice to show
+        twice = bot_api_stats(fake_port).get("repeated", 0) - repeated_before
+        return planned, bot_api_calls(fake_port) - before, twice
+    finally:
+        server.stop()
 
 
 def main() -> None:
@@ -282,10 +337,24 @@ def main() -> None:
         default="400,1500,3000",
         help="updates per level for concurrency 1,8,32 (default %(default)s)",
     )
+    parser.add_argument(
+        "--restart", action="store_true", help="also count calls lost over a restart"
+    )
+    parser.add_argument(
+        "--profile", type=Path, help="py-spy the survey server into this file (collapsed stacks)"
+    )
+    parser.add_argument(
+        "--skip-baselines", action="store_true", help="the survey server only (no ratios)"
+    )
+    parser.add_argument(
+        "--restart-requests", type=int, default=2000, help="updates in the restart run"
+    )
     args = parser.parse_args()
     sizes = parse_sizes(parser, args.requests, len(CONCURRENCY))
+    print(loadavg())
     # A conversation is 1.25 updates on average; prepare enough for every level and the warm-up.
-    survey_count = int((WARMUP + sum(sizes)) / 1.25) + 8
+    extra = args.restart_requests if args.restart else 0
+    survey_count = int((WARMUP + sum(sizes) + extra) / 1.25) + 8
 
     with tempfile.TemporaryDirectory(prefix="surveybot-bench-") as tmp:
         workdir = Path(tmp)
@@ -297,6 +366,8 @@ def main() -> None:
 
         def pool() -> list[list[bytes]]:
             return conversations(surveys, Updates())
+
+        survey_pool = pool()
 
         fake_port = free_port()
         fake = Server(
@@ -315,27 +386,46 @@ def main() -> None:
                 "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
                 "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{fake_port}/bot",
             }
-            baseline_env = {"BENCH_SQLITE": str(workdir / "baseline.db")}
             target = "benchmarks.telegram_webhook"
-            runs = {
-                "bare": run_server(
-                    "bare", Server.uvicorn(f"{target}:bare_app", free_port(), {}, workdir),
-                    pool(), sizes,
+            runs: dict[str, list[Result]] = {}
+            if not args.skip_baselines:
+                runs["bare"] = run_server(
+                    "bare",
+                    Server.uvicorn(f"{target}:bare_app", free_port(), {}, workdir),
+                    pool(),
+                    sizes,
+                )
+                for name, sync in (("insert", "NORMAL"), ("insert_full", "FULL")):
+                    env = {"BENCH_SQLITE": str(workdir / f"{name}.db"), "BENCH_SQLITE_SYNC": sync}
+                    runs[name] = run_server(
+                        name,
+                        Server.uvicorn(f"{target}:insert_app", free_port(), env, workdir),
+                        pool(),
+                        sizes,
+                    )
+            runs["survey"] = run_server(
+                "survey",
+                Server.uvicorn(
+                    "bots.app:create_app", free_port(), survey_env, workdir, profile=args.profile
                 ),
-                "insert": run_server(
-                    "insert",
-                    Server.uvicorn(f"{target}:insert_app", free_port(), baseline_env, workdir),
-                    pool(), sizes,
-                ),
-                "survey": run_server(
-                    "survey",
-                    Server.uvicorn("bots.app:create_app", free_port(), survey_env, workdir),
-                    pool(), sizes, fake_port,
-                ),
-            }  # fmt: skip
+                survey_pool, sizes, fake_port,
+            )  # fmt: skip
+            restart = (
+                restart_run(survey_env, workdir, survey_pool, args.restart_requests, fake_port)
+                if args.restart
+                else None
+            )
         finally:
             fake.stop()
-    report(runs, CONCURRENCY, target=0.5)
+    if not args.skip_baselines:
+        report(runs, CONCURRENCY, target=0.4)
+    if restart is not None:
+        planned, made, twice = restart
+        print(
+            f"restart halfway at {CONCURRENCY[-1]} clients: {planned} deferred calls planned, "
+            f"{made} made, {twice} of them a second time; "
+            f"{max(planned - (made - twice), 0)} lost"
+        )
 
 
 if __name__ == "__main__":

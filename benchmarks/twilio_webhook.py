@@ -10,8 +10,14 @@ one stores a score, closes a survey and records the provider event.
 Baselines, same server flags, same request bodies:
   bare    FastAPI endpoint that parses the form and returns constant TwiML
   insert  the same plus one SQLite INSERT + COMMIT (WAL, synchronous=NORMAL, as surveybot uses)
+  FULL    the insert baseline at synchronous=FULL (an fsync per commit), for comparison
 
     .venv/bin/python -m benchmarks.twilio_webhook [--requests 400,1500,3000]
+        [--store postgres [--workers 2]] [--skip-baselines] [--profile FILE]
+
+`--store postgres` runs the survey server on a fresh database on the test suite's PostgreSQL
+server (SURVEYBOT_TEST_PG, default postgresql://postgres@127.0.0.1:5432/test), dropped after;
+`--workers N` runs N uvicorn worker processes. Each level prints the server's CPU per request.
 
 Writes nothing outside a temporary directory.
 """
@@ -19,10 +25,14 @@ Writes nothing outside a temporary directory.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
+import os
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -36,6 +46,7 @@ from benchmarks.harness import (
     Server,
     baseline_sqlite,
     free_port,
+    loadavg,
     parse_sizes,
     report,
     run_levels,
@@ -102,7 +113,7 @@ def phone(i: int) -> str:
     return f"+3161{i:07d}"
 
 
-def prepare_surveys(database: Path, count: int) -> None:
+def prepare_surveys(database_url: str, count: int) -> None:
     """`count` open CSAT invitations by SMS, one per phone number, through the real service."""
     from bots.container import build  # noqa: PLC0415
     from bots.settings import Settings  # noqa: PLC0415
@@ -112,7 +123,7 @@ def prepare_surveys(database: Path, count: int) -> None:
 
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
-        database_url=f"sqlite:///{database}",
+        database_url=database_url,
         secret_key=SECRET_KEY,
     )
     container = build(settings)
@@ -171,7 +182,14 @@ def thanked(status: int, reply: bytes) -> bool:
 
 
 def run_server(
-    name: str, target: str, env: dict[str, str], workdir: Path, sizes: list[int]
+    name: str,
+    target: str,
+    env: dict[str, str],
+    workdir: Path,
+    sizes: list[int],
+    *,
+    workers: int = 1,
+    profile: Path | None = None,
 ) -> list[Result]:
     """Start one server and run every level against it; each answer is a new phone number."""
     port = free_port()
@@ -183,8 +201,28 @@ def run_server(
     def work_for(size: int) -> list[list[Post]]:
         return [[post] for post in signed_requests(url, next(firsts), size)]
 
-    server = Server.uvicorn(target, port, env, workdir)
+    server = Server.uvicorn(target, port, env, workdir, workers, profile=profile)
     return run_levels(name, server, PATH, sizes, work_for, ok=thanked)
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh database on the test suite's PostgreSQL server, dropped afterwards."""
+    import sqlalchemy as sa  # noqa: PLC0415
+
+    from scoring.db import make_engine  # noqa: PLC0415
+
+    admin_url = os.environ.get("SURVEYBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+    name = f"surveybot_bench_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def main() -> None:
@@ -194,35 +232,59 @@ def main() -> None:
         default="400,1500,3000",
         help="requests per level for concurrency 1,8,32 (default %(default)s)",
     )
+    parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers (survey server)")
+    parser.add_argument(
+        "--skip-baselines", action="store_true", help="the survey server only (no ratios)"
+    )
+    parser.add_argument(
+        "--profile", type=Path, help="py-spy the survey server into this file (collapsed stacks)"
+    )
     args = parser.parse_args()
     sizes = parse_sizes(parser, args.requests, len(CONCURRENCY))
     per_run = WARMUP + sum(sizes)
+    print(f"store {args.store}, {args.workers} survey worker(s); {loadavg()}")
 
-    with tempfile.TemporaryDirectory(prefix="surveybot-bench-") as tmp:
-        workdir = Path(tmp)
-        database = workdir / "surveybot.db"
+    with contextlib.ExitStack() as stack:
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="surveybot-bench-")))
+        if args.store == "postgres":
+            database_url = stack.enter_context(postgres_database())
+        else:
+            database_url = f"sqlite:///{workdir / 'surveybot.db'}"
         started = time.perf_counter()
-        prepare_surveys(database, per_run)
+        prepare_surveys(database_url, per_run)
         print(f"prepared {per_run} open SMS surveys in {time.perf_counter() - started:.1f} s")
         survey_env = {
-            "SURVEYBOT_DATABASE_URL": f"sqlite:///{database}",
+            "SURVEYBOT_DATABASE_URL": database_url,
             "SURVEYBOT_SECRET_KEY": SECRET_KEY,
             "SURVEYBOT_LOG_LEVEL": "WARNING",
             "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
             "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         }
-        runs = {
-            "bare": run_server("bare", "benchmarks.twilio_webhook:bare_app", {}, workdir, sizes),
-            "insert": run_server(
-                "insert",
-                "benchmarks.twilio_webhook:insert_app",
-                {"BENCH_SQLITE": str(workdir / "baseline.db")},
-                workdir,
-                sizes,
-            ),
-            "survey": run_server("survey", "bots.app:create_app", survey_env, workdir, sizes),
-        }
-    report(runs, CONCURRENCY, target=0.55)
+        runs: dict[str, list[Result]] = {}
+        if not args.skip_baselines:
+            runs["bare"] = run_server(
+                "bare", "benchmarks.twilio_webhook:bare_app", {}, workdir, sizes
+            )
+            for name, sync in (("insert", "NORMAL"), ("insert_full", "FULL")):
+                runs[name] = run_server(
+                    name,
+                    "benchmarks.twilio_webhook:insert_app",
+                    {"BENCH_SQLITE": str(workdir / f"{name}.db"), "BENCH_SQLITE_SYNC": sync},
+                    workdir,
+                    sizes,
+                )
+        runs["survey"] = run_server(
+            "survey",
+            "bots.app:create_app",
+            survey_env,
+            workdir,
+            sizes,
+            workers=args.workers,
+            profile=args.profile,
+        )
+    if not args.skip_baselines:
+        report(runs, CONCURRENCY, target=0.55)
 
 
 if __name__ == "__main__":

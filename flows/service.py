@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from flows.engine import (
     CommentRecorded,
@@ -89,6 +89,13 @@ class Inbound:
     # The channel draws answer buttons (SendResult.buttons_live): when the question moves on,
     # the outcome names the messages whose buttons to take away.
     buttons: bool = False
+    # The channel's calls to make after the commit, planned from the outcome inside the
+    # answer's transaction and stored with it ({"method", "payload", "expires_at"}): they are
+    # made exactly when the answer is stored, never lost by a restart, and a duplicate event
+    # (rolled back) stores none.
+    after: Callable[[InboundResult], Sequence[Mapping[str, Any]]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         # Every channel builds one of these at its edge: cleaning here covers them all.
@@ -627,6 +634,10 @@ class SurveyService:
         try:
             with self.store.answers() as tx:
                 outcome = self._handle(tx, inbound, now, silent=silent)
+                if inbound.after is not None:
+                    calls = inbound.after(outcome)
+                    if calls:
+                        tx.defer_calls(inbound.channel.value, inbound.address, calls, now)
                 if inbound.provider and inbound.event_key:
                     # Stored last, in the same transaction: a retry that races this one
                     # fails on the unique key, rolls back, and replays what we said.

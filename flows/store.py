@@ -8,7 +8,7 @@ rules in memory for fast unit tests of the service.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
@@ -134,6 +134,12 @@ class AnswerTransaction(OptOuts, Conversations, Protocol):
 
     def record_event(self, values: Mapping[str, Any]) -> None:
         """Store a processed provider event; DuplicateEvent if it was stored before."""
+        ...
+
+    def defer_calls(
+        self, channel: str, address: str, calls: Sequence[Mapping[str, Any]], now: datetime
+    ) -> None:
+        """Store provider calls to make once this transaction commits (see Inbound.after)."""
         ...
 
 

@@ -29,7 +29,7 @@ CHUNK = 500  # contacts per transaction in the retention job: bounded locks and 
 _T = SQLModel.metadata.tables
 contact_t, invitation_t, response_t = _T["contact"], _T["invitation"], _T["response"]
 comment_t, late_t, event_t = _T["comment"], _T["lateanswer"], _T["inboundevent"]
-job_t, case_t = _T["sendjob"], _T["alert_case"]
+job_t, case_t, deferred_t = _T["sendjob"], _T["alert_case"], _T["deferred_call"]
 
 # Phone numbers and chat ids as they show up in text: E.164 with optional single separators
 # (also URL-encoded: %2B31%206..., or + for a space in a query string) and bare runs of 7+ digits
@@ -120,6 +120,11 @@ def erase_contacts(conn: Connection, contact_ids: Sequence[int], now: datetime) 
     responses = sa.select(response_t.c.id).where(response_t.c.invitation_id.in_(invitations))
     closed = _close_open_invitations(conn, contact_ids, now)
     _mask_reasons(conn, contact_ids)
+    # Calls still waiting to be made to these addresses (a thanks, an edit) go with them.
+    addressed = sa.select(contact_t.c.address).where(
+        contact_t.c.id.in_(contact_ids), contact_t.c.address.is_not(None)
+    )
+    conn.execute(deferred_t.delete().where(deferred_t.c.address.in_(addressed)))
     counts = ErasureCounts(
         contacts=conn.execute(
             contact_t.update()

@@ -15,7 +15,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection, Dialect
@@ -106,6 +106,10 @@ STATEMENTS: dict[str, str] = {
     "queue_push": "INSERT INTO response_push (response_id, target, status, attempts, "
     "next_attempt_at, created_at) SELECT id, :target, :status, 0, :now, :now FROM response "
     "WHERE invitation_id = :iid",
+    # A channel's calls to make after this commit (scoring.deferred drains them).
+    "insert_deferred": "INSERT INTO deferred_call (channel, address, method, payload, due_at, "
+    "expires_at, attempts, created_at) VALUES (:channel, :address, :method, {json_payload}, "
+    ":now, :expires_at, 0, :now)",
 }
 
 
@@ -128,12 +132,22 @@ class Codec:
         tables = SQLModel.metadata.tables
         timestamp = tables["invitation"].c.expires_at.type.dialect_impl(dialect)
         json = tables["inboundevent"].c.reply.type.dialect_impl(dialect)
+        bind = timestamp.bind_processor(dialect) or _same
+        if dialect.name == "sqlite":
+            bind = _sqlite_timestamp  # what the column type writes, without its % formatting
         return Codec(
-            timestamp.bind_processor(dialect) or _same,
+            bind,
             timestamp.result_processor(dialect, None) or _same,
             json.bind_processor(dialect) or _same,
             json.result_processor(dialect, None) or _same,
         )
+
+
+def _sqlite_timestamp(value: datetime) -> str:
+    """UTCDateTime on SQLite: naive UTC as `YYYY-MM-DD HH:MM:SS.ffffff`, aware input only."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime refused: use timezone-aware datetimes")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 class RawSql:
@@ -185,6 +199,10 @@ class RawSql:
             for k, v in params.items()
         }
 
+    def encode_json(self, value: Any) -> Any:
+        """A JSON column's driver value (`_bind` encodes lists only, the reply column's shape)."""
+        return self._json_in(value)
+
     def timestamp(self, value: Any) -> datetime | None:
         """A datetime column as read from the driver, made timezone-aware."""
         return None if value is None else self._timestamp_out(value)
@@ -201,11 +219,17 @@ def _sql(name: str, postgres: bool) -> str:
 @functools.cache
 def dialect_sql(sql: str, postgres: bool) -> str:
     if postgres:
-        sql = sql.replace("{lock}", "FOR UPDATE OF i, s").replace(
-            "{json_reply}", "CAST(:reply AS json)"
+        sql = (
+            sql.replace("{lock}", "FOR UPDATE OF i, s")
+            .replace("{json_reply}", "CAST(:reply AS json)")
+            .replace("{json_payload}", "CAST(:payload AS json)")
         )
         return NAMED_PARAM.sub(r"%(\1)s", sql)
-    return sql.replace("{lock}", "").replace("{json_reply}", ":reply")
+    return (
+        sql.replace("{lock}", "")
+        .replace("{json_reply}", ":reply")
+        .replace("{json_payload}", ":payload")
+    )
 
 
 @functools.cache

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -117,14 +117,11 @@ class SqlSurveyStore:
     def answers(self) -> Iterator[SurveyTransaction]:
         """A transaction for the inbound hot path, which speaks plain SQL (scoring.raw_sql).
 
-        On SQLite it runs on the pooled driver connection itself: a SQLAlchemy Connection and
-        its begin events cost more than the few statements of an answer.
+        It runs on the pooled driver connection itself: a SQLAlchemy Connection and its begin
+        events cost more than the few statements of an answer.
         """
         if not self._sqlite:
-            with self.engine.begin() as connection:
-                yield SurveyTransaction(
-                    connection, self.pseudonymise, push_targets=self.push_targets
-                )
+            yield from self._driver_transaction()
             return
         pooled = self.engine.raw_connection()
         try:
@@ -146,6 +143,26 @@ class SqlSurveyStore:
             except BaseException:
                 if driver.in_transaction:
                     cursor.execute("ROLLBACK")
+                raise
+        finally:
+            pooled.close()  # back to the pool
+
+    def _driver_transaction(self) -> Iterator[SurveyTransaction]:
+        """PostgreSQL: psycopg begins at the first statement; commit, or roll back on error."""
+        pooled = self.engine.raw_connection()
+        try:
+            driver = pooled.driver_connection
+            assert driver is not None  # noqa: S101
+            raw = RawSql.on_cursor(
+                driver.cursor(), self.engine.dialect, integrity_error=self._integrity_error
+            )
+            try:
+                yield SurveyTransaction(
+                    None, self.pseudonymise, raw=raw, push_targets=self.push_targets
+                )
+                driver.commit()
+            except BaseException:
+                driver.rollback()
                 raise
         finally:
             pooled.close()  # back to the pool
@@ -259,6 +276,22 @@ class SurveyTransaction:
             self.raw.execute("insert_event", values)
         except self.raw.integrity_error:
             raise DuplicateEvent(values["event_key"]) from None
+
+    def defer_calls(
+        self, channel: str, address: str, calls: Sequence[Mapping[str, Any]], now: datetime
+    ) -> None:
+        for call in calls:
+            self.raw.execute(
+                "insert_deferred",
+                {
+                    "channel": channel,
+                    "address": address,
+                    "method": call["method"],
+                    "payload": self.raw.encode_json(call["payload"]),
+                    "expires_at": call.get("expires_at"),
+                    "now": now,
+                },
+            )
 
     def open_case_if_alerting(
         self,

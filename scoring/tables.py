@@ -134,9 +134,10 @@ class Response(SQLModel, table=True):
     """A score. One per invitation: the first valid answer wins (enforced by a unique key)."""
 
     __table_args__ = (
-        sa.Index("ix_response_flow_answered", "flow_id", "answered_at"),
-        sa.Index("ix_response_agent", "flow_id", "agent"),
-        sa.Index("ix_response_team", "flow_id", "team"),
+        # Few indexes on purpose: each is written by every answer. Reports read the covering
+        # ix_response_report (migration 0011_answer_path), which groups by agent and team too;
+        # exports and the responses page walk this one in (answered_at, id) order.
+        sa.Index("ix_response_answered", "answered_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -311,4 +312,28 @@ class WhatsAppSend(SQLModel, table=True):
     provider_message_id: str = Field(primary_key=True, max_length=64)
     invitation_id: int = Field(foreign_key="invitation.id", index=True)
     mode: str = Field(max_length=16)  # session | template | text
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class DeferredCall(SQLModel, table=True):
+    """A provider call an answer planned, made after its commit by the channel's drainer.
+
+    Written in the answer's own transaction, so a restart or a crash loses none; deleted once
+    made (or dropped). Calls to one address are made in `id` order, one at a time.
+    """
+
+    __tablename__ = "deferred_call"
+    __table_args__ = (sa.Index("ix_deferred_call_address", "channel", "address", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    address: str = Field(max_length=128)  # the chat; personal data, gone with the row
+    method: str = Field(max_length=32)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # After this the provider refuses the call anyway (a callback query's answer): dropped.
+    expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    attempts: int = 0
+    locked_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    locked_by: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

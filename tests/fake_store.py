@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import itertools
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -56,6 +56,7 @@ class Tables:
     jobs: dict[tuple[int, str], QueuedSend] = field(default_factory=dict)
     cases: list[int] = field(default_factory=list)  # invitation ids with an open alert case
     case_notes: list[int] = field(default_factory=list)
+    deferred: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
 
 
 class FakeSurveyStore:
@@ -314,6 +315,11 @@ class FakeTransaction:
     def note_comment(self, invitation_id: int, now: datetime) -> None:
         if invitation_id in self.t.cases:
             self.t.case_notes.append(invitation_id)
+
+    def defer_calls(
+        self, channel: str, address: str, calls: Sequence[Mapping[str, Any]], now: datetime
+    ) -> None:
+        self.t.deferred.extend((channel, address, dict(c)) for c in calls)
 
     def record_event(self, values: Mapping[str, Any]) -> None:
         key = (values["provider"], values["event_key"])

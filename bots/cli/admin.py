@@ -33,6 +33,7 @@ from scoring.reports.csv_format import (
     CsvFormat,
     Separator,
     csv_line,
+    csv_lines,
     response_cells,
 )
 from scoring.reports.definitions import definition
@@ -350,7 +351,7 @@ def _write_csv(reports: ReportService, v: View, out: Path, fmt: CsvFormat) -> in
             batch = reports.response_batch(v, after, 5000)
             if not batch:
                 break
-            handle.write("".join(csv_line(response_cells(row), fmt) for row in batch))
+            handle.write(csv_lines((response_cells(row) for row in batch), fmt))
             written += len(batch)
             progress.update(task, advance=len(batch))
             after = (batch[-1].answered_at, batch[-1].id)

@@ -13,7 +13,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-# Chats with nothing queued are forgotten once this many are remembered.
+# Chats with nothing queued are forgotten once this many are remembered; the next sweep waits
+# until the count has doubled again, so a sweep costs O(1) per chat added (amortised) however
+# many chats are busy. A sweep at every new chat past the mark made the cost quadratic.
 _PRUNE_ABOVE = 1024
 
 
@@ -40,6 +42,7 @@ class RateLimiter:
         self._recent: deque[float] = deque()
         self._overall = asyncio.Lock()
         self._chats: dict[str, ChatSlot] = {}
+        self._prune_at = _PRUNE_ABOVE
 
     @asynccontextmanager
     async def chat(self, chat_id: str) -> AsyncIterator[ChatSlot]:
@@ -72,10 +75,16 @@ class RateLimiter:
             self._recent.append(now)
         slot.next_at = now + self.limits.per_chat_interval
 
+    @property
+    def remembered(self) -> int:
+        """How many chats the limiter holds a slot for (busy, or paced until a moment ago)."""
+        return len(self._chats)
+
     def _prune(self) -> None:
-        if len(self._chats) < _PRUNE_ABOVE:
+        if len(self._chats) < self._prune_at:
             return
         now = self._clock()
         for chat_id, slot in list(self._chats.items()):
             if slot.users == 0 and slot.next_at <= now:
                 del self._chats[chat_id]
+        self._prune_at = max(_PRUNE_ABOVE, 2 * len(self._chats))

@@ -20,7 +20,7 @@ from bots.telegram.actions import (
     SendText,
 )
 from bots.telegram.client import MAX_IN_FLIGHT, is_blocked, retry_after_seconds
-from bots.telegram.limiter import RateLimiter
+from bots.telegram.limiter import ChatSlot, RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,26 @@ class Outbox:
         """Carry out actions now, in order (the polling loop and tests use this)."""
         await self._run(list(actions))
 
+    async def perform(self, action: Action) -> None:
+        """Make one call, once: a 429 is raised (RetryAfter) for the caller to reschedule.
+
+        The durable outbox's drainer uses this; a refusal is logged and a blocked bot recorded,
+        as in the background path.
+        """
+        if isinstance(action, AnswerCallback):
+            await self._answer(action, attempts=1)
+            return
+        async with self.limiter.chat(action.chat_id) as slot:
+            try:
+                await self._one(action, slot, attempts=1)
+            except RetryAfter:
+                raise
+            except TelegramError as exc:
+                if is_blocked(exc):
+                    await self.on_blocked(action.chat_id)
+                    return
+                log.warning("telegram %s failed: %s", type(action).__name__, exc.message)
+
     async def drain(self, timeout: float) -> None:
         """Let queued work finish on shutdown; what is left after `timeout` is cancelled."""
         if not self._tasks:
@@ -102,62 +122,71 @@ class Outbox:
         async with self.limiter.chat(chat_id) as slot:
             for action in actions:
                 try:
-                    if isinstance(action, SendText):
-                        await self.limiter.pace(slot)
-                        sent = await self._send(action)
-                        if action.buttons_for is not None and self.on_buttons is not None:
-                            await self.on_buttons(action.buttons_for, chat_id, sent.message_id)
-                    elif isinstance(action, RemoveButtons):
-                        await self._remove_buttons(action)
-                    else:
-                        await self._edit(action)
+                    await self._one(action, slot)
                 except TelegramError as exc:
                     if is_blocked(exc):
                         await self.on_blocked(chat_id)
                         return
                     log.warning("telegram %s failed: %s", type(action).__name__, exc.message)
 
-    async def _send(self, action: SendText) -> Message:
+    async def _one(self, action: InChat, slot: ChatSlot, attempts: int | None = None) -> None:
+        if isinstance(action, SendText):
+            await self.limiter.pace(slot)
+            sent = await self._send(action, attempts)
+            if action.buttons_for is not None and self.on_buttons is not None:
+                await self.on_buttons(action.buttons_for, action.chat_id, sent.message_id)
+        elif isinstance(action, RemoveButtons):
+            await self._remove_buttons(action, attempts)
+        else:
+            await self._edit(action, attempts)
+
+    async def _send(self, action: SendText, attempts: int | None = None) -> Message:
         return await self._retrying(
             lambda: self.bot.send_message(
                 chat_id=int(action.chat_id), text=action.text, reply_markup=action.keyboard
-            )
+            ),
+            attempts,
         )
 
-    async def _edit(self, action: EditText) -> None:
+    async def _edit(self, action: EditText, attempts: int | None = None) -> None:
         try:
             await self._retrying(
                 lambda: self.bot.edit_message_text(
                     action.text, chat_id=int(action.chat_id), message_id=action.message_id
-                )
+                ),
+                attempts,
             )
         except BadRequest as exc:
             # Already edited (a redelivered tap) or too old to edit: the answer is stored anyway.
             log.info("telegram edit skipped: %s", exc.message)
 
-    async def _remove_buttons(self, action: RemoveButtons) -> None:
+    async def _remove_buttons(self, action: RemoveButtons, attempts: int | None = None) -> None:
         try:
             await self._retrying(
                 lambda: self.bot.edit_message_reply_markup(
                     chat_id=int(action.chat_id), message_id=action.message_id, reply_markup=None
-                )
+                ),
+                attempts,
             )
         except BadRequest as exc:
             # Gone already ("message is not modified"), deleted, or too old to edit: nothing
             # to take away, and a tap on it finds the question answered anyway.
             log.info("telegram buttons not removed: %s", exc.message)
 
-    async def _answer(self, action: AnswerCallback) -> None:
+    async def _answer(self, action: AnswerCallback, attempts: int | None = None) -> None:
         try:
             await self._retrying(
-                lambda: self.bot.answer_callback_query(action.callback_query_id, text=action.text)
+                lambda: self.bot.answer_callback_query(action.callback_query_id, text=action.text),
+                attempts,
             )
         except TelegramError as exc:
+            if isinstance(exc, RetryAfter) and attempts is not None:
+                raise  # the drainer reschedules it
             # Expired (older than ~15 s) or answered already: the client stops its spinner anyway.
             log.info("telegram callback answer skipped: %s", exc.message)
 
-    async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
-        attempts = self.limiter.limits.max_attempts
+    async def _retrying(self, call: Callable[[], Awaitable[T]], attempts: int | None = None) -> T:
+        attempts = attempts or self.limiter.limits.max_attempts
         for attempt in range(1, attempts + 1):
             try:
                 async with self._in_flight:

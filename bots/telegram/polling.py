@@ -65,7 +65,7 @@ class Poller:
         crash we cannot tell whether they went out, and a message twice is the worse outcome)."""
         for attempt in range(1, HANDLE_ATTEMPTS + 1):
             try:
-                plan = await self.runtime.handler.handle(update)
+                plan = await self.runtime.handler.handle(update, webhook=False)
                 break
             except Exception:
                 # The database away for a moment is worth a retry; an update that keeps failing
@@ -74,5 +74,7 @@ class Poller:
                     log.exception("telegram poll: update %d skipped", update.update_id)
                     return
                 await asyncio.sleep(attempt)
-        if not plan.duplicate:
+        if plan.stored:
+            self.runtime.drainer.wake()
+        elif not plan.duplicate:
             self.runtime.outbox.submit(plan.actions)

@@ -6,7 +6,9 @@ call, one transaction; this module only turns Telegram's terms into the service'
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bots.telegram.actions import ButtonsFor
 from bots.telegram.keyboards import already_answered
@@ -25,6 +27,9 @@ from scoring.channels import Channel
 PROVIDER = "telegram"
 
 
+After = Callable[[InboundResult], Sequence[Mapping[str, Any]]]
+
+
 def inbound(
     chat_id: str,
     text: str,
@@ -32,6 +37,7 @@ def inbound(
     invitation_id: str | None = None,
     *,
     choice: bool = False,
+    after: After | None = None,
 ) -> Inbound:
     """A Telegram update as the core sees it; update_id is the idempotency key."""
     return Inbound(
@@ -43,6 +49,7 @@ def inbound(
         invitation_id=invitation_id,
         choice=choice,
         buttons=True,
+        after=after,
     )
 
 
@@ -83,7 +90,11 @@ class PressResult:
 
 
 def press_button(
-    service: SurveyService, press: ButtonPress, chat_id: str, update_id: int
+    service: SurveyService,
+    press: ButtonPress,
+    chat_id: str,
+    update_id: int,
+    after: After | None = None,
 ) -> PressResult:
     """A tap on a score button: the answer, or a polite word when that question is done.
 
@@ -92,8 +103,13 @@ def press_button(
     gets what the first one got.
     """
     outcome = service.receive(
-        inbound(chat_id, str(press.value), update_id, press.invitation_id, choice=True)
+        inbound(chat_id, str(press.value), update_id, press.invitation_id, choice=True, after=after)
     )
+    return read_press(service, outcome)
+
+
+def read_press(service: SurveyService, outcome: InboundResult) -> PressResult:
+    """What the service's outcome of a press means for the tapped button."""
     survey = outcome.survey
     flow = service.flows.get(survey.flow_id) if survey is not None else None
     locale = survey.locale if survey is not None else service.default_locale

@@ -11,11 +11,13 @@ from telegram.error import InvalidToken
 from bots.container import Container
 from bots.telegram.actions import ButtonsFor
 from bots.telegram.client import build_bot
+from bots.telegram.drainer import Drainer
 from bots.telegram.limiter import Limits, RateLimiter
 from bots.telegram.outbox import Outbox
 from bots.telegram.records import record_blocked, record_buttons
 from bots.telegram.sender import TelegramSender
 from bots.telegram.updates import UpdateHandler
+from bots.worker import worker_name
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,9 @@ class TelegramRuntime:
         self.container = container
         self.bot: Bot = build_bot(token, settings.telegram_api_base_url)
         self.outbox = Outbox(self.bot, RateLimiter(limits), self._blocked, self._buttons_sent)
+        self.drainer = Drainer(
+            container.db, self.outbox, container.service.clock, f"telegram:{worker_name()}"
+        )
         self.handler = UpdateHandler(container)
         self.sender = TelegramSender(self.outbox, container.flows, self.username)
         secret = settings.telegram_webhook_secret
@@ -54,11 +59,14 @@ class TelegramRuntime:
             # Not fatal: the API and the other channels keep serving; sends report failures,
             # and the first one that needs the bot's name asks again.
             log.warning("Telegram: Bot API not reachable at start-up (%s)", type(exc).__name__)
+            self.drainer.start()  # stored calls wait in the table until it answers again
             return
+        self.drainer.start()
         self._username = self.bot.username
         log.info("Telegram channel on as @%s", self._username)
 
     async def stop(self) -> None:
+        await self.drainer.stop(SHUTDOWN_DRAIN_SECONDS)
         await self.outbox.drain(SHUTDOWN_DRAIN_SECONDS)
         await self.bot.shutdown()
 

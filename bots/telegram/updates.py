@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
 from telegram import CallbackQuery, Message, Update
 
@@ -21,16 +24,28 @@ from bots.telegram.actions import (
     Plan,
     RemoveButtons,
     SendText,
+    to_call,
 )
 from bots.telegram.channel import TELEGRAM
 from bots.telegram.keyboards import chosen_text, keyboard
-from bots.telegram.records import inbound, plain_start, press_button, start_deep_link
+from bots.telegram.records import (
+    PressResult,
+    inbound,
+    plain_start,
+    press_button,
+    read_press,
+    start_deep_link,
+)
 from flows.buttons import decode, offered
 from flows.models import Flow
 from flows.render import Reply
 from flows.service import InboundResult
 
 log = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 4096  # Bot API limit for a message's text
+# A callback query's answer is refused after about 15 s; stored ones are dropped a little before.
+CALLBACK_ANSWER_TTL = timedelta(seconds=14)
 
 # "/start", "/start@AcmeSurveyBot", "/start <payload>"; deep-link payloads are [A-Za-z0-9_-]{1,64}.
 _START = re.compile(r"/start(?:@\w+)?(?:\s+(?P<token>[A-Za-z0-9_-]{1,64}))?", re.IGNORECASE)
@@ -44,17 +59,19 @@ class UpdateHandler:
         self.service = container.service
         self.db = container.db
 
-    async def handle(self, update: Update) -> Plan:
+    async def handle(self, update: Update, *, webhook: bool = True) -> Plan:
+        """`webhook`: one call rides on the response (see Plan.for_webhook); polling has none,
+        so every call is stored for the outbox."""
         if update.callback_query is not None:
-            return await self._callback(update.update_id, update.callback_query)
+            return await self._callback(update.update_id, update.callback_query, webhook)
         message = update.message
         if message is None or message.from_user is None or message.from_user.is_bot:
             return Plan()  # edits, channel posts, joins: nothing a survey answers
-        return await self._message(update.update_id, message)
+        return await self._message(update.update_id, message, webhook)
 
     # -- typed messages ----------------------------------------------------------------------
 
-    async def _message(self, update_id: int, message: Message) -> Plan:
+    async def _message(self, update_id: int, message: Message, webhook: bool) -> Plan:
         chat_id = str(message.chat_id)
         text = (
             message.text
@@ -68,11 +85,20 @@ class UpdateHandler:
             if token:
                 return await self._deep_link(update_id, chat_id, token)
             outcome = await self.db.run(plain_start, self.service, chat_id, update_id)
-            return Plan(self._replies(chat_id, outcome), duplicate=outcome.duplicate)
-        outcome = await self.db.run(self.service.receive, inbound(chat_id, text, update_id))
+            replies: list[Action] = list(self._replies(chat_id, outcome))
+            return Plan(replies, duplicate=outcome.duplicate)
+        planner = _Planner(lambda outcome: self._typed_plan(chat_id, outcome), webhook, None)
+        outcome = await self.db.run(
+            self.service.receive, inbound(chat_id, text, update_id, after=planner)
+        )
+        if outcome.duplicate or planner.plan is None:
+            return Plan(self._typed_plan(chat_id, outcome).actions, duplicate=outcome.duplicate)
+        return planner.plan
+
+    def _typed_plan(self, chat_id: str, outcome: InboundResult) -> Plan:
         actions = self._stale(chat_id, outcome)
         actions.extend(self._replies(chat_id, outcome))
-        return Plan(actions, duplicate=outcome.duplicate)
+        return Plan(actions)
 
     async def _deep_link(self, update_id: int, chat_id: str, token: str) -> Plan:
         result = await self.db.run(start_deep_link, self.service, token, chat_id, update_id)
@@ -89,7 +115,7 @@ class UpdateHandler:
 
     # -- button presses ----------------------------------------------------------------------
 
-    async def _callback(self, update_id: int, query: CallbackQuery) -> Plan:
+    async def _callback(self, update_id: int, query: CallbackQuery, webhook: bool) -> Plan:
         press = decode(query.data)
         message = query.message if isinstance(query.message, Message) else None
         chat_id = str(message.chat_id) if message is not None else str(query.from_user.id)
@@ -97,24 +123,52 @@ class UpdateHandler:
             # Not a button we drew (an old version, or a client sending anything): stop the
             # spinner, store nothing.
             return Plan([AnswerCallback(query.id)])
-        result = await self.db.run(press_button, self.service, press, chat_id, update_id)
+        planner = _Planner(
+            lambda outcome: self._tap_plan(
+                query, message, chat_id, press.value, read_press(self.service, outcome)
+            ),
+            webhook,
+            # Telegram refuses an answer to a query older than ~15 s; polling stores it.
+            self.service.clock() + CALLBACK_ANSWER_TTL,
+        )
+        result = await self.db.run(press_button, self.service, press, chat_id, update_id, planner)
+        if result.outcome is not None and result.outcome.duplicate:
+            # The first handling stored the edit; Telegram redelivers only when our answer,
+            # which was the callback answer, did not reach it.
+            return Plan([AnswerCallback(query.id)], duplicate=True)
+        if planner.plan is not None:
+            return planner.plan
+        return self._tap_plan(query, message, chat_id, press.value, result)
+
+    def _tap_plan(
+        self,
+        query: CallbackQuery,
+        message: Message | None,
+        chat_id: str,
+        value: int,
+        result: PressResult,
+    ) -> Plan:
         if result.outcome is None:
             return Plan([AnswerCallback(query.id, result.notice)])
         outcome = result.outcome
-        if outcome.duplicate:
-            return Plan(self._replies(chat_id, outcome), duplicate=True)
         if not result.scored:
             # A closed survey, or not this chat's: a word on the button, nothing in the chat.
             notice = " ".join(r.text for r in outcome.replies) or None
             return Plan([AnswerCallback(query.id, notice)])
         actions: list[Action] = [AnswerCallback(query.id)]
+        replies = self._replies(chat_id, outcome, result.flow)
         tapped = None
         if message is not None and message.text and result.flow is not None:
-            text = chosen_text(message.text, result.flow, press.value, result.locale)
+            text = chosen_text(message.text, result.flow, value, result.locale)
+            # The thanks (or the follow-up question) goes on the answered question itself:
+            # one call per tap, not an edit and a message, each paced per chat.
+            folded = "\n\n".join([text, *(r.text for r in replies)])
+            if all(r.keyboard is None for r in replies) and len(folded) <= MAX_MESSAGE_CHARS:
+                text, replies = folded, []
             actions.append(EditText(chat_id, message.message_id, text))
             tapped = message.message_id
         actions.extend(self._stale(chat_id, outcome, tapped))
-        actions.extend(self._replies(chat_id, outcome, result.flow))
+        actions.extend(replies)
         return Plan(actions)
 
     # -- replies -----------------------------------------------------------------------------
@@ -127,7 +181,7 @@ class UpdateHandler:
 
     def _replies(
         self, chat_id: str, outcome: InboundResult, flow: Flow | None = None
-    ) -> list[Action]:
+    ) -> list[SendText]:
         if flow is None and outcome.survey is not None:
             flow = self.service.flows.get(outcome.survey.flow_id)
         return [self._send(chat_id, r, outcome.invitation_id, flow) for r in outcome.replies]
@@ -139,3 +193,34 @@ class UpdateHandler:
         markup = keyboard(flow, invitation_id, offered(reply, TELEGRAM))
         buttons = ButtonsFor(invitation_id, reply.kind.value) if markup is not None else None
         return SendText(chat_id, reply.text, markup, buttons)
+
+
+class _Planner:
+    """Plans an update's Bot API calls inside the answer's transaction (Inbound.after).
+
+    The calls after the webhook's own are returned to be stored with the answer; the plan is
+    kept for the webhook. A transaction that is run again (a lost race) plans again.
+    """
+
+    def __init__(
+        self, make: Callable[[InboundResult], Plan], webhook: bool, expires_at: datetime | None
+    ) -> None:
+        self._make = make
+        self._webhook = webhook
+        self._expires_at = expires_at
+        self.plan: Plan | None = None
+
+    def __call__(self, outcome: InboundResult) -> Sequence[Mapping[str, Any]]:
+        plan = self._make(outcome)
+        if self._webhook:
+            _body, rest = plan.for_webhook()
+        else:
+            rest = list(plan.actions)
+        calls: list[dict[str, Any]] = []
+        for action in rest:
+            call = to_call(action)
+            if isinstance(action, AnswerCallback):
+                call["expires_at"] = self._expires_at
+            calls.append(call)
+        self.plan = Plan(plan.actions, stored=True)
+        return calls

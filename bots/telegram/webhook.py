@@ -30,7 +30,9 @@ def webhook_router(runtime: TelegramRuntime) -> APIRouter:
             return Response(status_code=status.HTTP_200_OK)
         plan = await runtime.handler.handle(update)
         body, rest = plan.for_webhook()
-        if not plan.duplicate:
+        if plan.stored:
+            runtime.drainer.wake()  # the rest is in the table, committed with the answer
+        elif not plan.duplicate:
             # A redelivered update was handled the first time; only its stored reply, in the
             # body, is repeated (Telegram redelivers only when it did not get our answer).
             runtime.outbox.submit(rest)

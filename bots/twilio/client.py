@@ -1,13 +1,12 @@
 """The one module that touches the twilio library (untyped): a small typed adapter around it.
 
-Everything else in `bots.twilio` talks to `TwilioRest` and `signature_is_valid`, so the rest of
+Everything else in `bots.twilio` talks to `TwilioRest` (and `bots.twilio.signature`), so the rest of
 the code is checked by mypy and the library can be swapped in one place.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -32,31 +31,6 @@ OPT_OUT_CODES = frozenset({21610})
 # Error codes that will fail again on a retry: bad numbers, unreachable channels, blocked...
 PERMANENT_CODES = OPT_OUT_CODES | {21211, 21612, 21614, 21408, 21606, 21659, 63003, 63016}
 REQUEST_TIMEOUT_S = 10.0
-
-
-def signature_is_valid(
-    auth_token: str, url: str, params: Mapping[str, str], signature: str
-) -> bool:
-    """Twilio's check: HMAC-SHA1 over the URL and every POST parameter, sorted by name.
-
-    Twilio signs the URL either with or without an explicit port, so both are accepted, as
-    RequestValidator.validate does; unlike it, the second form is computed only when the first
-    does not match (half the HMAC work on every accepted request). `params` may offer
-    `getlist(name)` for repeated parameters, which RequestValidator then signs in full.
-    """
-    validator = RequestValidator(auth_token)
-    parts = urlsplit(url)
-    given = signature.encode()
-    without_port = (
-        urlunsplit(parts._replace(netloc=parts.netloc.split(":")[0])) if parts.port else url
-    )
-    if hmac.compare_digest(validator.compute_signature(without_port, params).encode(), given):
-        return True
-    default_port = 443 if parts.scheme == "https" else 80
-    with_port = (
-        url if parts.port else urlunsplit(parts._replace(netloc=f"{parts.netloc}:{default_port}"))
-    )
-    return hmac.compare_digest(validator.compute_signature(with_port, params).encode(), given)
 
 
 def compute_signature(auth_token: str, url: str, params: Mapping[str, str]) -> str:

@@ -17,7 +17,7 @@ from fastapi import HTTPException, Request, status
 from pydantic import BaseModel
 
 from bots.settings import Settings
-from bots.twilio.client import signature_is_valid
+from bots.twilio.signature import signature_is_valid
 from flows.text import clean_text
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,11 @@ class FormParams(dict[str, str]):
         super().__init__(pairs)
         self._pairs = pairs
         self.unstorable = unstorable  # a NUL somewhere: clean() after the signature check
+
+    @property
+    def pairs(self) -> list[tuple[str, str]]:
+        """Every (name, value) as posted, in order: what the signature covers."""
+        return self._pairs
 
     def clean(self) -> FormParams:
         """The same parameters as text every store can hold (the signature is over the raw)."""
@@ -119,7 +124,7 @@ async def verified_webhook(request: Request, settings: Settings) -> Webhook:
             log.warning("Twilio webhook %s refused: no X-Twilio-Signature", request.url.path)
             raise _bad(status.HTTP_403_FORBIDDEN, "missing X-Twilio-Signature")
         url = signed_url(request, settings)
-        if not signature_is_valid(token.get_secret_value(), url, params, signature):
+        if not signature_is_valid(token.get_secret_value(), url, params.pairs, signature):
             log.warning("Twilio webhook %s refused: bad signature", request.url.path)
             raise _bad(status.HTTP_403_FORBIDDEN, "invalid X-Twilio-Signature")
     expected = settings.twilio_account_sid

@@ -12,7 +12,7 @@ import csv
 import io
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -70,8 +70,8 @@ _AFTER_SEPARATOR = re.compile(r"[,;\t\r\n|]\s*[=+\-@]")
 
 def defuse(text: str) -> str:
     """Text a spreadsheet shows as text: a leading `'` when any part could start a formula."""
-    if not text:
-        return text
+    if not text or _FORMULA_START.isdisjoint(text):
+        return text  # no character that starts a formula: most cells, checked in one pass
     if text[0] in _FORMULA_START or text.lstrip(" ")[:1] in _FORMULA_START:
         return "'" + text
     if _AFTER_SEPARATOR.search(text):
@@ -81,6 +81,11 @@ def defuse(text: str) -> str:
 
 def cell(value: Any, fmt: CsvFormat) -> str:
     """One value as the text of its cell."""
+    kind = type(value)
+    if kind is str:  # the common cases first: an export formats millions of cells
+        return defuse(value)
+    if kind is int:
+        return str(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -144,15 +149,28 @@ METRIC_HEADER = [
 FUNNEL_HEADER = ["group", "invited", "sent", "delivered", "answered", "commented", "response_rate"]
 
 
-DERIVED = {"tags", "direction", "report_value"}
+def csv_lines(records: Iterable[Iterable[Any]], fmt: CsvFormat | None = None) -> str:
+    """Many records in one go: one writer for a whole export batch, as `csv_line` writes each."""
+    fmt = fmt or CsvFormat()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=fmt.delimiter, quoting=csv.QUOTE_ALL)
+    writer.writerows([cell(v, fmt) for v in values] for values in records)
+    return buffer.getvalue()
+
+
+# Cells that are not a field of the row as it is.
+_DERIVED: dict[str, Callable[[ResponseRow], Any]] = {
+    "tags": lambda row: ";".join(row.tags),
+    "direction": lambda row: "lower_is_better" if row.lower_is_better else "higher_is_better",
+    "report_value": lambda row: row.goodness,
+}
 
 
 def response_cells(row: ResponseRow) -> list[Any]:
-    values = {name: getattr(row, name) for name in RESPONSE_HEADER if name not in DERIVED}
-    values["tags"] = ";".join(row.tags)
-    values["direction"] = "lower_is_better" if row.lower_is_better else "higher_is_better"
-    values["report_value"] = row.goodness
-    return [values[name] for name in RESPONSE_HEADER]
+    return [
+        derive(row) if (derive := _DERIVED.get(name)) else getattr(row, name)
+        for name in RESPONSE_HEADER
+    ]
 
 
 def metric_lines(data: dict[str, Any], fmt: CsvFormat) -> list[str]:

@@ -134,9 +134,9 @@ def responses_after(
     r = RESPONSE.c
     if after is not None:
         moment = sa.literal(after[0], UTCDateTime())
-        query = query.where(
-            sa.or_(r.answered_at > moment, sa.and_(r.answered_at == moment, r.id > after[1]))
-        )
+        # A row value: both databases seek ix_response_answered to it, where the OR form
+        # made them scan and sort every earlier row again for each batch.
+        query = query.where(sa.tuple_(r.answered_at, r.id) > sa.tuple_(moment, after[1]))
     rows = conn.execute(query.order_by(r.answered_at, r.id).limit(limit)).all()
     return [_row(values) for values in rows]
 

@@ -32,6 +32,7 @@ SAMPLE |= {"answered_at": NOW, "closed_at": NOW}
 SAMPLE |= {"iid": 1, "invitation_id": 1, "case_id": 1, "reprompts": 0, "value": 7}
 SAMPLE |= {"scale_min": 0, "scale_max": 10, "on": True, "off": False, "lower_is_better": False}
 SAMPLE |= {"is_test": False, "reply": [{"kind": "thanks"}]}
+SAMPLE |= {"payload": '{"text": "x"}', "expires_at": NOW}  # payload: as the store encodes it
 
 
 def required_columns(table: sa.Table) -> set[str]:
@@ -110,3 +111,19 @@ def test_a_statement_naming_a_missing_column_is_caught(schema: Engine) -> None:
         with pytest.raises(conn.dialect.loaded_dbapi.Error):
             explain(conn, "UPDATE invitation SET nonexistent = :iid WHERE id = :iid")
         conn.rollback()
+
+
+def test_the_hot_path_writes_timestamps_exactly_as_the_orm_does() -> None:
+    """SQLite: the plain-SQL path's timestamps read back the same, and sort like the ORM's."""
+    from datetime import timedelta, timezone  # noqa: PLC0415
+
+    from scoring.raw_sql import Codec  # noqa: PLC0415
+
+    dialect = sa.create_engine("sqlite://").dialect
+    column = TABLES["invitation"].c.expires_at.type.dialect_impl(dialect)
+    orm = column.bind_processor(dialect)
+    assert orm is not None
+    moments = [NOW, NOW.replace(microsecond=0), NOW.astimezone(timezone(timedelta(hours=-5)))]
+    moments.append(NOW.astimezone(timezone(timedelta(hours=14))) + timedelta(microseconds=7))
+    for moment in moments:
+        assert Codec.of(dialect).timestamp_in(moment) == orm(moment)

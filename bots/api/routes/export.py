@@ -25,6 +25,7 @@ from scoring.reports.csv_format import (
     ExportView,
     Separator,
     csv_line,
+    csv_lines,
     funnel_lines,
     metric_lines,
     response_cells,
@@ -45,7 +46,7 @@ async def response_lines(container: Container, v: View, fmt: CsvFormat) -> Async
         batch = await container.db.report(reports.response_batch, v, after, BATCH)
         if not batch:
             return
-        yield "".join(csv_line(response_cells(row), fmt) for row in batch)
+        yield csv_lines((response_cells(row) for row in batch), fmt)
         after = (batch[-1].answered_at, batch[-1].id)
 
 

@@ -104,6 +104,23 @@ class Customer:
     def texts(self) -> list[str]:
         return [c.params["text"] for c in self.messages()]
 
+    def chat(self) -> list[str]:
+        """The bot's messages as the chat shows them now (edits applied), oldest first."""
+        shown = sorted(
+            (message_id, m["text"])
+            for (chat, message_id), m in list(self.api.messages.items())
+            if chat == self.chat_id
+        )
+        return [text for _id, text in shown]
+
+    async def wait_for_chat(self, ending: str) -> list[str]:
+        """Until the chat's last message ends with `ending` (a tap's edit comes after the reply)."""
+        await self.api.wait_for(
+            lambda: bool(self.chat()) and self.chat()[-1].endswith(ending),
+            what=f"the chat to end with {ending!r}",
+        )
+        return self.chat()
+
     async def wait_for_messages(self, count: int) -> list[Call]:
         await self.api.wait_for(
             lambda: len(self.messages()) >= count, what=f"{count} message(s) to the customer"

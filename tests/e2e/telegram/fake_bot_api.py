@@ -476,15 +476,23 @@ def callback_update(update_id: int, chat_id: int, question: Call, data: str) -> 
 class _Silent(FakeBotApi):
     """The benchmark's fake: answers like the test one, keeps only a count per method.
 
-    GET /stats gives the counts, so the benchmark can see the calls made after a run.
+    GET /stats gives the counts, so the benchmark can see the calls made after a run, and
+    `repeated`: calls identical to one made before (the same method, chat, message and text).
     """
 
     def __init__(self) -> None:
         super().__init__(strict=False)  # the benchmark's updates name messages it never sent
         self.counts: dict[str, int] = {}
+        self._seen: set[tuple[str, object, object, object]] = set()
 
     def record(self, call: Call) -> None:
         self.counts[call.method] = self.counts.get(call.method, 0) + 1
+        p = call.params
+        key = (call.method, p.get("chat_id"), p.get("message_id"), p.get("text"))
+        # A message may repeat its text; getMe is every start-up's.
+        if call.method not in {"sendMessage", "getMe"} and key in self._seen:
+            self.counts["repeated"] = self.counts.get("repeated", 0) + 1
+        self._seen.add(key)
 
     def app(self) -> Starlette:
         app = super().app()

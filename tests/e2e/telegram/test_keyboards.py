@@ -5,9 +5,16 @@ from __future__ import annotations
 import httpx
 
 from bots.container import Container
-from scoring.tables import Response
+from scoring.tables import OutboundMessage, Response
 from tests.e2e.telegram.conftest import Customer, invite, rows
 from tests.e2e.telegram.fake_bot_api import FakeBotApi
+
+
+def _buttons_recorded(container: Container, message_id: int) -> bool:
+    return any(
+        m.provider_message_id == str(message_id) and m.buttons_live
+        for m in rows(container, OutboundMessage)
+    )
 
 
 async def _no_live_buttons(api: FakeBotApi, chat_id: int) -> None:
@@ -39,7 +46,13 @@ async def test_after_two_unclear_answers_only_the_last_reprompt_has_buttons(
     await invite(client, address="2102", flow="csat", locale="en")
 
     await tom.types("maybe")
-    await tom.wait_for_messages(2)
+    reprompt = (await tom.wait_for_messages(2))[-1]
+    # The outbox keeps the re-prompt's id once Telegram has answered the send; a customer is
+    # not faster than that, the test client can be.
+    await webhook.wait_for(
+        lambda: _buttons_recorded(container, reprompt.params["message_id"]),
+        what="the re-prompt's buttons recorded",
+    )
     await tom.types("perhaps")
     messages = await tom.wait_for_messages(3)
 
@@ -50,6 +63,10 @@ async def test_after_two_unclear_answers_only_the_last_reprompt_has_buttons(
             [m["message_id"] for m in webhook.live_keyboards(2102)] == [last.params["message_id"]]
         ),
         what="the last re-prompt's buttons only",
+    )
+    await webhook.wait_for(
+        lambda: _buttons_recorded(container, last.params["message_id"]),
+        what="the last re-prompt's buttons recorded",
     )
     await tom.types("4")
     await _no_live_buttons(webhook, 2102)
@@ -70,7 +87,10 @@ async def test_a_tap_on_a_reprompts_button_leaves_no_live_buttons(
     await _no_live_buttons(webhook, 2103)
     [edit] = webhook.sent("editMessageText", 2103)
     assert edit.params["message_id"] == reprompt.params["message_id"]
-    assert edit.params["text"].endswith("✅ Your answer: 🙂 4 · satisfied")
+    assert edit.params["text"].endswith(
+        "✅ Your answer: 🙂 4 · satisfied\n\nThank you for your answer!"
+    )
+    assert len(tom.messages()) == 2  # the thanks is on the edited re-prompt, no new message
     [removed] = webhook.sent("editMessageReplyMarkup", 2103)
     assert removed.params["message_id"] == question.params["message_id"]
     assert [r.value for r in rows(container, Response)] == [4]

@@ -34,7 +34,7 @@ async def test_deep_link_opens_the_survey_for_a_chat_we_did_not_know(
     assert question.params["text"].startswith("How likely is it")
     assert len(question.buttons()) == 2
     await fenna.taps("10", question)
-    assert fenna.texts()[-1] == "Thank you for your answer!"
+    await fenna.wait_for_chat("✅ Your answer: 10\n\nThank you for your answer!")
     [response] = rows(container, Response)
     assert response.value == 10
     [stored] = rows(container, Invitation)
