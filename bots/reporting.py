@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from bots.settings import Settings
 from flows.models import Flow
-from scoring.reports.filters import ReportConfig
+from scoring.reports.filters import Attribution, ReportConfig
 from scoring.reports.service import ReportService
 
 if TYPE_CHECKING:  # the CLI builds one without the whole app
@@ -19,7 +19,11 @@ if TYPE_CHECKING:  # the CLI builds one without the whole app
 
 def report_config(settings: Settings) -> ReportConfig:
     """The report time zone and the smallest group whose score is shown."""
-    return ReportConfig(timezone=ZoneInfo(settings.report_timezone), min_n=settings.min_group_n)
+    return ReportConfig(
+        timezone=ZoneInfo(settings.report_timezone),
+        min_n=settings.min_group_n,
+        attribution=Attribution(settings.attribution),
+    )
 
 
 def report_service_for(

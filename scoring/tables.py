@@ -44,6 +44,8 @@ class InvitationStatus(StrEnum):
     OPTED_OUT = "opted_out"
     FAILED = "failed"  # the send failed for good
     THROTTLED = "throttled"  # skipped by a fatigue rule
+    INELIGIBLE = "ineligible"  # an eligibility rule excludes the contact (status_reason says which)
+    SKIPPED = "skipped"  # the agent's desktop said no_survey
 
 
 OPEN_STATUSES = (InvitationStatus.PENDING, InvitationStatus.OPEN, InvitationStatus.FOLLOW_UP)
@@ -113,6 +115,32 @@ class Invitation(SQLModel, table=True):
     is_test: bool = Field(
         default=False, sa_column=Column(sa.Boolean(), nullable=False, server_default=sa.false())
     )
+    # The contact as the contact centre described it, stored as sent and never rewritten:
+    # reports attribute from it (first, last or every agent) when they are read.
+    agents: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False, server_default=sa.text("'[]'")),
+    )
+    teams: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False, server_default=sa.text("'[]'")),
+    )
+    transfers: int | None = None
+    channel_switches: int | None = None
+    previous_channels: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    disposition: str | None = Field(default=None, max_length=128)
+    handle_time_seconds: int | None = None
+    direction: str | None = Field(default=None, max_length=8)
+    bot_only: bool = Field(
+        default=False, sa_column=Column(sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    auto_closed: bool = Field(
+        default=False, sa_column=Column(sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    no_survey: bool = Field(
+        default=False, sa_column=Column(sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    no_survey_reason: str | None = Field(default=None, max_length=255)
 
 
 class ConversationState(SQLModel, table=True):
