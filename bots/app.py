@@ -16,8 +16,10 @@ from bots.api.routes import (
     export,
     flows,
     health,
+    interactions,
     invitations,
     metrics,
+    offers,
     rehearsals,
     responses,
 )
@@ -73,11 +75,13 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             app.include_router(router)
     app.include_router(health.router)
     app.include_router(invitations.router)
+    app.include_router(interactions.router)
     app.include_router(flows.router)
     app.include_router(contacts.router)
     install_observability(app, container)  # GET /metrics and the webhook latency timer
     for own in (
         metrics.router,
+        offers.router,
         responses.router,
         export.router,
         cases.router,

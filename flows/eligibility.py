@@ -10,18 +10,18 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from flows.models import Flow
+from scoring import skip_reasons
 
 # The codes, in the order the rules are checked (the first that applies is stored).
-QUEUE = "ineligible_queue"
-DISPOSITION = "ineligible_disposition"
-BOT_ONLY = "ineligible_bot_only"
-AUTO_CLOSED = "ineligible_auto_closed"
-SHORT_CONTACT = "ineligible_short_contact"
-OUTBOUND = "ineligible_outbound"
-AGENT_NUMBER = "ineligible_agent_number"
-REASONS = (QUEUE, DISPOSITION, BOT_ONLY, AUTO_CLOSED, SHORT_CONTACT, OUTBOUND, AGENT_NUMBER)
-# Not a rule: the agent's desktop asked for no survey on this contact.
-NO_SURVEY_BY_AGENT = "no_survey_by_agent"
+QUEUE = skip_reasons.INELIGIBLE_QUEUE
+DISPOSITION = skip_reasons.INELIGIBLE_DISPOSITION
+BOT_ONLY = skip_reasons.INELIGIBLE_BOT_ONLY
+AUTO_CLOSED = skip_reasons.INELIGIBLE_AUTO_CLOSED
+SHORT_CONTACT = skip_reasons.INELIGIBLE_SHORT_CONTACT
+OUTBOUND = skip_reasons.INELIGIBLE_OUTBOUND
+AGENT_NUMBER = skip_reasons.INELIGIBLE_AGENT_NUMBER
+REASONS = skip_reasons.INELIGIBLE
+NO_SURVEY_BY_AGENT = skip_reasons.NO_SURVEY_BY_AGENT
 
 
 class ContactFacts(Protocol):

@@ -18,6 +18,7 @@ from scoring.reports import responses as rows
 from scoring.reports.definitions import HEADLINE_METRICS
 from scoring.reports.figures import Funnel, Score
 from scoring.reports.filters import Dimension, ReportConfig
+from scoring.reports.offers import OfferRow, offer_audit
 from scoring.reports.params import View, filters_json, parse_view
 from scoring.reports.responses import ResponseRow
 
@@ -160,6 +161,11 @@ class ReportService:
         """One response with its comment and tags."""
         with self.engine.connect() as conn:
             return rows.response_by_id(conn, response_id)
+
+    def offers(self, v: View) -> tuple[list[OfferRow], list[OfferRow]]:
+        """The offer audit: eligible, skipped by hand, sent, per team and agent, with flags."""
+        with self.engine.connect() as conn:
+            return offer_audit(conn, v.filters, v.config)
 
     def _options(self, conn: sa.Connection) -> dict[str, list[str]]:
         return {d.value: queries.distinct_values(conn, d) for d in OPTION_DIMENSIONS}

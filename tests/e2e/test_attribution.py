@@ -136,9 +136,8 @@ def test_attribution_switch_rereads_the_same_stored_chains(
             for key, values in expected.items():
                 assert shown[key]["n"] == len(values), (pick, key)
                 assert shown[key]["score"] == pytest.approx(nps(values), abs=0.01), (pick, key)
-    # "all" counts a contact once per agent, even when the agent handled it twice.
-    repeat = next(c for c in contacts if len(set(c.agents)) < len(c.agents))
-    assert repeat is not None
+    # The data holds the case "all" must get right: one agent twice in a chain, counted once.
+    assert any(len(set(c.agents)) < len(c.agents) for c in contacts)
 
 
 def test_agent_filter_follows_the_attribution_so_a_row_drills_down_to_its_own_answers(
@@ -215,7 +214,7 @@ def test_unknown_attribution_is_a_422_naming_the_choices(live_server: LiveServer
         timeout=10,
     )
     assert response.status_code == 422
-    assert "last" in response.text and "first" in response.text
+    assert "last, first, all" in response.text
 
 
 def test_ces_by_effort_drivers_matches_a_hand_count(
