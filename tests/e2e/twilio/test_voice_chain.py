@@ -1,4 +1,4 @@
-"""A voice redirect carries the agent chain and the contact's facts; an ineligible call just ends."""
+"""A voice redirect carries the agent chain and the contact; an ineligible call just ends."""
 
 from __future__ import annotations
 
