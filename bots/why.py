@@ -18,3 +18,40 @@ def explain_interaction(
         policy = service.policy.for_flow(flow) if flow is not None else service.policy
         explained.append(explain_record(record, policy.send_delay))
     return explained
+
+
+# What an admin reads for each rule and outcome, in both languages (CLI and dashboard).
+RULES: dict[str, dict[str, str]] = {
+    "eligibility": {"nl": "geschiktheid", "en": "eligibility"},
+    "no_survey": {"nl": "geen enquête (agent)", "en": "no survey (agent)"},
+    "opt_out": {"nl": "afmelding", "en": "opt-out"},
+    "fatigue_rules": {"nl": "vermoeidheidsregels", "en": "fatigue rules"},
+    "one_open_survey": {"nl": "één open enquête", "en": "one open survey"},
+    "cooldown": {"nl": "rustperiode", "en": "cooldown"},
+    "sampling": {"nl": "steekproef", "en": "sampling"},
+    "send_delay": {"nl": "wachttijd", "en": "send delay"},
+    "quiet_hours": {"nl": "stille uren", "en": "quiet hours"},
+    "whatsapp_window": {"nl": "WhatsApp-venster", "en": "WhatsApp window"},
+    "send": {"nl": "verzending", "en": "send"},
+    "answer": {"nl": "antwoord", "en": "answer"},
+}
+OUTCOMES: dict[str, dict[str, str]] = {
+    "passed": {"nl": "doorgelaten", "en": "passed"},
+    "excluded": {"nl": "uitgesloten", "en": "excluded"},
+    "skipped": {"nl": "overgeslagen", "en": "skipped"},
+    "not_applied": {"nl": "niet toegepast", "en": "not applied"},
+    "waited": {"nl": "gewacht", "en": "waited"},
+    "waiting": {"nl": "wacht", "en": "waiting"},
+    "retried": {"nl": "opnieuw geprobeerd", "en": "retried"},
+    "failed": {"nl": "mislukt", "en": "failed"},
+    "sent": {"nl": "verstuurd", "en": "sent"},
+    "answered": {"nl": "beantwoord", "en": "answered"},
+    "expired": {"nl": "verlopen", "en": "expired"},
+    "unanswered": {"nl": "onbeantwoord", "en": "unanswered"},
+    "opted_out": {"nl": "afgemeld", "en": "opted out"},
+}
+
+
+def label(table: dict[str, dict[str, str]], key: str, lang: str) -> str:
+    """The admin's word for a rule or outcome; the code itself when none is known."""
+    return table.get(key, {}).get(lang, key)

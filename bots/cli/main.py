@@ -22,6 +22,7 @@ from bots.cli.common import (
 )
 from bots.cli.errors import CliError, check_locale, database_problem
 from bots.cli.invite import invite_command
+from bots.cli.why import why_command
 from bots.cli.privacy import contacts_app, retention_app
 from bots.cli.telegram import telegram_app
 from bots.logging_setup import LogFormat, configure_logging, resolve_format
@@ -167,6 +168,7 @@ def worker(
 
 
 app.command("invite")(invite_command)
+app.command("why")(why_command)
 
 
 @app.command("dev-fakes")
