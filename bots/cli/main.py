@@ -22,9 +22,9 @@ from bots.cli.common import (
 )
 from bots.cli.errors import CliError, check_locale, database_problem
 from bots.cli.invite import invite_command
-from bots.cli.why import why_command
 from bots.cli.privacy import contacts_app, retention_app
 from bots.cli.telegram import telegram_app
+from bots.cli.why import why_command
 from bots.logging_setup import LogFormat, configure_logging, resolve_format
 from bots.settings import ConfigError, Settings
 from flows.loader import FlowFileError, load_flow_dir, load_flow_file, load_flows
