@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from bots.admin.audit_pages import router as audit_router
 from bots.admin.routes import router as admin_router
 from bots.api.docs import install_docs
 from bots.api.routes import (
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         export.router,
         cases.router,
         rehearsals.router,
+        audit_router,
         admin_router,
     ):
         app.include_router(own)
