@@ -36,13 +36,13 @@ def _invite(base: str, n: int, **body: object) -> None:
     assert reply.status_code == 201, reply.text
 
 
-def _shot(page: Any, name: str, database_url: str) -> None:
+def _shot(tab: Any, name: str, database_url: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     backend = "postgres" if database_url.startswith("postgres") else "sqlite"
     for width in (1400, 390):
-        page.set_viewport_size({"width": width, "height": 900})
+        tab.set_viewport_size({"width": width, "height": 900})
         shot = ARTIFACTS / f"admin-{name}-{width}-{backend}.png"
-        page.screenshot(path=str(shot), full_page=True)
+        tab.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 10_000
 
 
