@@ -290,6 +290,10 @@ TEXTS["en"] |= {
     "team_total": "whole team",
     "ineligible": "Not eligible",
     "skipped": "Skipped by agent",
+    "attribution": "Attribution",
+    "attribution_last": "last agent",
+    "attribution_first": "first agent",
+    "attribution_all": "every agent",
 }
 TEXTS["nl"] |= {
     "why": "Waarom geen enquête?",
@@ -318,6 +322,10 @@ TEXTS["nl"] |= {
     "team_total": "heel het team",
     "ineligible": "Niet geschikt",
     "skipped": "Overgeslagen door medewerker",
+    "attribution": "Toerekening",
+    "attribution_last": "laatste medewerker",
+    "attribution_first": "eerste medewerker",
+    "attribution_all": "elke medewerker",
 }
 
 

@@ -36,7 +36,7 @@ from scoring.reports.csv_format import (
     response_cells,
 )
 from scoring.reports.definitions import definition
-from scoring.reports.filters import Dimension
+from scoring.reports.filters import Attribution, Dimension
 from scoring.reports.params import ParamError, View
 from scoring.reports.service import ReportService
 
@@ -93,6 +93,9 @@ REPORT_WORDS: dict[str, dict[str, str]] = {
         "week": "week",
         "month": "month",
         "dow": "day of the week",
+        "transfers": "transfers",
+        "channel_switches": "channel switches",
+        "teams_involved": "teams involved",
         "score": "score",
         "hidden": "groups with n < {min_n} show n only",
     },
@@ -112,6 +115,9 @@ REPORT_WORDS: dict[str, dict[str, str]] = {
         "week": "week",
         "month": "maand",
         "dow": "weekdag",
+        "transfers": "doorverbindingen",
+        "channel_switches": "kanaalwissels",
+        "teams_involved": "betrokken teams",
         "score": "score",
         "hidden": "groepen met n < {min_n} tonen alleen n",
     },
@@ -174,6 +180,10 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
         str | None,
         typer.Option(metavar="nl|en", help="language of the labels (default: the server's)"),
     ] = None,
+    attribution: Annotated[
+        Attribution | None,
+        typer.Option(help="by agent or team: the chain's last, first or every member"),
+    ] = None,
 ) -> None:
     """Print a score table: score, 95% margin and n per group."""
     check_locale(lang, "--lang")
@@ -192,6 +202,7 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
         "team": team,
         "channel": channel,
         "group_by": by.value if by else None,
+        "attribution": attribution.value if attribution else None,
     }
     engine = engine_for(settings, migrate=True)
     try:
