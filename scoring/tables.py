@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlmodel import JSON, Column, Field, SQLModel
 
 
@@ -32,6 +33,11 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# JSONB on PostgreSQL: reports read every chain (attribution, teams involved), and JSONB is
+# parsed once on write instead of on every read.
+CHAIN_JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
 class InvitationStatus(StrEnum):
@@ -119,11 +125,11 @@ class Invitation(SQLModel, table=True):
     # reports attribute from it (first, last or every agent) when they are read.
     agents: list[str] = Field(
         default_factory=list,
-        sa_column=Column(JSON, nullable=False, server_default=sa.text("'[]'")),
+        sa_column=Column(CHAIN_JSON, nullable=False, server_default=sa.text("'[]'")),
     )
     teams: list[str] = Field(
         default_factory=list,
-        sa_column=Column(JSON, nullable=False, server_default=sa.text("'[]'")),
+        sa_column=Column(CHAIN_JSON, nullable=False, server_default=sa.text("'[]'")),
     )
     transfers: int | None = None
     channel_switches: int | None = None

@@ -26,9 +26,9 @@ TOP_BUCKET = 3  # 3 and more share one group, "3+"
 
 
 def elements(dialect: str, column: sa.ColumnElement[Any]) -> sa.TableValuedAlias:
-    """A JSON list column as a table of `value`s."""
+    """A chain column (JSON, JSONB on PostgreSQL) as a table of `value`s."""
     if dialect == "postgresql":
-        return sa.func.json_array_elements_text(column).table_valued("value")
+        return sa.func.jsonb_array_elements_text(column).table_valued("value")
     return sa.func.json_each(column).table_valued("value")
 
 
@@ -41,9 +41,13 @@ def reads_chain(filters: Filters, group_by: Dimension | None) -> bool:
     return group_by in SINGLE or bool(filters.agents or filters.teams)
 
 
-def fans_out(filters: Filters, group_by: Dimension | None) -> bool:
-    """One response in several groups (every agent of its chain), each counting it once."""
-    return filters.attribution is Attribution.ALL and group_by in SINGLE
+def fans_out(filters: Filters, group_by: Dimension | None, dialect: str) -> bool:
+    """Rows to de-duplicate: one response in several groups, each counting it once.
+
+    PostgreSQL de-duplicates each chain on its own (a LATERAL DISTINCT of a few elements),
+    which is far cheaper than a DISTINCT over every joined row; SQLite has no LATERAL.
+    """
+    return filters.attribution is Attribution.ALL and group_by in SINGLE and dialect != "postgresql"
 
 
 def first_member(table: sa.Table, dimension: Dimension) -> sa.ColumnElement[Any]:
@@ -54,12 +58,14 @@ def first_member(table: sa.Table, dimension: Dimension) -> sa.ColumnElement[Any]
 
 def group_key(
     dialect: str, table: sa.Table, dimension: Dimension, attribution: Attribution
-) -> tuple[sa.ColumnElement[Any], sa.TableValuedAlias | None]:
+) -> tuple[sa.ColumnElement[Any], sa.FromClause | None]:
     """The agent or team key, and the chain's elements to outer-join when every member counts."""
     if attribution is Attribution.FIRST:
         return first_member(table, dimension), None
     if attribution is Attribution.ALL:
-        members = elements(dialect, INVITATION.c[CHAIN[dimension]])
+        members: sa.FromClause = elements(dialect, INVITATION.c[CHAIN[dimension]])
+        if dialect == "postgresql":
+            members = sa.select(members.c.value).select_from(members).distinct().lateral()
         return sa.func.coalesce(members.c.value, table.c[SINGLE[dimension]]), members
     return table.c[SINGLE[dimension]], None
 

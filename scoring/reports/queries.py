@@ -56,7 +56,7 @@ def scores(
         .select_from(src.from_)
         .where(*where)
     )
-    if fans_out(filters, group_by):
+    if fans_out(filters, group_by, dialect):
         # Every agent of a chain counts the response once, however often they handled it.
         rows_query = rows_query.add_columns(r.id).distinct()
     rows = rows_query.subquery("rows")
@@ -138,7 +138,7 @@ def funnel(
         .select_from(src.from_)
         .where(*where)
     )
-    if fans_out(filters, group_by):
+    if fans_out(filters, group_by, conn.dialect.name):
         rows = rows.add_columns(inv.id).distinct()
     rows = rows.subquery("rows")
     counts = conn.execute(

@@ -214,7 +214,7 @@ def test_unknown_attribution_is_a_422_naming_the_choices(live_server: LiveServer
         timeout=10,
     )
     assert response.status_code == 422
-    assert "last, first, all" in response.text
+    assert "'last', 'first' or 'all'" in response.text
 
 
 def test_ces_by_effort_drivers_matches_a_hand_count(

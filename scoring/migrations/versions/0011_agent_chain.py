@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0011_agent_chain"
 down_revision: str | None = "0007_normaliser_reason"
@@ -22,10 +23,12 @@ _FLAGS = ("bot_only", "auto_closed", "no_survey")
 def upgrade() -> None:
     # Plain ADD COLUMNs with constant defaults: SQLite adds them in place, without rebuilding
     # a table that other tables point at.
+    # JSONB on PostgreSQL (see scoring.tables.CHAIN_JSON).
+    chain_type = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
     for name in ("agents", "teams"):
         op.add_column(
             "invitation",
-            sa.Column(name, sa.JSON(), nullable=False, server_default=sa.text("'[]'")),
+            sa.Column(name, chain_type, nullable=False, server_default=sa.text("'[]'")),
         )
     op.add_column("invitation", sa.Column("transfers", sa.Integer(), nullable=True))
     op.add_column("invitation", sa.Column("channel_switches", sa.Integer(), nullable=True))
@@ -50,7 +53,7 @@ def upgrade() -> None:
     )
     # An invitation from before knew one agent and one team: that is its whole chain, so
     # "first" and "all" attribution read it as "last" does.
-    array = "json_build_array" if op.get_bind().dialect.name == "postgresql" else "json_array"
+    array = "jsonb_build_array" if op.get_bind().dialect.name == "postgresql" else "json_array"
     for single, chain in (("agent", "agents"), ("team", "teams")):
         op.execute(
             f"UPDATE invitation SET {chain} = {array}({single}) "  # noqa: S608 (fixed names)
