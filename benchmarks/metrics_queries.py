@@ -16,6 +16,7 @@ It also times an export of every row, batch by batch as `GET /api/v1/export.csv`
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import sqlite3
@@ -32,7 +33,7 @@ import sqlalchemy as sa
 
 from scoring.db import make_engine
 from scoring.migrate import upgrade
-from scoring.reports.filters import Dimension, Filters, ReportConfig
+from scoring.reports.filters import Attribution, Dimension, Filters, ReportConfig
 from scoring.reports.params import View
 from scoring.reports.queries import funnel, scores
 from scoring.reports.service import ReportService
@@ -49,7 +50,7 @@ BASELINE = "SELECT agent, count(*) FROM response GROUP BY agent"
 
 INVITATION_COLUMNS = (
     "id, public_id, flow_id, channel, contact_id, locale, agent, team, tags, status, "
-    "delivery_status, created_at, sent_at, answered_at"
+    "delivery_status, created_at, sent_at, answered_at, agents, teams, transfers"
 )
 RESPONSE_COLUMNS = (
     "id, invitation_id, flow_id, metric, value, scale_min, scale_max, lower_is_better, "
@@ -71,6 +72,10 @@ def rows(
         team = TEAMS[invitation_id % len(TEAMS)]
         channel = CHANNELS[invitation_id % 4]
         answered = rng.random() < 0.8
+        # One to three agents and teams per contact, the last being `agent` and `team`.
+        hops = 1 + invitation_id % 3
+        chain = [AGENTS[(invitation_id + 7 * k) % len(AGENTS)] for k in range(hops - 1, -1, -1)]
+        teams = [TEAMS[(invitation_id + k) % len(TEAMS)] for k in range(hops - 1, -1, -1)]
         invitation = (
             invitation_id,
             str(uuid.UUID(int=invitation_id)),
@@ -86,6 +91,9 @@ def rows(
             at,
             at,
             at if answered else None,
+            json.dumps(chain),
+            json.dumps(teams),
+            hops - 1,
         )
         response = None
         if answered:
@@ -124,7 +132,7 @@ def load_sqlite(path: Path, responses: int) -> None:
         "INSERT INTO contact (id, channel, pseudonym, created_at) "
         "VALUES (1, 'sms', 'bench', '2026-01-01 00:00:00.000000')"
     )
-    inv_sql = f"INSERT INTO invitation ({INVITATION_COLUMNS}) VALUES ({','.join('?' * 14)})"
+    inv_sql = f"INSERT INTO invitation ({INVITATION_COLUMNS}) VALUES ({','.join('?' * 17)})"
     resp_sql = f"INSERT INTO response ({RESPONSE_COLUMNS}) VALUES ({','.join('?' * 15)})"
     invitations: list[tuple[object, ...]] = []
     answers: list[tuple[object, ...]] = []
@@ -184,6 +192,16 @@ def measure(engine: sa.Engine) -> dict[str, float]:
             "baseline GROUP BY": lambda: conn.exec_driver_sql(BASELINE).all(),
             "NPS by week": lambda: scores(conn, "nps", year, Dimension.WEEK, CONFIG),
             "NPS by agent": lambda: scores(conn, "nps", year, Dimension.AGENT, CONFIG),
+            "NPS by agent, first": lambda: scores(
+                conn, "nps", replace(year, attribution=Attribution.FIRST), Dimension.AGENT, CONFIG
+            ),
+            "NPS by agent, all": lambda: scores(
+                conn, "nps", replace(year, attribution=Attribution.ALL), Dimension.AGENT, CONFIG
+            ),
+            "CES by transfers": lambda: scores(conn, "ces", year, Dimension.TRANSFERS, CONFIG),
+            "CES by teams involved": lambda: scores(
+                conn, "ces", year, Dimension.TEAMS_INVOLVED, CONFIG
+            ),
             "funnel": lambda: funnel(conn, year, None, CONFIG),
             "funnel by agent, nps": lambda: funnel(
                 conn, Filters(start=year.start, end=year.end, flows=("nps",)), Dimension.AGENT

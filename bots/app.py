@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from bots.admin.audit_pages import router as audit_router
 from bots.admin.pushes import router as pushes_router
 from bots.admin.routes import router as admin_router
 from bots.api.docs import install_docs
@@ -18,8 +19,10 @@ from bots.api.routes import (
     flows,
     health,
     insights,
+    interactions,
     invitations,
     metrics,
+    offers,
     rehearsals,
     responses,
 )
@@ -77,16 +80,19 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(connectors_router(container))
     app.include_router(health.router)
     app.include_router(invitations.router)
+    app.include_router(interactions.router)
     app.include_router(flows.router)
     app.include_router(contacts.router)
     install_observability(app, container)  # GET /metrics and the webhook latency timer
     for own in (
         metrics.router,
         insights.router,
+        offers.router,
         responses.router,
         export.router,
         cases.router,
         rehearsals.router,
+        audit_router,
         admin_router,
         pushes_router,
     ):

@@ -116,6 +116,7 @@ def build(
             else None,
             attempts=settings.send_attempts,
         ),
+        eligibility=settings.eligibility(),
     )
     wired: dict[str, Sender] = {}
     container = Container(settings, db, flows, service, MappingProxyType(wired), SqlAlertCases(db))

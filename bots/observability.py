@@ -93,6 +93,23 @@ class DatabaseCollector:
             answered.add_metric([flow, channel], n)
         yield answered
 
+        # A score nobody can be credited with: an integration that stopped sending the agent
+        # shows up here long before anyone notices a thin league table.
+        orphaned = CounterMetricFamily(
+            "surveybot_responses_without_agent",
+            "Scores whose invitation named no agent",
+            labels=["flow", "channel"],
+        )
+        for (flow, channel), n in _grouped2(
+            conn,
+            response_t.c.flow_id,
+            response_t.c.channel,
+            response_t.c.is_test == sa.false(),
+            response_t.c.agent.is_(None),
+        ):
+            orphaned.add_metric([flow, channel], n)
+        yield orphaned
+
         failed = CounterMetricFamily(
             "surveybot_send_failures",
             "Outbound messages that failed or were not delivered",

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from bots.settings import Settings
 from flows.models import Flow
-from scoring.reports.filters import ReportConfig
+from scoring.reports.filters import Attribution, ReportConfig
 from scoring.reports.service import ReportService
 
 if TYPE_CHECKING:  # the CLI builds one without the whole app
@@ -23,6 +23,7 @@ def report_config(settings: Settings) -> ReportConfig:
         timezone=ZoneInfo(settings.report_timezone),
         min_n=settings.min_group_n,
         holiday_country=settings.holiday_country,
+        attribution=Attribution(settings.attribution),
     )
 
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from flows.eligibility import Eligibility
 from flows.schedule import SendWindow
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,17 @@ class Settings(BaseSettings):
     small_groups_strict: bool = False
     # Public holidays of this country name the days of the time-effects report (ISO 3166).
     holiday_country: str = "NL"
+    # Whose score a response is in reports by agent or team: the chain's last, first or every
+    # member (read from the stored chain, so changing it re-reads history).
+    attribution: Literal["last", "first", "all"] = "last"
+    # Eligibility, checked when an invitation arrives (flows can override all but the numbers).
+    exclude_queues: str = ""  # comma-separated
+    exclude_dispositions: str = ""  # comma-separated
+    skip_bot_only: bool = True
+    skip_auto_closed: bool = True
+    min_handle_seconds: int = Field(default=0, ge=0)
+    skip_outbound: bool = False
+    agent_numbers: str = ""  # the agents' own phones, E.164, comma-separated
     # Detractor alerts: an HMAC-signed webhook and/or a Telegram admin chat.
     alert_webhook_url: str | None = None
     alert_webhook_secret: SecretStr | None = None
@@ -247,6 +259,29 @@ class Settings(BaseSettings):
         if value and not value.lower().startswith(("https://", "http://")):
             raise ValueError("must be an http(s):// URL, like https://acme.zendesk.com")
         return value.rstrip("/") if value else value
+
+    @field_validator("agent_numbers")
+    @classmethod
+    def _numbers_are_e164(cls, value: str) -> str:
+        for position, item in enumerate(_split(value), 1):
+            if not re.fullmatch(r"\+[1-9][0-9]{6,14}", item.replace(" ", "")):
+                # By position, not by value: the setting holds phone numbers.
+                raise ValueError(
+                    f"entry {position} is not an E.164 number; write +31612345678, comma-separated"
+                )
+        return value
+
+    def eligibility(self) -> Eligibility:
+        """The global eligibility rules (a flow's `[eligibility]` table overrides them)."""
+        return Eligibility(
+            exclude_queues=frozenset(_split(self.exclude_queues)),
+            exclude_dispositions=frozenset(_split(self.exclude_dispositions)),
+            skip_bot_only=self.skip_bot_only,
+            skip_auto_closed=self.skip_auto_closed,
+            min_handle_seconds=self.min_handle_seconds,
+            skip_outbound=self.skip_outbound,
+            agent_numbers=frozenset(_split(self.agent_numbers)),
+        )
 
     @field_validator("public_url")
     @classmethod

@@ -13,6 +13,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +31,7 @@ INVITATION_FIELDS = (
     "locale",
     "flow",
 )
-# The agent chain and eligibility facts (agreed field names); mapped and kept apart, so they
-# can be handed to the invitation once it takes them.
+# The agent chain's counts and the facts the eligibility rules and the WhatsApp window read.
 CHAIN_FIELDS = (
     "transfers",
     "channel_switches",
@@ -41,6 +41,9 @@ CHAIN_FIELDS = (
     "bot_only",
     "auto_closed",
     "no_survey",
+    "no_survey_reason",
+    "whatsapp_opt_in",
+    "last_customer_message_at",
 )
 FIELDS = INVITATION_FIELDS + CHAIN_FIELDS
 # A value written in the mapping file instead of a path: the same for every event.
@@ -96,17 +99,18 @@ class MappedContact:
         return self.teams[-1] if self.teams else None
 
     def invitation_fields(self) -> dict[str, Any]:
-        """What the invitation API takes today (`POST /api/v1/invitations`'s body)."""
+        """The body of `POST /api/v1/invitations` for this contact."""
         values: dict[str, Any] = {
             "channel": self.channel,
             "address": self.address,
             "interaction_id": self.interaction_id,
-            "agent": self.agent,
-            "team": self.team,
+            "agents": list(self.agents) or None,
+            "teams": list(self.teams) or None,
             "queue": self.queue,
             "journey_stage": self.journey_stage,
             "locale": self.locale,
             "flow": self.flow,
+            **self.chain,
         }
         return {key: value for key, value in values.items() if value is not None}
 
@@ -198,6 +202,22 @@ def _flag(value: Any) -> bool | None:
     return None
 
 
+def instant(value: Any) -> datetime | None:
+    """A platform's timestamp (Unix seconds, or ISO 8601 with an offset) as an aware datetime."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return instant(_integer(value)) if _integer(value) is not None else None
+        return moment if moment.tzinfo is not None else None
+    return None
+
+
 def _chain(payload: Any, paths: Mapping[str, tuple[str, ...]]) -> dict[str, Any]:
     chain: dict[str, Any] = {}
     for name in CHAIN_FIELDS:
@@ -209,9 +229,12 @@ def _chain(payload: Any, paths: Mapping[str, tuple[str, ...]]) -> dict[str, Any]
         elif name in {"transfers", "channel_switches", "handle_time_seconds"}:
             if (number := _integer(value)) is not None:
                 chain[name] = number
-        elif name in {"bot_only", "auto_closed", "no_survey"}:
+        elif name in {"bot_only", "auto_closed", "no_survey", "whatsapp_opt_in"}:
             if (flag := _flag(value)) is not None:
                 chain[name] = flag
+        elif name == "last_customer_message_at":
+            if (moment := instant(value)) is not None:
+                chain[name] = moment.isoformat()
         elif (text := _text(value)) is not None:
             chain[name] = text.lower() if name == "direction" else text[:128]
     return chain
@@ -284,6 +307,9 @@ DEFAULT_MAPPINGS: dict[str, FieldMap] = {
             "bot_only": _paths("bot_only"),
             "auto_closed": _paths("auto_closed"),
             "no_survey": _paths("no_survey"),
+            "no_survey_reason": _paths("no_survey_reason"),
+            "whatsapp_opt_in": _paths("whatsapp_opt_in"),
+            "last_customer_message_at": _paths("last_customer_message_at"),
         }
     ),
     "zendesk": FieldMap(
@@ -317,6 +343,9 @@ DEFAULT_MAPPINGS: dict[str, FieldMap] = {
                 "meta.sender.additional_attributes.language",
                 "additional_attributes.browser_language",
             ),
+            "whatsapp_opt_in": _paths("meta.sender.custom_attributes.whatsapp_opt_in"),
+            # Set from the conversation's newest incoming message when the payload has one.
+            "last_customer_message_at": _paths("last_customer_message_at"),
         },
         channels={
             "Channel::Telegram": "telegram",

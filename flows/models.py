@@ -160,6 +160,19 @@ class WhatsAppContentSids(BaseModel):
         return value
 
 
+class EligibilityRules(BaseModel):
+    """Per-flow overrides of the global eligibility settings (see flows.eligibility)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    exclude_queues: list[str] | None = None
+    exclude_dispositions: list[str] | None = None
+    skip_bot_only: bool | None = None
+    skip_auto_closed: bool | None = None
+    min_handle_seconds: int | None = Field(default=None, ge=0)
+    skip_outbound: bool | None = None
+
+
 class Flow(BaseModel):
     """A validated flow file."""
 
@@ -181,6 +194,7 @@ class Flow(BaseModel):
     expiry: Expiry = Field(default_factory=Expiry)
     dispatch: DispatchRules | None = None
     whatsapp: WhatsAppContentSids | None = None
+    eligibility: EligibilityRules | None = None
 
     @field_validator("id")
     @classmethod

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from flows import eligibility
+from flows.eligibility import Eligibility
 from flows.engine import (
     CommentRecorded,
     Completed,
@@ -70,6 +72,32 @@ class NewInvitation:
     # their consent to business-initiated messages.
     last_customer_message_at: datetime | None = None
     whatsapp_opt_in: bool = False
+    # The whole contact, in order (`agent` and `team` are the last of these), and what the
+    # eligibility rules read. Stored as given.
+    agents: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    transfers: int | None = None
+    channel_switches: int | None = None
+    previous_channels: tuple[str, ...] | None = None
+    disposition: str | None = None
+    handle_time_seconds: int | None = None
+    direction: str | None = None
+    bot_only: bool = False
+    auto_closed: bool = False
+    no_survey: bool = False
+    no_survey_reason: str | None = None
+
+    def __post_init__(self) -> None:
+        # One chain, whichever way it came: `agent` alone is a chain of one, and a chain's
+        # last member is `agent`.
+        for single, chain in (("agent", "agents"), ("team", "teams")):
+            members = getattr(self, chain)
+            if members:
+                object.__setattr__(self, single, members[-1])
+            elif getattr(self, single):
+                object.__setattr__(self, chain, (getattr(self, single),))
+        if self.channel_switches is None and self.previous_channels is not None:
+            object.__setattr__(self, "channel_switches", len(self.previous_channels))
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +214,7 @@ class SurveyService:
         default_flow: str = "csat",
         default_locale: str = "nl",
         policy: DispatchPolicy | None = None,
+        eligibility: Eligibility | None = None,
     ) -> None:
         self.store = store
         self.flows = flows
@@ -195,6 +224,7 @@ class SurveyService:
         self.default_flow = default_flow
         self.default_locale = default_locale
         self.policy = policy or DispatchPolicy()
+        self.eligibility = eligibility or Eligibility()
 
     # -- choosing a flow --------------------------------------------------------------------
 
@@ -290,8 +320,35 @@ class SurveyService:
             is_test=new.test,
             last_customer_message_at=new.last_customer_message_at,
             whatsapp_opt_in=new.whatsapp_opt_in,
+            agents=list(new.agents),
+            teams=list(new.teams),
+            transfers=new.transfers,
+            channel_switches=new.channel_switches,
+            previous_channels=(
+                list(new.previous_channels) if new.previous_channels is not None else None
+            ),
+            disposition=new.disposition,
+            handle_time_seconds=new.handle_time_seconds,
+            direction=new.direction,
+            bot_only=new.bot_only,
+            auto_closed=new.auto_closed,
+            no_survey=new.no_survey,
+            no_survey_reason=new.no_survey_reason,
         )
-        if tx.is_opted_out(contact.pseudonym):
+        if (excluded := self.eligibility.for_flow(flow).reason(new)) is not None:
+            invitation.status = InvitationStatus.INELIGIBLE
+            invitation.status_reason = excluded
+            invitation.closed_at = now
+        elif new.no_survey:
+            invitation.status = InvitationStatus.SKIPPED
+            invitation.status_reason = eligibility.NO_SURVEY_BY_AGENT
+            invitation.closed_at = now
+            # Counted per agent in the offer audit; the agent's own words stay out of the log
+            # (free text can hold a phone number).
+            log.info(
+                "no survey by agent %s on invitation %s", new.agent or "-", invitation.public_id
+            )
+        elif tx.is_opted_out(contact.pseudonym):
             invitation.status = InvitationStatus.OPTED_OUT
             invitation.status_reason = "contact opted out"
             invitation.closed_at = now
@@ -482,6 +539,8 @@ class SurveyService:
     def start_now(self, new: NewInvitation) -> tuple[Invitation, list[Reply]]:
         """Create and open an invitation in one go, for live channels (a call, the console)."""
         invitation = self.create_invitation(new, live=True)
+        if invitation.status in (InvitationStatus.INELIGIBLE, InvitationStatus.SKIPPED):
+            return invitation, []  # not a survey contact: the call just ends
         if invitation.status == InvitationStatus.OPTED_OUT:
             return invitation, [self.render.opted_out(invitation.locale, new.channel)]
         if invitation.status != InvitationStatus.PENDING:

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlmodel import JSON, Column, Field, SQLModel
 
 
@@ -34,6 +35,11 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# JSONB on PostgreSQL: reports read every chain (attribution, teams involved), and JSONB is
+# parsed once on write instead of on every read.
+CHAIN_JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
 class InvitationStatus(StrEnum):
     PENDING = "pending"  # created, not sent yet
     OPEN = "open"  # question asked, waiting for a score
@@ -44,6 +50,8 @@ class InvitationStatus(StrEnum):
     OPTED_OUT = "opted_out"
     FAILED = "failed"  # the send failed for good
     THROTTLED = "throttled"  # skipped by a fatigue rule
+    INELIGIBLE = "ineligible"  # an eligibility rule excludes the contact (status_reason says which)
+    SKIPPED = "skipped"  # the agent's desktop said no_survey
 
 
 OPEN_STATUSES = (InvitationStatus.PENDING, InvitationStatus.OPEN, InvitationStatus.FOLLOW_UP)
@@ -119,6 +127,32 @@ class Invitation(SQLModel, table=True):
     whatsapp_opt_in: bool = Field(
         default=False, sa_column=Column(sa.Boolean(), nullable=False, server_default=sa.false())
     )
+    # The contact as the contact centre described it, stored as sent and never rewritten:
+    # reports attribute from it (first, last or every agent) when they are read.
+    agents: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(CHAIN_JSON, nullable=False, server_default=sa.text("'[]'")),
+    )
+    teams: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(CHAIN_JSON, nullable=False, server_default=sa.text("'[]'")),
+    )
+    transfers: int | None = None
+    channel_switches: int | None = None
+    previous_channels: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    disposition: str | None = Field(default=None, max_length=128)
+    handle_time_seconds: int | None = None
+    direction: str | None = Field(default=None, max_length=8)
+    bot_only: bool = Field(
+        default=False, sa_column=Column(sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    auto_closed: bool = Field(
+        default=False, sa_column=Column(sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    no_survey: bool = Field(
+        default=False, sa_column=Column(sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    no_survey_reason: str | None = Field(default=None, max_length=255)
 
 
 class ConversationState(SQLModel, table=True):

@@ -267,6 +267,72 @@ MONTHS = {
 DASH = "\u2013"
 
 
+# The why-lookup and the offer audit (bots/admin/audit_pages.py).
+TEXTS["en"] |= {
+    "why": "Why not surveyed?",
+    "why_intro": "Type the interaction id your contact-centre software sent with the contact.",
+    "interaction_id": "Interaction id",
+    "look_up": "Look up",
+    "no_such_interaction": "No invitation carries this interaction id.",
+    "rule": "Rule",
+    "outcome": "Outcome",
+    "at": "Time",
+    "detail": "Detail",
+    "surveyed": "Question sent",
+    "not_surveyed": "Not surveyed",
+    "offers": "Offer audit",
+    "offers_note": "By invitation time; per agent and team that closed the contact. A flag: the"
+    " agent offers the survey less often than the rest of the team, beyond chance (95 %).",
+    "contacts": "Contacts",
+    "eligible": "Eligible",
+    "skipped_by_hand": "Skipped by hand",
+    "skipped_pct": "% skipped",
+    "voice_transferred_pct": "% calls to survey",
+    "flag": "Flag",
+    "flag_skips": "skips far more than the team",
+    "flag_voice": "transfers far fewer calls than the team",
+    "team_total": "whole team",
+    "ineligible": "Not eligible",
+    "skipped": "Skipped by agent",
+    "attribution": "Attribution",
+    "attribution_last": "last agent",
+    "attribution_first": "first agent",
+    "attribution_all": "every agent",
+}
+TEXTS["nl"] |= {
+    "why": "Waarom geen enquête?",
+    "why_intro": "Typ het interactie-id dat je contactcentersoftware bij het contact meestuurde.",
+    "interaction_id": "Interactie-id",
+    "look_up": "Opzoeken",
+    "no_such_interaction": "Geen uitnodiging heeft dit interactie-id.",
+    "rule": "Regel",
+    "outcome": "Uitkomst",
+    "at": "Tijd",
+    "detail": "Toelichting",
+    "surveyed": "Vraag verstuurd",
+    "not_surveyed": "Geen enquête",
+    "offers": "Aanbod-controle",
+    "offers_note": "Naar tijd van uitnodiging; per medewerker en team die het contact afsloten."
+    " Een vlag: de medewerker biedt de enquête minder vaak aan dan de rest van het team, meer"
+    " dan toeval verklaart (95 %).",
+    "contacts": "Contacten",
+    "eligible": "Geschikt",
+    "skipped_by_hand": "Met de hand overgeslagen",
+    "skipped_pct": "% overgeslagen",
+    "voice_transferred_pct": "% gesprekken naar enquête",
+    "flag": "Vlag",
+    "flag_skips": "slaat veel vaker over dan het team",
+    "flag_voice": "verbindt veel minder gesprekken door dan het team",
+    "team_total": "heel het team",
+    "ineligible": "Niet geschikt",
+    "skipped": "Overgeslagen door medewerker",
+    "attribution": "Toerekening",
+    "attribution_last": "laatste medewerker",
+    "attribution_first": "eerste medewerker",
+    "attribution_all": "elke medewerker",
+}
+
+
 def translator(lang: str) -> dict[str, str]:
     return TEXTS.get(lang, TEXTS["en"])
 

@@ -608,7 +608,16 @@ async def purge_tests(
 
 # -- invitations ------------------------------------------------------------------------------
 
-INVITATION_STATES = ("pending", "open", "completed", "failed", "throttled", "opted_out")
+INVITATION_STATES = (
+    "pending",
+    "open",
+    "completed",
+    "failed",
+    "throttled",
+    "opted_out",
+    "ineligible",
+    "skipped",
+)
 
 
 @router.get("/invitations")

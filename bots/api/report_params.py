@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from bots.api.deps import ContainerDep, invalid
 from bots.container import Container
 from bots.reporting import report_service
-from scoring.reports.filters import Dimension, Rehearsals
+from scoring.reports.filters import Attribution, Dimension, Rehearsals
 from scoring.reports.params import ParamError, View
 from scoring.scales import Metric
 
@@ -71,6 +71,10 @@ def view(  # noqa: PLR0917  (FastAPI reads each query parameter from the signatu
         Rehearsals,
         Query(description="test answers (`surveybot try`): left out unless include or only"),
     ] = Rehearsals.EXCLUDE,
+    attribution: Annotated[
+        Attribution | None,
+        Query(description="by agent or team: the chain's last (default), first, or every member"),
+    ] = None,
 ) -> View:
     return parse_view(
         container,
@@ -90,6 +94,7 @@ def view(  # noqa: PLR0917  (FastAPI reads each query parameter from the signatu
             "test": test,
             "flow_version": flow_version,
             "pool": "true" if pool else None,
+            "attribution": attribution,
         },
     )
 

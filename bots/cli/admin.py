@@ -38,7 +38,7 @@ from scoring.reports.csv_format import (
 )
 from scoring.reports.definitions import definition
 from scoring.reports.figures import Score
-from scoring.reports.filters import Dimension
+from scoring.reports.filters import Attribution, Dimension
 from scoring.reports.params import ParamError, View
 from scoring.reports.service import MetricReport, ReportService
 
@@ -95,6 +95,9 @@ REPORT_WORDS: dict[str, dict[str, str]] = {
         "week": "week",
         "month": "month",
         "dow": "day of the week",
+        "transfers": "transfers",
+        "channel_switches": "channel switches",
+        "teams_involved": "teams involved",
         "score": "score",
         "interval": "95% interval",
         "hidden": "groups with n < {min_n} show n only",
@@ -119,6 +122,9 @@ REPORT_WORDS: dict[str, dict[str, str]] = {
         "week": "week",
         "month": "maand",
         "dow": "weekdag",
+        "transfers": "doorverbindingen",
+        "channel_switches": "kanaalwissels",
+        "teams_involved": "betrokken teams",
         "score": "score",
         "interval": "95%-interval",
         "hidden": "groepen met n < {min_n} tonen alleen n",
@@ -195,6 +201,10 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
             help="with --metric: count every flow of the metric in one figure (says which)",
         ),
     ] = False,
+    attribution: Annotated[
+        Attribution | None,
+        typer.Option(help="by agent or team: the chain's last, first or every member"),
+    ] = None,
 ) -> None:
     """Print a score table per flow: score, 95% interval and n per group.
 
@@ -218,6 +228,7 @@ def report(  # noqa: PLR0917  (typer reads the options from the signature)
         "channel": channel,
         "group_by": by.value if by else None,
         "pool": "true" if pool else None,
+        "attribution": attribution.value if attribution else None,
     }
     loaded = _flows(settings, "all")
     engine = engine_for(settings, migrate=True)

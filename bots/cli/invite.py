@@ -32,7 +32,21 @@ COLUMNS = (
     "journey_stage",
     "tags",
     "timezone",
+    "agents",
+    "teams",
+    "transfers",
+    "channel_switches",
+    "previous_channels",
+    "disposition",
+    "handle_time_seconds",
+    "direction",
+    "bot_only",
+    "auto_closed",
+    "no_survey",
+    "no_survey_reason",
 )
+# Cells that hold a list, separated by ';' as tags are ("anna;bram").
+LIST_COLUMNS = ("tags", "agents", "teams", "previous_channels")
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +150,9 @@ def _row_data(
         data["flow"] = flow
     if locale and "locale" not in data:
         data["locale"] = locale
-    if "tags" in data:
-        data["tags"] = [t.strip() for t in str(data["tags"]).split(";") if t.strip()]
+    for name in LIST_COLUMNS:
+        if name in data:
+            data[name] = [t.strip() for t in str(data[name]).split(";") if t.strip()]
     return data
 
 

@@ -25,6 +25,7 @@ from bots.cli.invite import invite_command
 from bots.cli.privacy import contacts_app, retention_app
 from bots.cli.telegram import telegram_app
 from bots.cli.whatsapp import whatsapp_app
+from bots.cli.why import why_command
 from bots.logging_setup import LogFormat, configure_logging, resolve_format
 from bots.settings import ConfigError, Settings
 from flows.loader import FlowFileError, load_flow_dir, load_flow_file, load_flows
@@ -169,6 +170,7 @@ def worker(
 
 
 app.command("invite")(invite_command)
+app.command("why")(why_command)
 
 
 @app.command("dev-fakes")

@@ -10,13 +10,23 @@ display id, `meta.sender` the contact, `meta.assignee` the agent, `meta.team` th
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 from fastapi import Request
 
 from bots.connectors.core import Event, body_key, forbidden, switched_off
 from bots.connectors.payloads import json_object, raw_body
 from bots.connectors.signing import chatwoot_valid
 from bots.settings import Settings
-from flows.contact_mapping import FieldMap, Unmappable, lookup, map_event
+from flows.contact_mapping import (
+    FieldMap,
+    MappedContact,
+    Unmappable,
+    instant,
+    lookup,
+    map_event,
+)
 
 NAME = "chatwoot"
 SIGNATURE_HEADER = "X-Chatwoot-Signature"
@@ -49,4 +59,27 @@ async def read(request: Request, settings: Settings, mapping: FieldMap) -> Event
         return Event(NAME, body_key(body), Unmappable("no conversation id in the event"))
     # One survey per resolution: Chatwoot's own resolve time tells two resolutions apart.
     key = f"conversation:{ref or conversation}:{payload.get('timestamp') or ''}"
-    return Event(NAME, key, map_event(payload, mapping), ref)
+    return Event(NAME, key, _with_last_incoming(map_event(payload, mapping), payload), ref)
+
+
+# Chatwoot's message_type: 0 (or "incoming") is the contact's own message.
+_INCOMING = (0, "incoming")
+
+
+def _with_last_incoming(
+    mapped: MappedContact | Unmappable, payload: dict[str, Any]
+) -> MappedContact | Unmappable:
+    """The contact's newest message opens WhatsApp's 24-hour window, as surveybot's own would."""
+    if isinstance(mapped, Unmappable) or "last_customer_message_at" in mapped.chain:
+        return mapped
+    messages = payload.get("messages")
+    moments = [
+        moment
+        for message in (messages if isinstance(messages, list) else [])
+        if isinstance(message, dict) and message.get("message_type") in _INCOMING
+        if (moment := instant(message.get("created_at"))) is not None
+    ]
+    if not moments:
+        return mapped
+    chain = {**mapped.chain, "last_customer_message_at": max(moments).isoformat()}
+    return replace(mapped, chain=chain)

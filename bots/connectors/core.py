@@ -20,6 +20,15 @@ from scoring.tables import InvitationStatus
 log = logging.getLogger(__name__)
 
 Outcome = Literal["invited", "skipped", "unmapped"]
+# Stored with a reason and never sent: a rule skipped the contact, or the send was refused at
+# once (a WhatsApp template that is missing or not approved, no consent).
+_NOT_SENT = (
+    InvitationStatus.THROTTLED,
+    InvitationStatus.OPTED_OUT,
+    InvitationStatus.INELIGIBLE,
+    InvitationStatus.SKIPPED,
+    InvitationStatus.FAILED,
+)
 
 
 class ConnectorAnswer(BaseModel):
@@ -82,8 +91,6 @@ async def take(container: Container, event: Event) -> ConnectorAnswer:
     if isinstance(event.mapped, Unmappable):
         return await _unmapped(container, event, event.mapped.reason)
     fields: dict[str, Any] = event.mapped.invitation_fields()
-    # The agent chain (event.mapped.chain) is mapped but not passed on: the invitation takes
-    # those fields once they exist on it.
     try:
         body = InvitationIn(**fields)
     except ValidationError as exc:
@@ -92,7 +99,7 @@ async def take(container: Container, event: Event) -> ConnectorAnswer:
         invitation = await submit(container, body)
     except Refused as exc:
         return await _unmapped(container, event, f"{exc.field}: {exc.problem}")
-    skipped = invitation.status in (InvitationStatus.THROTTLED, InvitationStatus.OPTED_OUT)
+    skipped = invitation.status in _NOT_SENT
     outcome: Outcome = "skipped" if skipped else "invited"
     stored = await db.run(
         connector_log.record,

@@ -29,6 +29,17 @@ class CallStart:
     queue: str | None = None
     stage: str | None = None
     invitation: str | None = None
+    # The rest of the contact, as NewInvitation has it (lists from comma-separated values).
+    agents: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    transfers: int | None = None
+    channel_switches: int | None = None
+    previous_channels: tuple[str, ...] | None = None
+    disposition: str | None = None
+    handle_time_seconds: int | None = None
+    direction: str | None = None
+    bot_only: bool = False
+    auto_closed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +72,16 @@ def open_call(
             team=start.team,
             queue=start.queue,
             journey_stage=start.stage,
+            agents=start.agents,
+            teams=start.teams,
+            transfers=start.transfers,
+            channel_switches=start.channel_switches,
+            previous_channels=start.previous_channels,
+            disposition=start.disposition,
+            handle_time_seconds=start.handle_time_seconds,
+            direction=start.direction,
+            bot_only=start.bot_only,
+            auto_closed=start.auto_closed,
         ),
         live=True,  # the caller is on the line: no fatigue rules, no queue
     )
@@ -97,5 +118,7 @@ def _current_prompt(service: SurveyService, invitation: Invitation) -> Opened:
             return Opened([reply], invitation, flow)
         case InvitationStatus.OPTED_OUT:
             return Opened([service.render.system(ReplyKind.OPTED_OUT, locale)], None, None)
+        case InvitationStatus.INELIGIBLE | InvitationStatus.SKIPPED:
+            return Opened([], None, None)  # no survey on this contact: the call just ends
         case _:
             return Opened([service.render.closed(locale)], None, None)

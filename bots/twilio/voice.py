@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
@@ -59,11 +59,52 @@ class EntryQuery(BaseModel):
     queue: str | None = Field(default=None, max_length=128)
     stage: str | None = Field(default=None, max_length=64)
     invitation: str | None = Field(default=None, max_length=36)
+    # The agent chain and the contact's facts; lists are comma-separated (agents=anna,bram).
+    agents: str | None = Field(default=None, max_length=2000)
+    teams: str | None = Field(default=None, max_length=2000)
+    transfers: int | None = Field(default=None, ge=0, le=1000)
+    channel_switches: int | None = Field(default=None, ge=0, le=1000)
+    previous_channels: str | None = Field(default=None, max_length=500)
+    disposition: str | None = Field(default=None, max_length=128)
+    handle_time: int | None = Field(default=None, ge=0, le=10_000_000)
+    direction: Literal["inbound", "outbound"] | None = None
+    bot_only: bool = False
+    auto_closed: bool = False
 
-    @field_validator("*")
+    @field_validator(
+        "flow",
+        "locale",
+        "interaction",
+        "agent",
+        "team",
+        "queue",
+        "stage",
+        "invitation",
+        "agents",
+        "teams",
+        "previous_channels",
+        "disposition",
+    )
     @classmethod
     def _storable(cls, value: str | None) -> str | None:
         return clean_text(value) if value is not None else None
+
+    def start(self) -> CallStart:
+        """The call's start, with the comma-separated lists split."""
+
+        def split(text: str | None) -> tuple[str, ...]:
+            return tuple(part.strip()[:128] for part in (text or "").split(",") if part.strip())
+
+        values = self.model_dump(exclude={"handle_time"})
+        values |= {
+            "agents": split(self.agents),
+            "teams": split(self.teams),
+            "previous_channels": split(self.previous_channels)
+            if self.previous_channels is not None
+            else None,
+            "handle_time_seconds": self.handle_time,
+        }
+        return CallStart(**values)
 
 
 def _call(params: FormParams) -> tuple[str, str]:
@@ -148,7 +189,7 @@ async def voice_entry(request: Request, query: Annotated[EntryQuery, Query()]) -
         # Like an unknown flow: a typo in the <Redirect> URL, shown in Twilio's debugger.
         log.error("voice entry for call %s: %s", call_sid, problem)
         raise HTTPException(status.HTTP_400_BAD_REQUEST, problem)
-    start = CallStart(**query.model_dump())
+    start = query.start()
     try:
         opened = await container.db.run(
             open_call, container.service, start, caller, call_sid, settings.twilio_voice_flow

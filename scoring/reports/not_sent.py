@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from scoring.reports.filters import Filters
 from scoring.reports.sql import INVITATION, conditions
 
-NOT_SENT_STATUSES = ("failed", "throttled", "opted_out")
+NOT_SENT_STATUSES = ("failed", "throttled", "opted_out", "ineligible", "skipped")
 
 
 @dataclass(frozen=True, slots=True)

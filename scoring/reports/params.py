@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from scoring.reports.filters import Dimension, Filters, Rehearsals, ReportConfig
+from scoring.reports.filters import Attribution, Dimension, Filters, Rehearsals, ReportConfig
 from scoring.scales import Metric
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -31,6 +31,7 @@ FILTER_PARAMS = (
     "tag",
     "test",
     "flow_version",
+    "attribution",
 )
 
 
@@ -108,6 +109,10 @@ def parse_view(params: Mapping[str, Any], flows: Mapping[str, str], config: Repo
     if test not in set(Rehearsals):
         known = ", ".join(r.value for r in Rehearsals)
         raise ParamError("test", f"test must be one of {known}")
+    attribution = one("attribution") or config.attribution.value
+    if attribution not in set(Attribution):
+        known = ", ".join(a.value for a in Attribution)
+        raise ParamError("attribution", f"attribution must be one of {known}")
     start = parse_moment(one("from"), config.timezone, end=False, name="from")
     end = parse_moment(one("to"), config.timezone, end=True, name="to")
     filters = Filters(
@@ -123,6 +128,7 @@ def parse_view(params: Mapping[str, Any], flows: Mapping[str, str], config: Repo
         tags=many("tag"),
         test=Rehearsals(test),
         flow_versions=many("flow_version"),
+        attribution=Attribution(attribution),
     )
     group_by = params.get("group_by") or None
     if metric is not None and str(metric) not in METRICS:
@@ -159,4 +165,5 @@ def filters_json(filters: Filters) -> dict[str, Any]:
         "tag": list(filters.tags),
         "test": filters.test.value,
         "flow_version": list(filters.flow_versions),
+        "attribution": filters.attribution.value,
     }

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from scoring.reports.chain import fans_out
 from scoring.reports.definitions import definition
 from scoring.reports.figures import Funnel, Score, score_of
 from scoring.reports.filters import Dimension, Filters, ReportConfig
@@ -50,12 +51,15 @@ def scores(
     r = RESPONSE.c
     # Group over a subquery: PostgreSQL must see the bucket expression once, not twice with
     # different bind parameters.
-    rows = (
+    rows_query = (
         sa.select(src.key_column(), goodness().label("g"), r.value, r.scale_min, r.scale_max)
         .select_from(src.from_)
         .where(*where)
-        .subquery("rows")
     )
+    if fans_out(filters, group_by, dialect):
+        # Every agent of a chain counts the response once, however often they handled it.
+        rows_query = rows_query.add_columns(r.id).distinct()
+    rows = rows_query.subquery("rows")
     # One GROUP BY (group, score, scale): at most a few dozen rows per group come back, and
     # n, the bands, the sums and the distribution all follow from those counts.
     counted = conn.execute(
@@ -123,7 +127,7 @@ def funnel(
         .where(RESPONSE.c.id.in_(sa.select(COMMENT.c.response_id)))
         .scalar_subquery()
     )
-    rows = (
+    rows: Any = (
         sa.select(
             src.key_column(),
             inv.sent_at,
@@ -133,8 +137,10 @@ def funnel(
         )
         .select_from(src.from_)
         .where(*where)
-        .subquery("rows")
     )
+    if fans_out(filters, group_by, conn.dialect.name):
+        rows = rows.add_columns(inv.id).distinct()
+    rows = rows.subquery("rows")
     counts = conn.execute(
         sa.select(
             rows.c.key,

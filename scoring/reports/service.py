@@ -21,6 +21,7 @@ from scoring.reports.figures import Funnel, Score
 from scoring.reports.filters import Dimension, Filters, ReportConfig
 from scoring.reports.league import League, agent_teams, league
 from scoring.reports.not_sent import NotSent, not_sent
+from scoring.reports.offers import OfferRow, offer_audit
 from scoring.reports.params import View, filters_json, parse_view
 from scoring.reports.pooling import Pooling, resolve
 from scoring.reports.response_bias import (
@@ -295,6 +296,11 @@ class ReportService:
         """One response with its comment and tags."""
         with self.engine.connect() as conn:
             return rows.response_by_id(conn, response_id)
+
+    def offers(self, v: View) -> tuple[list[OfferRow], list[OfferRow]]:
+        """The offer audit: eligible, skipped by hand, sent, per team and agent, with flags."""
+        with self.engine.connect() as conn:
+            return offer_audit(conn, v.filters, v.config)
 
     def _options(self, conn: sa.Connection) -> dict[str, list[str]]:
         return {d.value: queries.distinct_values(conn, d) for d in OPTION_DIMENSIONS}

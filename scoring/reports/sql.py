@@ -16,8 +16,9 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 import scoring.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from scoring.reports import chain
 from scoring.reports.buckets import time_bucket
-from scoring.reports.filters import Dimension, Filters, Rehearsals
+from scoring.reports.filters import Attribution, Dimension, Filters, Rehearsals
 from scoring.tables import UTCDateTime
 
 RESPONSE: sa.Table = SQLModel.metadata.tables["response"]
@@ -78,8 +79,6 @@ def conditions(
     for values, column in (
         (filters.flows, "flow_id"),
         (filters.channels, "channel"),
-        (filters.agents, "agent"),
-        (filters.teams, "team"),
         (filters.queues, "queue"),
         (filters.journey_stages, "journey_stage"),
         (filters.locales, "locale"),
@@ -88,6 +87,11 @@ def conditions(
             where.append(_any_of(c[column], values))
     if filters.flow_versions and "flow_version" in c:
         where.append(_any_of(c.flow_version, filters.flow_versions))
+    for values, dimension in ((filters.agents, Dimension.AGENT), (filters.teams, Dimension.TEAM)):
+        if values:
+            where.append(
+                chain.chain_condition(dialect, table, dimension, values, filters.attribution)
+            )
     tags = INVITATION.c.tags
     where.extend(_has_tag(dialect, tags, tag) for tag in filters.tags)
     return where
@@ -120,11 +124,19 @@ def source(
     """What a view selects from, and the expression it groups by."""
     dialect = conn.dialect.name
     from_: sa.FromClause = table
-    needs_invitation = table is RESPONSE and (filters.tags or group_by is Dimension.TAG)
+    needs_invitation = table is RESPONSE and (
+        filters.tags or group_by is Dimension.TAG or chain.reads_chain(filters, group_by)
+    )
     if needs_invitation:
         from_ = table.join(INVITATION, INVITATION.c.id == table.c.invitation_id)
     key: sa.ColumnElement[Any] | None = None
-    if group_by is Dimension.TAG:
+    if group_by in chain.SINGLE and filters.attribution is not Attribution.LAST:
+        key, members = chain.group_key(dialect, table, group_by, filters.attribution)
+        if members is not None:
+            from_ = sa.outerjoin(from_, members, sa.true())
+    elif group_by is not None and group_by.is_effort:
+        key = chain.effort_key(dialect, group_by)
+    elif group_by is Dimension.TAG:
         elements = tag_elements(dialect, INVITATION.c.tags)
         from_ = sa.join(from_, elements, sa.true())
         key = elements.c.value

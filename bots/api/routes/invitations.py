@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
@@ -108,9 +108,47 @@ class InvitationIn(BaseModel):
         description="WhatsApp: the customer agreed to messages from you; needed to send "
         "outside the 24-hour window (kept on the contact for later invitations)",
     )
+    agents: list[Annotated[str, Field(max_length=128)]] = Field(
+        default_factory=list,
+        max_length=50,
+        description="every agent that handled the contact, in order; `agent` is the last",
+    )
+    teams: list[Annotated[str, Field(max_length=128)]] = Field(
+        default_factory=list,
+        max_length=50,
+        description="every team that handled the contact, in order; `team` is the last",
+    )
+    transfers: int | None = Field(default=None, ge=0, le=1000)
+    channel_switches: int | None = Field(
+        default=None, ge=0, le=1000, description="channels the customer used before this one"
+    )
+    previous_channels: list[Annotated[str, Field(max_length=32)]] | None = Field(
+        default=None, max_length=50, description="those channels by name (count = switches)"
+    )
+    disposition: str | None = Field(default=None, max_length=128)
+    handle_time_seconds: int | None = Field(default=None, ge=0, le=10_000_000)
+    direction: Literal["inbound", "outbound"] | None = None
+    bot_only: bool = Field(default=False, description="no human agent took part")
+    auto_closed: bool = Field(default=False, description="closed by a timeout, not by an agent")
+    no_survey: bool = Field(
+        default=False, description="the agent asks not to survey this contact (counted per agent)"
+    )
+    no_survey_reason: str | None = Field(default=None, max_length=255)
 
     @field_validator(
-        "address", "flow", "interaction_id", "agent", "team", "queue", "journey_stage", "tags"
+        "address",
+        "flow",
+        "interaction_id",
+        "agent",
+        "team",
+        "queue",
+        "journey_stage",
+        "tags",
+        "agents",
+        "teams",
+        "previous_channels",
+        "disposition",
+        "no_survey_reason",
     )
     @classmethod
     def _storable(cls, value: str | list[str] | None) -> str | list[str] | None:
@@ -149,6 +187,24 @@ class InvitationIn(BaseModel):
         return value
 
     @model_validator(mode="after")
+    def _chain_agrees(self) -> Self:
+        # `agent` is the last of `agents`: both given and different would store two stories.
+        for single, chain in (("agent", "agents"), ("team", "teams")):
+            last, members = getattr(self, single), getattr(self, chain)
+            if last is not None and members and members[-1] != last:
+                raise ValueError(
+                    f"{single} {last!r} is not the last of {chain} {members!r}; "
+                    f"give {chain} alone, or make {single} its last entry"
+                )
+        switches, previous = self.channel_switches, self.previous_channels
+        if switches is not None and previous is not None and switches != len(previous):
+            raise ValueError(
+                f"channel_switches {switches} does not match the {len(previous)} "
+                "previous_channels; give one of them"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _address_fits_channel(self) -> Self:
         spec = CHANNELS.find(self.channel)
         if spec is None or not spec.sendable:
@@ -178,6 +234,20 @@ class InvitationIn(BaseModel):
             test=self.test,
             last_customer_message_at=self.last_customer_message_at,
             whatsapp_opt_in=self.whatsapp_opt_in,
+            agents=tuple(self.agents),
+            teams=tuple(self.teams),
+            transfers=self.transfers,
+            channel_switches=self.channel_switches,
+            previous_channels=(
+                tuple(self.previous_channels) if self.previous_channels is not None else None
+            ),
+            disposition=self.disposition,
+            handle_time_seconds=self.handle_time_seconds,
+            direction=self.direction,
+            bot_only=self.bot_only,
+            auto_closed=self.auto_closed,
+            no_survey=self.no_survey,
+            no_survey_reason=self.no_survey_reason,
         )
 
 
@@ -220,6 +290,18 @@ class InvitationOut(BaseModel):
     deep_link: str | None = Field(default=None, description="Telegram: t.me link to hand out")
     last_customer_message_at: datetime | None = None
     whatsapp_opt_in: bool = False
+    agents: list[str] = Field(default_factory=list)
+    teams: list[str] = Field(default_factory=list)
+    transfers: int | None = None
+    channel_switches: int | None = None
+    previous_channels: list[str] | None = None
+    disposition: str | None = None
+    handle_time_seconds: int | None = None
+    direction: str | None = None
+    bot_only: bool = False
+    auto_closed: bool = False
+    no_survey: bool = False
+    no_survey_reason: str | None = None
 
     @classmethod
     def of(cls, row: Invitation) -> InvitationOut:
@@ -245,6 +327,18 @@ class InvitationOut(BaseModel):
             deep_link_token=row.deep_link_token,
             last_customer_message_at=row.last_customer_message_at,
             whatsapp_opt_in=row.whatsapp_opt_in,
+            agents=list(row.agents or []),
+            teams=list(row.teams or []),
+            transfers=row.transfers,
+            channel_switches=row.channel_switches,
+            previous_channels=row.previous_channels,
+            disposition=row.disposition,
+            handle_time_seconds=row.handle_time_seconds,
+            direction=row.direction,
+            bot_only=row.bot_only,
+            auto_closed=row.auto_closed,
+            no_survey=row.no_survey,
+            no_survey_reason=row.no_survey_reason,
         )
 
 

@@ -1,7 +1,7 @@
 """Connectors: the platform events taken, and the outbox of responses pushed back.
 
 Revision ID: 0009_connectors
-Revises: 0007_normaliser_reason
+Revises: 0008_whatsapp_content
 Create Date: 2026-12-01 12:50:00
 """
 

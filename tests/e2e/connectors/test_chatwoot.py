@@ -11,6 +11,7 @@ Chatwoot's API reference: X-Chatwoot-Signature = "sha256=" + hex HMAC-SHA256 of
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -23,7 +24,11 @@ CUSTOMER = "+31612345678"
 
 
 def resolved(**changes: Any) -> dict[str, Any]:
-    """Chatwoot's documented conversation_resolved sample, on a WhatsApp inbox."""
+    """Chatwoot's documented conversation_resolved sample, on a WhatsApp inbox.
+
+    The contact's message is dated five minutes ago (the sample's is from 2021), so the
+    WhatsApp 24-hour window is open as it is right after a real conversation.
+    """
     body: dict[str, Any] = {
         "additional_attributes": {},
         "can_reply": True,
@@ -47,7 +52,7 @@ def resolved(**changes: Any) -> dict[str, Any]:
                 "inbox_id": 1,
                 "conversation_id": 10,
                 "message_type": 0,
-                "created_at": 1627063369,
+                "created_at": int(time.time()) - 300,
                 "private": False,
                 "status": "sent",
                 "content_type": "text",
@@ -103,6 +108,21 @@ def test_a_resolved_conversation_sends_the_contact_a_survey(
     assert message.one("To") == f"whatsapp:{CUSTOMER}"
     [event] = connector_events(container)
     assert event.external_ref == "1/10"  # account 1, conversation 10
+
+
+def test_a_conversation_whose_window_has_closed_is_skipped_with_the_whatsapp_reason(
+    http: httpx.Client, container: Container, fake_twilio: FakeTwilioServer
+) -> None:
+    """The contact last wrote two days ago and no template is approved: no free-form text."""
+    old = {**resolved()["messages"][0], "created_at": int(time.time()) - 2 * 86400}
+    answer = post_chatwoot(http, resolved(messages=[old]))
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["outcome"] == "skipped"
+    assert answer.json()["reason"].startswith("whatsapp_")
+    assert fake_twilio.fake.of_kind("Messages") == []
+    [invitation] = invitations(container)
+    assert invitation.status == "failed"
 
 
 def test_a_status_change_to_resolved_counts_and_other_changes_do_not(

@@ -64,6 +64,28 @@ def test_the_last_agent_and_team_of_the_chain_go_on_the_invitation(
 
     [invitation] = invitations(container)
     assert (invitation.agent, invitation.team) == ("bram", "billing")
+    assert (invitation.agents, invitation.teams) == (["anna", "bram"], ["eerste-lijn", "billing"])
+    assert (invitation.transfers, invitation.disposition) == (1, "resolved")
+
+
+def test_an_agents_no_survey_from_the_crm_is_skipped_with_its_reason(
+    http: httpx.Client, container: Container, fake_twilio: FakeTwilioServer
+) -> None:
+    """no_survey reaches the eligibility rules like the API's: skipped, counted, not sent."""
+    answer = post_generic(http, event(no_survey=True, no_survey_reason="klant was boos"))
+
+    assert answer.json()["outcome"] == "skipped"
+    assert answer.json()["reason"] == "no_survey_by_agent"
+    assert fake_twilio.fake.of_kind("Messages") == []
+
+
+def test_a_bot_only_contact_is_ineligible(http: httpx.Client, container: Container) -> None:
+    answer = post_generic(http, event(bot_only=True))
+
+    assert (answer.json()["outcome"], answer.json()["reason"]) == (
+        "skipped",
+        "ineligible_bot_only",
+    )
 
 
 def test_a_forged_signature_is_refused_and_nothing_is_stored(
