@@ -82,7 +82,7 @@ def test_unwritable_export_file_is_one_line(tmp_path: Path) -> None:
 def test_unknown_metric_and_channel_are_refused(tmp_path: Path) -> None:
     """A typo in --metric or --channel is an error, not an empty table."""
     assert one_line_error(run(["report", "--metric", "npss"], tmp_path)) == (
-        "error: --metric 'npss' is not one of nps, csat, ces, custom"
+        "error: --metric 'npss' is not one of nps, csat, ces, fcr, custom"
     )
     assert "--channel 'smss' is not one of" in one_line_error(
         run(["report", "--channel", "smss"], tmp_path)

@@ -109,7 +109,7 @@ def test_every_problem_is_reported_by_line_in_one_round(tmp_path: Path) -> None:
     result = run(["invite", "--csv", "contacts.csv"], tmp_path, **SMS_ON)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
-        "line 3: unknown flow 'nope'; known flows: ces, ces-effort, csat, faces, nps",
+        "line 3: unknown flow 'nope'; known flows: ces, ces-effort, csat, faces, nps, resolved",
         "line 4: timezone: unknown time zone 'Mars/Olympus'; use an IANA name such as "
         "Europe/Amsterdam",
         "line 5: the same invitation as line 2",
