@@ -19,7 +19,8 @@ from scoring.storage import Pseudonymiser
 from scoring.tables import Invitation, Response, SendJob
 from tests.conftest import admin_headers
 from tests.e2e.twilio.conftest import CUSTOMER, SMS_FROM, Twilio, create_invitation, rows
-from tests.e2e.twilio.fake_twilio import Recorded
+from tests.e2e.twilio.fake_twilio import FakeTwilioServer, Recorded
+from tests.e2e.twilio.test_whatsapp import sync_content
 
 
 @pytest.fixture
@@ -69,6 +70,8 @@ def test_a_number_without_whatsapp_gets_the_question_by_sms_and_answers_by_sms(
         "sms",
         SENT_BY_SMS,
     )
+    funnel = twilio.http.get("/api/v1/funnel", headers=admin_headers()).json()
+    assert funnel["not_sent"] == [{"channel": "sms", "reason": SENT_BY_SMS, "count": 1}]
     twilio.sms_replies("4")
     [response] = rows(container, Response)
     assert (response.value, response.channel) == (4, "sms")
@@ -176,3 +179,43 @@ def test_two_instances_keep_one_pair_rate_per_person(container: Container) -> No
     # The first send goes at once; the other instance's waits 6 s, the third 12 s; someone
     # else only waits for the sender's own rate (a tenth of a second, rounded to 0).
     assert sorted(waited) == [0, 6, 12]
+
+
+def test_a_list_reply_without_its_id_is_read_from_the_item_title_in_body(
+    twilio: Twilio, container: Container, fake_twilio: FakeTwilioServer
+) -> None:
+    """A picked list row whose id field we do not get still answers, through the normaliser.
+
+    Twilio's page on its incoming-message webhook lists the request parameters
+    (https://www.twilio.com/docs/messaging/guides/webhook-request); the parts of it we could
+    read did not confirm the list-picker fields, so `ListId` / `ListTitle` stay unconfirmed.
+    A row tap that carries only `Body` (the row's title, as the chat shows the reply) must
+    still score the number in that title, and never anything else.
+    """
+    sync_content(container, fake_twilio)
+    twilio.sms_replies("Hoi", whatsapp=True)
+    invitation = create_invitation(
+        twilio, channel="whatsapp", address=CUSTOMER, flow="csat", locale="nl"
+    )
+    [sent] = whatsapp_sends(twilio)
+    assert "ContentSid" in sent.form
+    assert invitation["status"] == "open"
+
+    twilio.sms_replies("4 · Tevreden", whatsapp=True, MessageType="interactive")
+
+    [response] = rows(container, Response)
+    assert (response.value, response.channel) == (4, "whatsapp")
+
+
+def test_a_band_title_without_its_payload_is_not_taken_as_a_score(
+    twilio: Twilio, container: Container, fake_twilio: FakeTwilioServer
+) -> None:
+    """ "9-10" from a band button whose payload is missing is two scores: ask, never guess."""
+    sync_content(container, fake_twilio)
+    twilio.sms_replies("Hoi", whatsapp=True)
+    create_invitation(twilio, channel="whatsapp", address=CUSTOMER, flow="nps", locale="nl")
+
+    replies = twilio.sms_replies("9-10", whatsapp=True, MessageType="button")
+
+    assert rows(container, Response) == []
+    assert replies  # a re-prompt
