@@ -38,9 +38,10 @@ async def handle_refusal(container: Container, message_sid: str, error_code: str
 async def _retry_later(container: Container, message_sid: str, code: int) -> bool:
     service, db = container.service, container.db
     question = await db.run(store.sent_question, db.engine, message_sid)
-    if question is None or not question.is_current:
-        return False
-    policy = service.policy.for_flow(service.flow(question.flow_id))
+    flow = service.flows.get(question.flow_id) if question is not None else None
+    if question is None or flow is None or not question.is_current:
+        return False  # the failure stands, as Twilio reported it
+    policy = service.policy.for_flow(flow)
     now = service.clock()
 
     def retry_at(attempts: int) -> datetime | None:

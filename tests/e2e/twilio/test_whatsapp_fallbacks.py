@@ -47,6 +47,21 @@ def invitation_json(twilio: Twilio, public_id: str) -> dict[str, object]:
     return found
 
 
+def send_when_due(twilio: Twilio, container: Container, public_id: str, *, sends: int) -> None:
+    """Let the queue's backoff pass (the job made due now) and run a worker until it sent."""
+    [row] = rows(container, Invitation, public_id=public_id)
+    with Session(container.db.engine) as session:
+        [job] = [j for j in rows(container, SendJob, invitation_id=row.id) if j.kind == "invite"]
+        job.due_at = datetime.now(UTC) - timedelta(seconds=1)
+        session.add(job)
+        session.commit()
+    deadline = time.monotonic() + 10
+    while len(whatsapp_sends(twilio)) < sends and time.monotonic() < deadline:
+        asyncio.run(Worker(container).run_once())
+        time.sleep(0.05)
+    assert len(whatsapp_sends(twilio)) == sends
+
+
 @pytest.mark.usefixtures("sms_fallback")
 def test_a_number_without_whatsapp_gets_the_question_by_sms_and_answers_by_sms(
     twilio: Twilio, container: Container
@@ -129,20 +144,7 @@ def test_a_rate_limit_in_the_status_callback_is_retried_not_failed(
 
     # The backoff passes (made due now), the limit has lifted: the question goes again.
     del twilio.fake.async_errors[CUSTOMER]
-    [row] = rows(container, Invitation, public_id=invitation["id"])
-    with Session(container.db.engine) as session:
-        job = session.get(
-            SendJob,
-            next(j.id for j in rows(container, SendJob, invitation_id=row.id, kind="invite")),
-        )
-        assert job is not None
-        job.due_at = datetime.now(UTC) - timedelta(seconds=1)
-        session.add(job)
-        session.commit()
-    deadline = time.monotonic() + 10
-    while len(whatsapp_sends(twilio)) < 2 and time.monotonic() < deadline:
-        asyncio.run(Worker(container).run_once())
-        time.sleep(0.05)
+    send_when_due(twilio, container, invitation["id"], sends=2)
     assert len(whatsapp_sends(twilio)) == 2
     [row] = rows(container, Invitation, public_id=invitation["id"])
     assert row.status == "open"
@@ -150,6 +152,24 @@ def test_a_rate_limit_in_the_status_callback_is_retried_not_failed(
     assert twilio.deliver_statuses() == []
     twilio.sms_replies("5", whatsapp=True)
     assert [r.value for r in rows(container, Response)] == [5]
+
+
+def test_a_rate_limit_that_never_lifts_fails_once_the_attempts_are_used_up(
+    twilio: Twilio, container: Container
+) -> None:
+    twilio.sms_replies("hallo", whatsapp=True)
+    twilio.fake.async_errors[CUSTOMER] = 63018
+    invitation = create_invitation(twilio, channel="whatsapp", address=CUSTOMER, flow="csat")
+    attempts = container.service.policy.for_flow(container.flows["csat"]).attempts
+    for sends in range(2, attempts + 1):
+        twilio.deliver_statuses()
+        send_when_due(twilio, container, invitation["id"], sends=sends)
+
+    twilio.deliver_statuses()
+
+    [row] = rows(container, Invitation, public_id=invitation["id"])
+    assert (row.status, row.status_reason) == ("failed", "message failed (Twilio error 63018)")
+    assert len(whatsapp_sends(twilio)) == attempts
 
 
 def test_two_instances_keep_one_pair_rate_per_person(container: Container) -> None:
