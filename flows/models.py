@@ -148,6 +148,8 @@ class WhatsAppContentSids(BaseModel):
 
     template: dict[str, str] = Field(default_factory=dict)
     session: dict[str, str] = Field(default_factory=dict)
+    # A number without WhatsApp (63003 / 63024) gets the question by SMS instead.
+    sms_fallback: bool = False
 
     @field_validator("template", "session")
     @classmethod

@@ -349,6 +349,20 @@ class WhatsAppSend(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
+class WhatsAppPace(SQLModel, table=True):
+    """When the next message to one person on one sender may go: WhatsApp's pair rate.
+
+    In the database so that every worker and instance keeps the same pace for one person.
+    `next_at` is epoch seconds, so one UPDATE can move it on any backend.
+    """
+
+    __tablename__ = "whatsapp_pace"
+
+    pseudonym: str = Field(primary_key=True, max_length=64)
+    sender: str = Field(primary_key=True, max_length=32)
+    next_at: float = Field(sa_column=Column(sa.Float(), nullable=False))
+
+
 class DeferredCall(SQLModel, table=True):
     """A provider call an answer planned, made after its commit by the channel's drainer.
 

@@ -12,14 +12,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from scoring.tables import (
     Contact,
     Invitation,
+    InvitationStatus,
+    JobStatus,
     OutboundMessage,
+    SendJob,
     WhatsAppContent,
+    WhatsAppPace,
     WhatsAppSend,
     WhatsAppWindow,
 )
@@ -256,3 +262,112 @@ def save_content(
         row.updated_at = now
         session.add(row)
         session.commit()
+
+
+# -- After a refusal in a status callback ------------------------------------------------------
+
+
+def move_to_sms(engine: Engine, public_id: str, reason: str, now: datetime) -> bool:
+    """The number has no WhatsApp: the invitation becomes an SMS one, pending, to the same number.
+
+    The answer then comes back by SMS and finds it; `status_reason` keeps why it moved. False
+    when the invitation or its number is gone.
+    """
+    with Session(engine) as session:
+        invitation = session.exec(
+            select(Invitation).where(Invitation.public_id == public_id).with_for_update()
+        ).first()
+        contact = session.get(Contact, invitation.contact_id) if invitation else None
+        if invitation is None or contact is None or not contact.address:
+            return False
+        sms = session.exec(
+            select(Contact).where(Contact.channel == "sms", Contact.address == contact.address)
+        ).first()
+        if sms is None:
+            # One person, one pseudonym on every phone channel: opt-outs and fatigue still hold.
+            sms = Contact(
+                channel="sms",
+                address=contact.address,
+                pseudonym=contact.pseudonym,
+                timezone=contact.timezone,
+                created_at=now,
+            )
+            session.add(sms)
+            session.flush()
+        assert sms.id is not None  # noqa: S101
+        invitation.channel = "sms"
+        invitation.contact_id = sms.id
+        invitation.status = InvitationStatus.PENDING
+        invitation.provider_message_id = None
+        invitation.delivery_status = None
+        invitation.status_reason = reason
+        session.commit()
+        return True
+
+
+def requeue(
+    engine: Engine,
+    provider_message_id: str,
+    now: datetime,
+    retry_at: Callable[[int], datetime | None],
+    why: str,
+) -> bool:
+    """A rate-limited question (63018 / 131056 after the send): back in the queue, pending.
+
+    `retry_at(attempts)` is the queue's backoff, or None when the attempts are used up (then
+    nothing changes and the caller lets the failure stand). One transaction: the invitation
+    and its job move together, or not at all.
+    """
+    with Session(engine) as session:
+        invitation = session.exec(
+            select(Invitation)
+            .where(Invitation.provider_message_id == provider_message_id)
+            .with_for_update()
+        ).first()
+        if invitation is None or invitation.status != InvitationStatus.OPEN:
+            return False
+        job = session.exec(
+            select(SendJob).where(SendJob.invitation_id == invitation.id, SendJob.kind == "invite")
+        ).first()
+        due = retry_at(job.attempts) if job is not None else None
+        if job is None or due is None:
+            return False
+        job.status = JobStatus.QUEUED
+        job.due_at = due
+        job.locked_until = None
+        job.locked_by = None
+        job.last_error = why[:255]
+        job.updated_at = now
+        invitation.status = InvitationStatus.PENDING
+        invitation.provider_message_id = None
+        invitation.delivery_status = None
+        invitation.sent_at = None
+        session.commit()
+        return True
+
+
+# -- The pair rate ------------------------------------------------------------------------------
+
+
+def reserve_slot(engine: Engine, pseudonym: str, sender: str, now: float, gap: float) -> float:
+    """The earliest time (epoch s) this person may get our next message; the slot is taken.
+
+    One atomic UPDATE ... RETURNING on the person's row: two workers asking at once get
+    slots `gap` apart, whichever process they run in.
+    """
+    table = WhatsAppPace.__table__  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        conn.execute(
+            insert(table)
+            .values(pseudonym=pseudonym, sender=sender, next_at=now)
+            .on_conflict_do_nothing()
+        )
+        start = sa.case((table.c.next_at > now, table.c.next_at), else_=sa.literal(now))
+        slot_end = conn.execute(
+            table.update()
+            .where(table.c.pseudonym == pseudonym, table.c.sender == sender)
+            .values(next_at=start + gap)
+            .returning(table.c.next_at)
+        ).scalar_one()
+    return float(slot_end) - gap

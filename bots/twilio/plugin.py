@@ -13,7 +13,7 @@ from bots.twilio import messaging, status, voice
 from bots.twilio.channels import SMS, VOICE, WHATSAPP
 from bots.twilio.client import TwilioRest
 from bots.twilio.senders import MessagingSender, VoiceSender
-from bots.twilio.whatsapp import Pacer, WhatsAppSender
+from bots.twilio.whatsapp import Pacer, SharedPairs, SmsFallback, WhatsAppSender
 from flows.ports import Sender
 from scoring.storage import Pseudonymiser
 
@@ -60,16 +60,30 @@ class TwilioPlugin:
             )
         if settings.twilio_whatsapp_from:
             container = self.container
+            pseudonymise = Pseudonymiser(settings.secret())
+            pair_seconds = settings.twilio_whatsapp_pair_seconds
+            # The pair rate lives in the database: every worker and instance keeps one pace.
+            shared = SharedPairs(
+                container.db, pseudonymise, settings.twilio_whatsapp_from, pair_seconds
+            )
+            sms = senders.get(SMS.name)
             senders[WHATSAPP.name] = WhatsAppSender(
                 rest,
                 container.db,
-                Pseudonymiser(settings.secret()),
+                pseudonymise,
                 container.flows,
                 container.service.render,
                 from_=settings.twilio_whatsapp_from,
                 status_callback=callback,
                 clock=container.service.clock,
-                pacer=Pacer(settings.twilio_whatsapp_rate, settings.twilio_whatsapp_pair_seconds),
+                pacer=Pacer(settings.twilio_whatsapp_rate, pair_seconds, shared=shared),
+                sms_fallback=(
+                    SmsFallback(
+                        container.db, sms, container.service.outbound, container.service.clock
+                    )
+                    if sms is not None
+                    else None
+                ),
             )
         if settings.twilio_voice_from and public:
             senders[VOICE.name] = VoiceSender(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from bots.container import Container
-from bots.twilio import twiml, whatsapp, whatsapp_inbound
+from bots.twilio import twiml, whatsapp, whatsapp_inbound, whatsapp_status
 from bots.twilio.client import OPT_OUT_CODES
 from bots.twilio.security import WEBHOOK_ERRORS, verified_webhook
 from flows.ports import SendError
@@ -122,6 +122,10 @@ def _close_if_unreachable(invitation_status: str, update: StatusUpdate) -> Deliv
     return DeliveryChange()
 
 
+def _brief(update: StatusUpdate) -> tuple[str, str, str | None]:
+    return update.sid, update.status, update.error_code
+
+
 def status_update(request_params: dict[str, str]) -> StatusUpdate:
     """The status in a callback, or the 400 that says why (every SID copy must agree)."""
     call_sid = request_params.get("CallSid")
@@ -164,6 +168,12 @@ async def status_callback(request: Request) -> Response:
             update.status,
             update.error_code,
         )
+    elif (
+        not update.is_call
+        and update.status in NOT_DELIVERED
+        and await whatsapp_status.handle_refusal(container, update.sid, update.error_code)
+    ):
+        log.info("twilio status %s %s (error %s): handled", *_brief(update))
     effect = await db.run(container.service.record_delivery, update.sid, decide(update))
     if effect.opted_out_invitation is not None:
         # Error 21610: the person sent STOP to our number. The service's opt-out closes every

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +19,7 @@ from bots.twilio.client import Sent, TwilioApiError, TwilioRest
 from bots.twilio.content import SESSION, TEMPLATE, Definition, band_purpose, by_purpose
 from bots.twilio.senders import send_error as generic_send_error
 from flows.models import Flow
-from flows.ports import Outbound, SendError, SendResult
+from flows.ports import Outbound, Sender, SendError, SendResult
 from flows.render import Renderer, Reply, ReplyKind
 from scoring import whatsapp as store
 from scoring.db import Database
@@ -34,6 +35,8 @@ TEMPLATE_NOT_APPROVED = "whatsapp_template_not_approved"
 NO_OPT_IN = "whatsapp_no_opt_in"
 OUTSIDE_WINDOW = "whatsapp_outside_window"
 NOT_A_USER = "whatsapp_not_a_user"
+# Not a WhatsApp user, and the flow asked for SMS then: the invitation went by SMS.
+SENT_BY_SMS = "whatsapp_not_a_user_sent_by_sms"
 # 63016: outside the window. 63018 (Twilio) and 131056 (WhatsApp's pair rate): slow down and
 # try again. 63003 / 63024: the number has no WhatsApp.
 WINDOW_CLOSED_CODES = frozenset({63016})
@@ -41,10 +44,43 @@ RATE_LIMIT_CODES = frozenset({63018, 131056})
 NOT_A_USER_CODES = frozenset({63003, 63024})
 
 
+class SharedPairs:
+    """WhatsApp's pair rate kept in the database: one pace per person for every process.
+
+    Each send takes the person's next slot in one atomic UPDATE (`whatsapp_pace`), so two
+    workers or two instances never send to one person closer than `pair_seconds` apart.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        pseudonymise: Pseudonymise,
+        sender: str,
+        pair_seconds: float,
+        *,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.db = db
+        self.pseudonymise = pseudonymise
+        self.sender = sender.removeprefix(WHATSAPP_PREFIX)
+        self.pair_seconds = pair_seconds
+        self._wall = wall
+
+    async def delay(self, address: str) -> float:
+        """Seconds to wait before this person's message; the slot is reserved."""
+        now = self._wall()
+        pseudonym = self.pseudonymise("whatsapp", address.removeprefix(WHATSAPP_PREFIX))
+        at = await self.db.run(
+            store.reserve_slot, self.db.engine, pseudonym, self.sender, now, self.pair_seconds
+        )
+        return max(0.0, at - now)
+
+
 class Pacer:
     """The sender's rate (messages/s) and WhatsApp's pair rate (one person, one per N s).
 
-    Per process: several workers each keep their own pace, so set the rate per worker.
+    The sender's rate is per process (set it per worker); the pair rate is per process too
+    unless `shared` keeps it in the database, as the app does.
     """
 
     def __init__(
@@ -54,25 +90,33 @@ class Pacer:
         *,
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        shared: SharedPairs | None = None,
     ) -> None:
         self.interval = 1.0 / rate
         self.pair_seconds = pair_seconds
         self._clock = clock or (lambda: asyncio.get_running_loop().time())
         self._sleep = sleep
+        self._shared = shared if pair_seconds > 0 else None
         self._next = 0.0
         self._last: dict[str, float] = {}
         self._lock = asyncio.Lock()
 
     async def wait(self, address: str) -> None:
+        local_pairs = self._shared is None
         async with self._lock:
             now = self._clock()
-            at = max(now, self._next, self._last.get(address, -1e9) + self.pair_seconds)
+            last = self._last.get(address, -1e9) if local_pairs else -1e9
+            at = max(now, self._next, last + self.pair_seconds)
             self._next = at + self.interval
-            self._last[address] = at
+            if local_pairs:
+                self._last[address] = at
             if len(self._last) > 10_000:  # only the last few seconds matter
                 self._last = {a: t for a, t in self._last.items() if t > now - self.pair_seconds}
-        if at > now:
-            await self._sleep(at - now)
+        delay = at - now
+        if self._shared is not None:
+            delay = max(delay, await self._shared.delay(address))
+        if delay > 0:
+            await self._sleep(delay)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +167,7 @@ class WhatsAppSender:
         status_callback: str | None,
         clock: Callable[[], datetime],
         pacer: Pacer,
+        sms_fallback: SmsFallback | None = None,
     ) -> None:
         self.rest = rest
         self.db = db
@@ -134,6 +179,7 @@ class WhatsAppSender:
         self.status_callback = status_callback
         self.clock = clock
         self.pacer = pacer
+        self.sms_fallback = sms_fallback
 
     async def send(self, message: Outbound) -> SendResult:
         return await self._send(message, template_only=False)
@@ -162,12 +208,21 @@ class WhatsAppSender:
                     store.close_window, engine, self.pseudonymise, message.address, self.sender
                 )
                 return await self._send(message, template_only=True)
+            if exc.code in NOT_A_USER_CODES and self.wants_sms(message.flow_id):
+                assert self.sms_fallback is not None  # noqa: S101
+                return await self.sms_fallback.send(message.invitation_id)
             raise _send_error(exc) from None
         await self.db.run(
             store.record_send, engine, sent.sid, ctx.invitation_id, chosen.mode, self.clock()
         )
         log.info("whatsapp question for %s sent as %s", message.invitation_id, chosen.mode)
         return SendResult(sent.sid, sent.status, buttons_live=chosen.mode != "text")
+
+    def wants_sms(self, flow_id: str) -> bool:
+        """This flow asks a number without WhatsApp by SMS, and an SMS sender is set up."""
+        flow = self.flows.get(flow_id)
+        wanted = flow is not None and flow.whatsapp is not None and flow.whatsapp.sms_fallback
+        return wanted and self.sms_fallback is not None
 
     async def _deliver(self, message: Outbound, chosen: Plan) -> Sent:
         await self.pacer.wait(message.address)
@@ -218,6 +273,36 @@ class WhatsAppSender:
             store.record_send, self.db.engine, sent.sid, ctx.invitation_id, "session", self.clock()
         )
         return True
+
+
+class SmsFallback:
+    """The question by SMS to the same number, for a flow that wants it (`sms_fallback`).
+
+    The invitation moves to the SMS channel first (so the customer's SMS answer finds it),
+    with `status_reason` saying why; then the SMS sender sends the question as SMS renders it.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        sms: Sender,
+        outbound_of: Callable[[str], Outbound | None],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.db = db
+        self.sms = sms
+        self.outbound_of = outbound_of
+        self.clock = clock
+
+    async def send(self, public_id: str) -> SendResult:
+        moved = await self.db.run(
+            store.move_to_sms, self.db.engine, public_id, SENT_BY_SMS, self.clock()
+        )
+        outbound = await self.db.run(self.outbound_of, public_id) if moved else None
+        if outbound is None:
+            raise SendError(NOT_A_USER, permanent=True)
+        log.info("invitation %s has no WhatsApp: asking by SMS", public_id)
+        return await self.sms.send(outbound)
 
 
 def _send_error(exc: TwilioApiError) -> SendError:

@@ -16,6 +16,8 @@ from scoring.reports.filters import Filters
 from scoring.reports.sql import INVITATION, conditions
 
 NOT_SENT_STATUSES = ("failed", "throttled", "opted_out", "ineligible", "skipped")
+# Sent, but not on the channel asked for: a number without WhatsApp got the question by SMS.
+REROUTED_REASONS = ("whatsapp_not_a_user_sent_by_sms",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +35,10 @@ def not_sent(conn: sa.Connection, filters: Filters = Filters(), limit: int = 50)
     inv = INVITATION.c
     where = [
         *conditions(INVITATION, "created_at", filters, conn.dialect.name),
-        inv.sent_at.is_(None),
-        inv.status.in_(NOT_SENT_STATUSES),
+        sa.or_(
+            sa.and_(inv.sent_at.is_(None), inv.status.in_(NOT_SENT_STATUSES)),
+            inv.status_reason.in_(REROUTED_REASONS),
+        ),
     ]
     reason = sa.func.coalesce(inv.status_reason, inv.status)
     found = conn.execute(
