@@ -57,8 +57,8 @@ def test_a_locale_is_read_from_a_tag_or_a_language_name(given: str, locale: str 
     assert locale_of(given) == locale
 
 
-def test_the_generic_mapping_keeps_the_agent_chain_apart() -> None:
-    """agents/teams in order; agent = last; the chain fields go in their own part."""
+def test_the_generic_mapping_reads_the_agent_chain_and_passes_it_on() -> None:
+    """agents/teams in order; agent = last; the chain's facts reach the invitation's body."""
     mapped = map_event(
         {
             "channel": "SMS",
@@ -83,8 +83,26 @@ def test_the_generic_mapping_keeps_the_agent_chain_apart() -> None:
         "direction": "inbound",
         "bot_only": False,
     }
-    assert "transfers" not in mapped.invitation_fields()
-    assert mapped.invitation_fields()["agent"] == "bram"
+    body = mapped.invitation_fields()
+    assert (body["agents"], body["teams"]) == (["anna", "bram"], ["billing"])
+    assert (body["transfers"], body["channel_switches"], body["direction"]) == (2, 2, "inbound")
+    assert "agent" not in body  # the invitation takes the last of `agents` itself
+
+
+def test_a_platforms_timestamp_opens_the_whatsapp_window_as_an_aware_time() -> None:
+    """Unix seconds or ISO 8601 with an offset; a time without one is not guessed."""
+    payload = {"channel": "whatsapp", "address": "+31612345678", "whatsapp_opt_in": "ja"}
+    mapped = map_event(
+        {**payload, "last_customer_message_at": 1796126400}, DEFAULT_MAPPINGS["generic"]
+    )
+    assert isinstance(mapped, MappedContact)
+    assert mapped.chain["last_customer_message_at"] == "2026-12-01T12:00:00+00:00"
+    assert mapped.chain["whatsapp_opt_in"] is True
+    naive = map_event(
+        {**payload, "last_customer_message_at": "2026-12-01T12:00:00"}, DEFAULT_MAPPINGS["generic"]
+    )
+    assert isinstance(naive, MappedContact)
+    assert "last_customer_message_at" not in naive.chain
 
 
 def test_an_event_without_an_address_says_where_it_looked() -> None:

@@ -1,6 +1,6 @@
 """WhatsApp's pair rate kept in the database: one row per person and sender.
 
-Revision ID: 0014_whatsapp_pace
+Revision ID: 0013_whatsapp_pace
 Revises: 0012_agent_chain
 Create Date: 2026-12-01 14:10:00
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0014_whatsapp_pace"
+revision: str = "0013_whatsapp_pace"
 down_revision: str | None = "0012_agent_chain"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
