@@ -87,6 +87,9 @@ def _response_query(
     return query, where
 
 
+RAW_ANSWERED_AT = 13  # answered_at's place in a row of `_response_query`
+
+
 def _row(values: Sequence[Any]) -> ResponseRow:
     *head, answered_at, comment, tags, is_test, lower, version = values
     build: Any = ResponseRow  # the leading columns line up with the dataclass fields
@@ -139,6 +142,33 @@ def responses_after(
         query = query.where(sa.tuple_(r.answered_at, r.id) > sa.tuple_(moment, after[1]))
     rows = conn.execute(query.order_by(r.answered_at, r.id).limit(limit)).all()
     return [_row(values) for values in rows]
+
+
+def raw_responses_after(
+    conn: sa.Connection,
+    filters: Filters = Filters(),
+    metric: str | None = None,
+    *,
+    after: tuple[datetime, int] | None = None,
+    limit: int = 2000,
+) -> list[tuple[Any, ...]]:
+    """`responses_after` as the driver hands the rows over, for exports of many rows.
+
+    The driver's own tuples, in `_response_query`'s column order: SQLite's times and tag lists
+    are the stored text, PostgreSQL's are datetimes and lists. The statement still goes through
+    SQLAlchemy (its bound times are formatted as every other query's); only the per-row
+    processing into `ResponseRow` is skipped, which cost more than the query itself.
+    """
+    query, _ = _response_query(conn.dialect.name, filters, metric)
+    r = RESPONSE.c
+    if after is not None:
+        moment = sa.literal(after[0], UTCDateTime())
+        query = query.where(sa.tuple_(r.answered_at, r.id) > sa.tuple_(moment, after[1]))
+    result = conn.execute(query.order_by(r.answered_at, r.id).limit(limit))
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
 
 
 def response_by_id(conn: sa.Connection, response_id: int) -> ResponseRow | None:

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from scoring.reports import queries
 from scoring.reports import responses as rows
 from scoring.reports.comparisons import Flag, flags_for
+from scoring.reports.csv_format import CsvFormat, raw_response_csv
 from scoring.reports.definitions import HEADLINE_METRICS
 from scoring.reports.figures import Funnel, Score
 from scoring.reports.filters import Dimension, Filters, ReportConfig
@@ -32,7 +33,8 @@ from scoring.reports.response_bias import (
     early_late,
     rate_rows,
 )
-from scoring.reports.responses import ResponseRow
+from scoring.reports.responses import RAW_ANSWERED_AT, ResponseRow
+from scoring.reports.sql import as_utc
 from scoring.reports.time_effects import TimeEffects, time_effects
 from scoring.reports.unsent import unsent
 
@@ -367,6 +369,20 @@ class ReportService:
         """The next export batch after (answered_at, id), oldest first."""
         with self.engine.connect() as conn:
             return rows.responses_after(conn, v.filters, v.metric, after=after, limit=limit)
+
+    def response_csv_batch(
+        self, v: View, after: tuple[datetime, int] | None, limit: int, fmt: CsvFormat
+    ) -> tuple[str, int, tuple[datetime, int] | None]:
+        """The next export batch as CSV lines, its row count, the key after it (None: done)."""
+        with self.engine.connect() as conn:
+            batch = rows.raw_responses_after(conn, v.filters, v.metric, after=after, limit=limit)
+        if not batch:
+            return "", 0, None
+        last = batch[-1]
+        lines, count = raw_response_csv(batch, fmt)
+        moment = as_utc(last[RAW_ANSWERED_AT])
+        assert moment is not None  # noqa: S101  (answered_at is NOT NULL)
+        return lines, count, (moment, int(last[0]))
 
     def response(self, response_id: int) -> ResponseRow | None:
         """One response with its comment and tags."""
