@@ -343,7 +343,11 @@ class ReportService:
         table = self._league(reads, metric, filters)
         funnel = with_unsent(conn, reads.funnel(v.filters, None, v.config), v, None)[0]
         comments = rows.latest_comments(conn, v.filters, None, 8)
-        options = self._options(conn)
+        # The known filter values do not depend on the filters: kept apart, a change of filters
+        # reuses them (when slow to find, see `overview_cache`).
+        options: dict[str, list[str]] = self.overview_cache.get_or_compute(
+            ("options",), lambda: self._options(conn)
+        )
         reasons = not_sent(conn, v.filters)
         pooling = {str(m): p for m, (_, p) in pools.items()}
         flags = Flags(
