@@ -2,10 +2,10 @@
 
 On a large database the overview's dozen grouped scans take a second or more, and every
 admin who opens the dashboard asks for the same page. A page that took at least `SLOW`
-seconds to compute is kept for `TTL` seconds, per engine and per exact view, so the next
-loads within that minute cost nothing; a fast page (a small database, every test) is never
-kept, so it always shows the latest answer. Nothing here is state: a restart only loses the
-memory.
+seconds to compute over at least `LARGE` invitations is kept for `TTL` seconds, per engine
+and per exact view, so the next loads within that minute cost nothing; a fast page or a small
+database is never kept, so it always shows the latest answer. Nothing here is state: a
+restart only loses the memory.
 """
 
 from __future__ import annotations
@@ -15,11 +15,14 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
+T = TypeVar("T")
+
 SLOW = 0.25  # seconds: a page computed faster than this is not worth keeping
+LARGE = 20_000  # invitations under the filters: fewer scan fast, and are never kept
 TTL = 60.0  # seconds a kept page is shown before it is computed again
 ENTRIES = 64  # pages kept per engine (each view, metric and grouping is one)
 
@@ -32,15 +35,23 @@ class OverviewCache:
         self._lock = threading.Lock()
         self._pages: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
 
-    def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+    def get_or_compute(
+        self, key: Hashable, compute: Callable[[], T], large: Callable[[T], bool]
+    ) -> T:
+        """The kept page for `key`, or a fresh one, kept when slow and `large(page)` holds.
+
+        Both must hold: a small database that is slow for a moment (a busy machine) must still
+        show each new answer at once.
+        """
         now = self._clock()
         with self._lock:
             kept = self._pages.get(key)
             if kept is not None and kept[0] > now:
-                return kept[1]
+                found: T = kept[1]
+                return found
         page = compute()
         took = self._clock() - now
-        if took >= SLOW:
+        if took >= SLOW and large(page):
             with self._lock:
                 self._pages[key] = (self._clock() + TTL, page)
                 self._pages.move_to_end(key)

@@ -23,7 +23,7 @@ from scoring.reports.filters import Dimension, Filters, ReportConfig
 from scoring.reports.league import League, agent_teams, league
 from scoring.reports.not_sent import NotSent, not_sent
 from scoring.reports.offers import OfferRow, offer_audit
-from scoring.reports.overview_cache import cache_for
+from scoring.reports.overview_cache import LARGE, cache_for
 from scoring.reports.params import View, filters_json, parse_view
 from scoring.reports.pooling import Pooling, resolve
 from scoring.reports.response_bias import (
@@ -328,8 +328,9 @@ class ReportService:
             return OverviewPage(found, effects, bias)
 
         key = ("overview", v, metric, bucket, by, lang, self.config, tuple(self.flows.items()))
-        page: OverviewPage = self.overview_cache.get_or_compute(key, compute)
-        return page
+        return self.overview_cache.get_or_compute(
+            key, compute, lambda page: page.overview.funnel.invited >= LARGE
+        )
 
     def _overview(
         self, reads: Reads, v: View, metric: str, bucket: Dimension, by: Dimension
@@ -346,7 +347,7 @@ class ReportService:
         # The known filter values do not depend on the filters: kept apart, a change of filters
         # reuses them (when slow to find, see `overview_cache`).
         options: dict[str, list[str]] = self.overview_cache.get_or_compute(
-            ("options",), lambda: self._options(conn)
+            ("options",), lambda: self._options(conn), lambda _: funnel.invited >= LARGE
         )
         reasons = not_sent(conn, v.filters)
         pooling = {str(m): p for m, (_, p) in pools.items()}
