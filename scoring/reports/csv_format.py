@@ -235,7 +235,7 @@ def raw_response_csv(rows: Iterable[Sequence[Any]], fmt: CsvFormat) -> tuple[str
         stage, answered_at, comment, tags, is_test, lower, version = row[12:]
         if isinstance(answered_at, str):  # SQLite: the stored naive UTC text
             answered_at = datetime.fromisoformat(answered_at).replace(tzinfo=UTC)
-        if isinstance(tags, str):  # SQLite: the stored JSON text
+        if isinstance(tags, str):  # the JSON text
             tags = json.loads(tags) if tags != "[]" else ()
         records.append(
             (

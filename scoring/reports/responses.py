@@ -49,7 +49,7 @@ class ResponseRow:
 
 
 def _response_query(
-    dialect: str, filters: Filters, metric: str | None
+    dialect: str, filters: Filters, metric: str | None, *, tags_as_text: bool = False
 ) -> tuple[sa.Select[Any], list[sa.ColumnElement[bool]]]:
     r = RESPONSE.c
     where = conditions(RESPONSE, "answered_at", filters, dialect)
@@ -72,7 +72,8 @@ def _response_query(
             r.journey_stage,
             r.answered_at,
             COMMENT.c.text,
-            INVITATION.c.tags,
+            # As text, the driver hands the list over undecoded: most are "[]", seen at a glance.
+            sa.cast(INVITATION.c.tags, sa.Text) if tags_as_text else INVITATION.c.tags,
             r.is_test,
             r.lower_is_better,
             r.flow_version,
@@ -154,12 +155,12 @@ def raw_responses_after(
 ) -> list[tuple[Any, ...]]:
     """`responses_after` as the driver hands the rows over, for exports of many rows.
 
-    The driver's own tuples, in `_response_query`'s column order: SQLite's times and tag lists
-    are the stored text, PostgreSQL's are datetimes and lists. The statement still goes through
+    The driver's own tuples, in `_response_query`'s column order: tag lists are JSON text,
+    SQLite's times the stored text, PostgreSQL's datetimes. The statement still goes through
     SQLAlchemy (its bound times are formatted as every other query's); only the per-row
     processing into `ResponseRow` is skipped, which cost more than the query itself.
     """
-    query, _ = _response_query(conn.dialect.name, filters, metric)
+    query, _ = _response_query(conn.dialect.name, filters, metric, tags_as_text=True)
     r = RESPONSE.c
     if after is not None:
         moment = sa.literal(after[0], UTCDateTime())
