@@ -296,9 +296,8 @@ def overview_data(page: Page, metric: str, bucket: Dimension, by: Dimension) -> 
     # pool=true counts every flow of the metric in one figure, and the cards say so.
     v = _view(page, metric=metric, pool=page.request.query_params.get("pool") or None)
     reports = report_service(container)
-    found = reports.overview(v, metric, bucket, by)
-    effects = reports.time_effects(v, page.lang)
-    bias = reports.response_bias(v, Dimension.CHANNEL)
+    shown = reports.overview_page(v, metric, bucket, by, page.lang)
+    found, effects, bias = shown.overview, shown.effects, shown.bias
     open_cases = container.cases.count_open()
     return {
         "v": v,
@@ -603,6 +602,7 @@ async def purge_tests(
     if confirm != "yes":
         return RedirectResponse("/admin/responses?test=only", status.HTTP_303_SEE_OTHER)
     await container.db.run(purge_test_answers, container.db.engine)
+    report_service(container).overview_cache.clear()  # a kept overview may count them
     return RedirectResponse("/admin/responses?purged=1", status.HTTP_303_SEE_OTHER)
 
 

@@ -33,8 +33,6 @@ from scoring.reports.csv_format import (
     CsvFormat,
     Separator,
     csv_line,
-    csv_lines,
-    response_cells,
 )
 from scoring.reports.definitions import definition
 from scoring.reports.figures import Score
@@ -359,13 +357,12 @@ def _write_csv(reports: ReportService, v: View, out: Path, fmt: CsvFormat) -> in
         handle.write(fmt.start() + csv_line(RESPONSE_HEADER, fmt))
         after: tuple[datetime, int] | None = None
         while True:
-            batch = reports.response_batch(v, after, 5000)
-            if not batch:
+            lines, count, after = reports.response_csv_batch(v, after, 5000, fmt)
+            if after is None:
                 break
-            handle.write(csv_lines((response_cells(row) for row in batch), fmt))
-            written += len(batch)
-            progress.update(task, advance=len(batch))
-            after = (batch[-1].answered_at, batch[-1].id)
+            handle.write(lines)
+            written += count
+            progress.update(task, advance=count)
     return written
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -205,3 +206,60 @@ def funnel_lines(data: dict[str, Any], fmt: CsvFormat) -> list[str]:
         key = g["key"] if data["group_by"] else "all"
         lines.append(csv_line([key, *(g[name] for name in FUNNEL_HEADER[1:])], fmt))
     return lines
+
+
+class _Cells(dict[Any, str]):
+    """Each text value's cell, formatted on first sight."""
+
+    def __missing__(self, value: Any) -> str:
+        found = self[value] = "" if value is None else defuse(str(value))
+        return found
+
+
+def raw_response_csv(rows: Iterable[Sequence[Any]], fmt: CsvFormat) -> tuple[str, int]:
+    """Driver rows of `raw_responses_after` as CSV lines, the same text as `response_cells` gives.
+
+    An export writes millions of cells, most of them a handful of repeated values (flow,
+    channel, agent, ...): each distinct value is formatted once per batch and looked up after.
+    Returns the text and the number of rows.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=fmt.delimiter, quoting=csv.QUOTE_ALL)
+    text = _Cells()  # text[value] is the value's cell: a dict lookup once seen
+    tz = fmt.timezone
+    records = []
+    for row in rows:
+        (id_, invitation, flow, metric, value, lo, hi, channel, locale, agent, team, queue) = row[
+            :12
+        ]
+        stage, answered_at, comment, tags, is_test, lower, version = row[12:]
+        if isinstance(answered_at, str):  # SQLite: the stored naive UTC text
+            answered_at = datetime.fromisoformat(answered_at).replace(tzinfo=UTC)
+        if isinstance(tags, str):  # the JSON text
+            tags = json.loads(tags) if tags != "[]" else ()
+        records.append(
+            (
+                str(id_),
+                defuse(invitation),
+                text[flow],
+                text[metric],
+                str(value),
+                str(lo),
+                str(hi),
+                "lower_is_better" if lower else "higher_is_better",
+                str(lo + hi - value if lower else value),
+                text[version],
+                text[channel],
+                text[locale],
+                text[agent],
+                text[team],
+                text[queue],
+                text[stage],
+                answered_at.astimezone(tz).isoformat(sep=" ", timespec="seconds"),
+                "" if comment is None else defuse(comment),
+                defuse(";".join(tags)) if tags else "",
+                "true" if is_test else "false",
+            )
+        )
+    writer.writerows(records)
+    return buffer.getvalue(), len(records)

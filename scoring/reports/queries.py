@@ -141,16 +141,16 @@ def funnel(
     if fans_out(filters, group_by, conn.dialect.name):
         rows = rows.add_columns(inv.id).distinct()
     rows = rows.subquery("rows")
-    counts = conn.execute(
-        sa.select(
-            rows.c.key,
-            sa.func.count(),
-            sa.func.count(rows.c.sent_at),
-            sa.func.coalesce(sa.func.sum(rows.c.delivered), 0),
-            sa.func.count(rows.c.answered_at),
-            sa.func.coalesce(sa.func.sum(rows.c.commented), 0),
-        ).group_by(rows.c.key)
-    ).all()
+    counted = sa.select(
+        rows.c.key if group_by else sa.literal(None, sa.String).label("key"),
+        sa.func.count(),
+        sa.func.count(rows.c.sent_at),
+        sa.func.coalesce(sa.func.sum(rows.c.delivered), 0),
+        sa.func.count(rows.c.answered_at),
+        sa.func.coalesce(sa.func.sum(rows.c.commented), 0),
+    )
+    # Ungrouped, the key is a constant: grouping by it made SQLite sort every row first.
+    counts = conn.execute(counted.group_by(rows.c.key) if group_by else counted).all()
     result = [Funnel(k, *(int(v) for v in values)) for k, *values in counts]
     if group_by is None and not result:
         result = [Funnel(None, 0, 0, 0, 0, 0)]

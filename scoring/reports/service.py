@@ -16,12 +16,14 @@ import sqlalchemy as sa
 from scoring.reports import queries
 from scoring.reports import responses as rows
 from scoring.reports.comparisons import Flag, flags_for
+from scoring.reports.csv_format import CsvFormat, raw_response_csv
 from scoring.reports.definitions import HEADLINE_METRICS
 from scoring.reports.figures import Funnel, Score
 from scoring.reports.filters import Dimension, Filters, ReportConfig
 from scoring.reports.league import League, agent_teams, league
 from scoring.reports.not_sent import NotSent, not_sent
 from scoring.reports.offers import OfferRow, offer_audit
+from scoring.reports.overview_cache import LARGE, cache_for
 from scoring.reports.params import View, filters_json, parse_view
 from scoring.reports.pooling import Pooling, resolve
 from scoring.reports.response_bias import (
@@ -31,7 +33,8 @@ from scoring.reports.response_bias import (
     early_late,
     rate_rows,
 )
-from scoring.reports.responses import ResponseRow
+from scoring.reports.responses import RAW_ANSWERED_AT, ResponseRow
+from scoring.reports.sql import as_utc
 from scoring.reports.time_effects import TimeEffects, time_effects
 from scoring.reports.unsent import unsent
 
@@ -161,6 +164,40 @@ def with_unsent(
     return [replace(f, not_sent=stopped.get(f.key, {})) for f in funnels]
 
 
+class Reads:
+    """One connection's grouped scans, each run once: the overview's cards ask for some twice."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self.conn = conn
+        self._scores: dict[tuple[Any, ...], list[Score]] = {}
+        self._funnels: dict[tuple[Any, ...], list[Funnel]] = {}
+
+    def scores(
+        self, metric: str, filters: Filters, group_by: Dimension | None, config: ReportConfig
+    ) -> list[Score]:
+        key = (metric, filters, group_by, config)
+        if key not in self._scores:
+            self._scores[key] = queries.scores(self.conn, metric, filters, group_by, config)
+        return self._scores[key]
+
+    def funnel(
+        self, filters: Filters, group_by: Dimension | None, config: ReportConfig
+    ) -> list[Funnel]:
+        key = (filters, group_by, config)
+        if key not in self._funnels:
+            self._funnels[key] = queries.funnel(self.conn, filters, group_by, config)
+        return self._funnels[key]
+
+
+@dataclass(frozen=True, slots=True)
+class OverviewPage:
+    """The `/admin` overview with its time-effects and response-bias cards."""
+
+    overview: Overview
+    effects: TimeEffects
+    bias: ResponseBias
+
+
 class ReportService:
     """Reports over one database, in one time zone, for one set of loaded flows."""
 
@@ -168,6 +205,7 @@ class ReportService:
         self.engine = engine
         self.config = config
         self.flows = flows  # flow id -> its metric, to check and default a view's metric
+        self.overview_cache = cache_for(engine)
 
     def view(self, params: Mapping[str, Any]) -> View:
         """Parse report parameters (raises `ParamError` naming the parameter at fault)."""
@@ -191,17 +229,23 @@ class ReportService:
         metric = v.require_metric()
         filters, _ = self.resolve(v, metric)
         with self.engine.connect() as conn:
-            return self._league(conn, metric, filters)
+            return self._league(Reads(conn), metric, filters)
 
     def time_effects(self, v: View, lang: str = "en") -> TimeEffects:
         """Weekdays, weekend and public holidays, each against the rest."""
         metric = v.require_metric()
         filters, _ = self.resolve(v, metric)
+        with self.engine.connect() as conn:
+            return self._time_effects(Reads(conn), v, metric, filters, lang)
+
+    @staticmethod
+    def _time_effects(
+        reads: Reads, v: View, metric: str, filters: Filters, lang: str
+    ) -> TimeEffects:
         # Per day with no minimum: a quiet day still counts towards its segment's total.
         every_day = replace(v.config, min_n=0)
-        with self.engine.connect() as conn:
-            days = queries.scores(conn, metric, filters, Dimension.DAY, every_day)
-            overall = queries.scores(conn, metric, filters, None, v.config)[0]
+        days = reads.scores(metric, filters, Dimension.DAY, every_day)
+        overall = reads.scores(metric, filters, None, v.config)[0]
         return time_effects(
             metric,
             days,
@@ -216,18 +260,24 @@ class ReportService:
         metric = v.require_metric()
         filters, _ = self.resolve(v, metric)
         with self.engine.connect() as conn:
-            funnels = queries.funnel(conn, filters, by, v.config)
-            scores = queries.scores(conn, metric, filters, by, v.config)
-            delays = answer_delays(conn, metric, filters)
+            return self._response_bias(Reads(conn), v, metric, filters, by)
+
+    @staticmethod
+    def _response_bias(
+        reads: Reads, v: View, metric: str, filters: Filters, by: Dimension
+    ) -> ResponseBias:
+        funnels = reads.funnel(filters, by, v.config)
+        scores = reads.scores(metric, filters, by, v.config)
+        delays = answer_delays(reads.conn, metric, filters)
         return ResponseBias(
             metric, by, rate_rows(funnels, scores), early_late(metric, delays, v.config.min_n)
         )
 
-    def _league(self, conn: sa.Connection, metric: str, filters: Filters) -> League:
-        agents = queries.scores(conn, metric, filters, Dimension.AGENT, self.config)
-        teams = queries.scores(conn, metric, filters, Dimension.TEAM, self.config)
-        overall = queries.scores(conn, metric, filters, None, self.config)[0]
-        return league(metric, agents, agent_teams(conn, metric, filters), teams, overall)
+    def _league(self, reads: Reads, metric: str, filters: Filters) -> League:
+        agents = reads.scores(metric, filters, Dimension.AGENT, self.config)
+        teams = reads.scores(metric, filters, Dimension.TEAM, self.config)
+        overall = reads.scores(metric, filters, None, self.config)[0]
+        return league(metric, agents, agent_teams(reads.conn, metric, filters), teams, overall)
 
     @staticmethod
     def _versions(
@@ -257,16 +307,49 @@ class ReportService:
     def overview(self, v: View, metric: str, bucket: Dimension, by: Dimension) -> Overview:
         """Everything the overview page shows for `metric`, from one connection."""
         with self.engine.connect() as conn:
-            pools = {m: self.resolve(v, m) for m in {*HEADLINE_METRICS, metric}}
-            cards = {str(m): queries.scores(conn, m, pools[m][0], None, v.config)[0] for m in pools}
-            filters = pools[metric][0]
-            trend = queries.scores(conn, metric, filters, bucket, v.config)
-            groups = queries.scores(conn, metric, filters, by, v.config)
-            table = self._league(conn, metric, filters)
-            funnel = with_unsent(conn, queries.funnel(conn, v.filters, None, v.config), v, None)[0]
-            comments = rows.latest_comments(conn, v.filters, None, 8)
-            options = self._options(conn)
-            reasons = not_sent(conn, v.filters)
+            return self._overview(Reads(conn), v, metric, bucket, by)
+
+    def overview_page(
+        self, v: View, metric: str, bucket: Dimension, by: Dimension, lang: str
+    ) -> OverviewPage:
+        """The overview, its time effects and its response bias by channel, from one connection.
+
+        A scan two cards share runs once, and a slow page is kept for a minute (see
+        `overview_cache`), so a busy dashboard over a large database does not rescan per load.
+        """
+
+        def compute() -> OverviewPage:
+            with self.engine.connect() as conn:
+                reads = Reads(conn)
+                found = self._overview(reads, v, metric, bucket, by)
+                filters, _ = self.resolve(v, metric)
+                effects = self._time_effects(reads, v, metric, filters, lang)
+                bias = self._response_bias(reads, v, metric, filters, Dimension.CHANNEL)
+            return OverviewPage(found, effects, bias)
+
+        key = ("overview", v, metric, bucket, by, lang, self.config, tuple(self.flows.items()))
+        return self.overview_cache.get_or_compute(
+            key, compute, lambda page: page.overview.funnel.invited >= LARGE
+        )
+
+    def _overview(
+        self, reads: Reads, v: View, metric: str, bucket: Dimension, by: Dimension
+    ) -> Overview:
+        conn = reads.conn
+        pools = {m: self.resolve(v, m) for m in {*HEADLINE_METRICS, metric}}
+        cards = {str(m): reads.scores(m, pools[m][0], None, v.config)[0] for m in pools}
+        filters = pools[metric][0]
+        trend = reads.scores(metric, filters, bucket, v.config)
+        groups = reads.scores(metric, filters, by, v.config)
+        table = self._league(reads, metric, filters)
+        funnel = with_unsent(conn, reads.funnel(v.filters, None, v.config), v, None)[0]
+        comments = rows.latest_comments(conn, v.filters, None, 8)
+        # The known filter values do not depend on the filters: kept apart, a change of filters
+        # reuses them (when slow to find, see `overview_cache`).
+        options: dict[str, list[str]] = self.overview_cache.get_or_compute(
+            ("options",), lambda: self._options(conn), lambda _: funnel.invited >= LARGE
+        )
+        reasons = not_sent(conn, v.filters)
         pooling = {str(m): p for m, (_, p) in pools.items()}
         flags = Flags(
             flags_for(metric, bucket, trend, cards[metric]),
@@ -291,6 +374,20 @@ class ReportService:
         """The next export batch after (answered_at, id), oldest first."""
         with self.engine.connect() as conn:
             return rows.responses_after(conn, v.filters, v.metric, after=after, limit=limit)
+
+    def response_csv_batch(
+        self, v: View, after: tuple[datetime, int] | None, limit: int, fmt: CsvFormat
+    ) -> tuple[str, int, tuple[datetime, int] | None]:
+        """The next export batch as CSV lines, its row count, the key after it (None: done)."""
+        with self.engine.connect() as conn:
+            batch = rows.raw_responses_after(conn, v.filters, v.metric, after=after, limit=limit)
+        if not batch:
+            return "", 0, None
+        last = batch[-1]
+        lines, count = raw_response_csv(batch, fmt)
+        moment = as_utc(last[RAW_ANSWERED_AT])
+        assert moment is not None  # noqa: S101  (answered_at is NOT NULL)
+        return lines, count, (moment, int(last[0]))
 
     def response(self, response_id: int) -> ResponseRow | None:
         """One response with its comment and tags."""

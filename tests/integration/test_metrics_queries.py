@@ -15,8 +15,10 @@ from scoring.db import make_engine
 from scoring.migrate import upgrade
 from scoring.reports import queries
 from scoring.reports import responses as report_rows
+from scoring.reports.csv_format import CsvFormat, Separator, csv_lines, response_cells
 from scoring.reports.filters import Dimension, Filters, ReportConfig
 from scoring.reports.formulas import nps_margin
+from scoring.reports.service import ReportService
 from scoring.tables import Comment, Contact, Invitation, Response
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday
@@ -258,3 +260,38 @@ def test_responses_page_and_keyset_batches_cover_every_row_once(engine: Engine) 
     assert total == 7
     assert [r.value for r in page] == [6, 5, 4]
     assert seen == list(range(7))
+
+
+def test_the_fast_export_writes_the_same_csv_as_each_row_formatted_alone(engine: Engine) -> None:
+    """Driver rows formatted in one pass: comments, tags, formulas, effort and empty cells."""
+    add(engine, 9, at=T0, comment="=HYPERLINK(1)", tags=("vip", "-x"), agent="an", team="t1")
+    add(engine, 2, at=T0 + timedelta(minutes=1), comment="goed;=1+1", queue="q", locale="en")
+    add(
+        engine,
+        6,
+        flow="ces-effort",
+        metric="ces",
+        scale=(1, 7),
+        lower_is_better=True,
+        at=T0 + timedelta(days=200),  # summer time: another offset
+        agent="+31 6",
+        journey_stage="@onboarding",
+    )
+    for i in range(5):
+        add(engine, i, at=T0 + timedelta(hours=i, seconds=1), comment="ok", agent="an")
+    reports = ReportService(engine, ReportConfig(), {"nps": "nps", "ces-effort": "ces"})
+    v = reports.view({})
+    for fmt in (CsvFormat(), CsvFormat(Separator.SEMICOLON, ZoneInfo("Europe/Amsterdam"))):
+        with engine.connect() as conn:
+            rows = report_rows.responses_after(conn, limit=100)
+        expected = csv_lines((response_cells(r) for r in rows), fmt)
+        written, after = "", None
+        while True:
+            lines, _, after = reports.response_csv_batch(v, after, 3, fmt)
+            if after is None:
+                break
+            written += lines
+        assert len(rows) == 8
+        assert written == expected
+        assert '"\'=HYPERLINK(1)"' in written  # defused, as every other export
+        assert '"\'vip;-x"' in written

@@ -141,3 +141,19 @@ def test_the_api_serves_time_effects_league_and_response_bias(
     assert [r["agent"] for r in league.json()["rows"]] == ["Anna"]
     wrong = httpx.get(f"{base}/api/v1/response-bias", params={"flow": "nps", "by": "x"}, headers=h)
     assert wrong.status_code == 422
+
+
+def test_the_overview_page_shows_the_same_cards_as_each_report_alone(engine: Engine) -> None:
+    """One connection and shared scans give the figures the separate reports give."""
+    insert(engine, [Row(v, flow="nps", at=WEDNESDAY) for v in [10, 9, 3, 7, 8, 10, 0, 9, 6, 10]])
+    insert(engine, [Row(v, flow="nps", at=CHRISTMAS) for v in [2, 9, 10, 5, 8, 1, 9, 10, 4, 3]])
+    reports = service(engine)
+    v = reports.view({"metric": "nps"})
+    page = reports.overview_page(v, "nps", Dimension.WEEK, Dimension.AGENT, "en")
+    alone = reports.overview(v, "nps", Dimension.WEEK, Dimension.AGENT)
+    assert page.overview.cards == alone.cards
+    assert page.overview.league == alone.league
+    assert (page.overview.trend, page.overview.groups) == (alone.trend, alone.groups)
+    assert page.overview.cards["nps"].n == 20
+    assert page.effects.as_dict() == reports.time_effects(v, "en").as_dict()
+    assert page.bias.as_dict() == reports.response_bias(v, Dimension.CHANNEL).as_dict()

@@ -25,16 +25,14 @@ from scoring.reports.csv_format import (
     ExportView,
     Separator,
     csv_line,
-    csv_lines,
     funnel_lines,
     metric_lines,
-    response_cells,
 )
 from scoring.reports.params import View
 
 router = APIRouter(prefix="/api/v1", tags=["export"], responses=UNAUTHORIZED)
 
-BATCH = 2000
+BATCH = 5000  # rows per database read: about 1 MB of CSV
 
 
 async def response_lines(container: Container, v: View, fmt: CsvFormat) -> AsyncIterator[str]:
@@ -43,11 +41,13 @@ async def response_lines(container: Container, v: View, fmt: CsvFormat) -> Async
     yield csv_line(RESPONSE_HEADER, fmt)
     after: tuple[datetime, int] | None = None
     while True:
-        batch = await container.db.report(reports.response_batch, v, after, BATCH)
-        if not batch:
+        # Read and formatted on the report thread: the event loop only sends the text.
+        lines, _, after = await container.db.report(
+            reports.response_csv_batch, v, after, BATCH, fmt
+        )
+        if after is None:
             return
-        yield csv_lines((response_cells(row) for row in batch), fmt)
-        after = (batch[-1].answered_at, batch[-1].id)
+        yield lines
 
 
 async def lines_of(
