@@ -39,32 +39,7 @@ def test_the_upgrade_keeps_every_score_and_adds_empty_connector_tables(fresh_url
     """Scores from before stay; nothing is queued for them (they were never to be pushed)."""
     engine = make_engine(fresh_url)
     upgrade(engine, "0007_normaliser_reason")
-    with engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "INSERT INTO contact (id, channel, address, pseudonym, created_at) "
-                "VALUES (1, 'sms', '+31612345678', 'p1', :now)"
-            ),
-            {"now": _NOW},
-        )
-        conn.execute(
-            sa.text(
-                "INSERT INTO invitation (id, public_id, flow_id, channel, contact_id, locale, "
-                "tags, status, created_at, is_test) VALUES (1, "
-                "'00000000-0000-0000-0000-000000000001', 'nps', 'sms', 1, 'nl', '[]', "
-                "'completed', :now, false)"
-            ),
-            {"now": _NOW},
-        )
-        conn.execute(
-            sa.text(
-                "INSERT INTO response (invitation_id, flow_id, metric, value, scale_min, "
-                "scale_max, lower_is_better, raw_text, normaliser_version, channel, locale, "
-                "answered_at, is_test) VALUES (1, 'nps', 'nps', 9, 0, 10, false, '9', 'v', "
-                "'sms', 'nl', :now, false)"
-            ),
-            {"now": _NOW},
-        )
+    _seed_one_score(engine)
 
     upgrade(engine)
 
@@ -86,6 +61,21 @@ def test_a_downgrade_past_the_added_columns_keeps_every_score(fresh_url: str) ->
     """Dropping a column must not rebuild a table others point at (SQLite's FK check would fail)."""
     engine = make_engine(fresh_url)
     upgrade(engine)
+    _seed_one_score(engine)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
+    with engine.begin() as conn:
+        assert conn.execute(sa.text("SELECT value FROM response")).scalars().all() == [9]
+    upgrade(engine)
+    with engine.begin() as conn:
+        assert conn.execute(sa.text("SELECT value FROM response")).scalars().all() == [9]
+    engine.dispose()
+
+
+def _seed_one_score(engine: sa.Engine) -> None:
+    """One contact, one completed invitation and its NPS 9, in the columns every revision has."""
     with engine.begin() as conn:
         conn.execute(
             sa.text(
@@ -112,13 +102,3 @@ def test_a_downgrade_past_the_added_columns_keeps_every_score(fresh_url: str) ->
             ),
             {"now": _NOW},
         )
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0003")
-    with engine.begin() as conn:
-        assert conn.execute(sa.text("SELECT value FROM response")).scalars().all() == [9]
-    upgrade(engine)
-    with engine.begin() as conn:
-        assert conn.execute(sa.text("SELECT value FROM response")).scalars().all() == [9]
-    engine.dispose()
