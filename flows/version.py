@@ -12,6 +12,11 @@ import json
 from flows.models import Flow
 
 LENGTH = 12
+_CACHE_LIMIT = 256  # flows are few; a reloaded flow is a new object and a new entry
+
+# id(flow) -> (flow, version). Flows are frozen, so a flow's version never changes; every
+# answer stores it, and hashing the whole question each time was a tenth of an answer's cost.
+_versions: dict[int, tuple[Flow, str]] = {}
 
 
 def version_payload(flow: Flow) -> dict[str, object]:
@@ -30,5 +35,16 @@ def version_payload(flow: Flow) -> dict[str, object]:
 
 def flow_version(flow: Flow) -> str:
     """12 hex digits of SHA-256 over the wording and the scale (not the thanks or re-prompts)."""
+    cached = _versions.get(id(flow))
+    if cached is not None and cached[0] is flow:
+        return cached[1]
+    version = _compute(flow)
+    if len(_versions) >= _CACHE_LIMIT:
+        _versions.clear()
+    _versions[id(flow)] = (flow, version)
+    return version
+
+
+def _compute(flow: Flow) -> str:
     canonical = json.dumps(version_payload(flow), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()[:LENGTH]

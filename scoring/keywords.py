@@ -12,6 +12,7 @@ message is only opt-out filler ("ik wil", "please", "from your list") and it has
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -39,6 +40,12 @@ def keyword_form(text: object) -> str:
     """The message reduced to lowercase words without accents, punctuation or politeness."""
     if not isinstance(text, str) or len(text) > _MAX_KEYWORD_CHARS:
         return ""
+    return _keyword_form(text)
+
+
+# Every answer asks three times (opt-out, opt-in, help); most answers are a few short texts.
+@functools.lru_cache(maxsize=512)
+def _keyword_form(text: str) -> str:
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text)
         text = "".join(c for c in text if not unicodedata.combining(c))
