@@ -94,7 +94,10 @@ def build(
         upgrade(engine)
     db = Database(engine)
     store = SqlSurveyStore(
-        engine, Pseudonymiser(settings.secret()), push_targets=push_targets(settings)
+        engine,
+        Pseudonymiser(settings.secret()),
+        push_targets=push_targets(settings),
+        group=db.group,
     )
     service = SurveyService(
         store,

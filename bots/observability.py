@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bots.api.deps import ContainerDep
 from bots.container import Container
 from bots.throttle import Guard, too_many
+from scoring.group_commit import GroupCommit
 from scoring.tables import InvitationStatus, JobStatus
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,25 @@ QUEUE_STATUSES = (JobStatus.QUEUED, JobStatus.SENDING)
 _T = SQLModel.metadata.tables
 invitation_t, response_t = _T["invitation"], _T["response"]
 outbound_t, job_t = _T["outboundmessage"], _T["sendjob"]
+
+
+class GroupCommitCollector:
+    """SQLite's group commit in this process: commits made and the answers they carried."""
+
+    def __init__(self, group: GroupCommit) -> None:
+        self.group = group
+
+    def collect(self) -> Iterable[Metric]:
+        commits = CounterMetricFamily(
+            "surveybot_sqlite_group_commits", "Answer transactions committed (SQLite, this process)"
+        )
+        commits.add_metric([], self.group.commits)
+        answers = CounterMetricFamily(
+            "surveybot_sqlite_group_commit_answers",
+            "Answers those commits carried: divided by the commits, the answers per COMMIT",
+        )
+        answers.add_metric([], self.group.answers)
+        return [commits, answers]
 
 
 class DatabaseCollector:
@@ -239,6 +259,8 @@ def install_observability(app: FastAPI, container: Container) -> None:
     # apps in one process, and the global registry refuses a second metric of the same name.
     registry = CollectorRegistry()
     registry.register(DatabaseCollector(container.db.engine, container.service.clock))
+    if container.db.group is not None:
+        registry.register(GroupCommitCollector(container.db.group))
     histogram = Histogram(
         "surveybot_webhook_request_duration_seconds",
         "Time to answer a provider webhook, by route template and status code",

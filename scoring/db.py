@@ -17,6 +17,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from scoring.group_commit import GroupCommit
+
 T = TypeVar("T")
 
 log = logging.getLogger(__name__)
@@ -105,6 +107,8 @@ class Database:
             else ThreadPoolExecutor(max_workers=8, thread_name_prefix="surveybot-db")
         )
         self._checkpointer: Checkpointer | None = None
+        # SQLite: answers that run in the same turn of the loop share one COMMIT.
+        self.group: GroupCommit | None = GroupCommit(engine) if self.inline else None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -114,7 +118,15 @@ class Database:
     async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Short message-path work: inline on SQLite, on a thread on PostgreSQL."""
         if self._messages is None:
-            return fn(*args, **kwargs)
+            group = self.group
+            if group is None:
+                return fn(*args, **kwargs)
+            with group.armed():
+                result = fn(*args, **kwargs)
+            committed = group.pending()
+            if committed is not None:
+                await committed  # answered only once its answer is committed
+            return result
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._messages, partial(fn, *args, **kwargs))
 
@@ -130,6 +142,8 @@ class Database:
             self._checkpointer.start()
 
     def close(self) -> None:
+        if self.group is not None:
+            self.group.close()
         if self._checkpointer is not None:
             self._checkpointer.stop()
             self._checkpointer = None

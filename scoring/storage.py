@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 from scoring import cases, queue
 from scoring.channels import CHANNELS
 from scoring.connector_tables import PushStatus
+from scoring.group_commit import GroupCommit
 from scoring.privacy import ErasureCounts, erase_address
 from scoring.raw_sql import RawSql, update_invitation_sql
 from scoring.tables import (
@@ -91,9 +92,16 @@ class SqlSurveyStore:
     """The SQL SurveyStore: each `invitations()` or `answers()` is one database transaction."""
 
     def __init__(
-        self, engine: Engine, pseudonymise: Pseudonymiser, *, push_targets: tuple[str, ...] = ()
+        self,
+        engine: Engine,
+        pseudonymise: Pseudonymiser,
+        *,
+        push_targets: tuple[str, ...] = (),
+        group: GroupCommit | None = None,
     ) -> None:
         self.engine = engine
+        # SQLite's group commit (scoring.group_commit), joined by answers on the event loop.
+        self.group = group
         self.pseudonymise = pseudonymise
         # Where every score is pushed back to (bots.connectors.targets); queued with it.
         self.push_targets = push_targets
@@ -122,6 +130,15 @@ class SqlSurveyStore:
         """
         if not self._sqlite:
             yield from self._driver_transaction()
+            return
+        if self.group is not None and self.group.active():
+            with self.group.answer() as cursor:
+                raw = RawSql.on_cursor(
+                    cursor, self.engine.dialect, integrity_error=self._integrity_error
+                )
+                yield SurveyTransaction(
+                    None, self.pseudonymise, raw=raw, push_targets=self.push_targets
+                )
             return
         pooled = self.engine.raw_connection()
         try:
