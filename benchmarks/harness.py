@@ -353,6 +353,12 @@ def parse_sizes(parser: argparse.ArgumentParser, text: str, levels: int) -> list
     return sizes
 
 
+def _cpu_ratio(ceiling: Result, survey: Result) -> str:
+    if not survey.server_cpu_ms or not ceiling.server_cpu_ms:
+        return "n/a"
+    return f"{ceiling.server_cpu_ms / survey.server_cpu_ms:.0%}"
+
+
 def report(runs: dict[str, list[Result]], levels: tuple[int, ...], target: float) -> None:
     """The table of the survey server against the baselines, and the target check.
 
@@ -364,12 +370,12 @@ def report(runs: dict[str, list[Result]], levels: tuple[int, ...], target: float
     print(
         "| senders | survey /s | p50 ms | p99 ms | CPU ms/req | bare /s | insert /s "
         + ("| FULL /s " if full else "")
-        + "| vs bare | vs insert |"
+        + "| vs bare | vs insert | CPU vs insert |"
     )
     print(
         "|--------:|----------:|-------:|-------:|-----------:|--------:|----------:"
         + ("|--------:" if full else "")
-        + "|--------:|----------:|"
+        + "|--------:|----------:|--------------:|"
     )
     for i, concurrency in enumerate(levels):
         survey, bare, insert = runs["survey"][i], runs["bare"][i], runs["insert"][i]
@@ -378,7 +384,8 @@ def report(runs: dict[str, list[Result]], levels: tuple[int, ...], target: float
             f"{survey.percentile(99):6.2f} | {survey.server_cpu_ms:10.2f} | {bare.rate:7.0f} | "
             f"{insert.rate:9.0f} "
             + (f"| {runs['insert_full'][i].rate:7.0f} " if full else "")
-            + f"| {survey.rate / bare.rate:7.0%} | {survey.rate / insert.rate:9.0%} |"
+            + f"| {survey.rate / bare.rate:7.0%} | {survey.rate / insert.rate:9.0%} "
+            + f"| {_cpu_ratio(insert, survey):>13} |"
         )
     errors = sum(r.errors for results in runs.values() for r in results)
     client = max(r.client_cpu for results in runs.values() for r in results)
@@ -389,6 +396,11 @@ def report(runs: dict[str, list[Result]], levels: tuple[int, ...], target: float
         "that durability" + ("; `FULL` is the same ceiling with synchronous=FULL." if full else ".")
     )
     print(f"load generator CPU at most {client:.0%} of a core; {loadavg()}")
+    print(
+        "`CPU vs insert`: the ceiling's server CPU per request over surveybot's. On a busy "
+        "machine it moves less than the rates do, which also count time the server waited "
+        "for a core."
+    )
     print(
         f"target at {levels[-1]} senders: >= {target:.0%} of insert baseline ({ratio:.0%}), "
         f"p99 <= 30 ms ({last.percentile(99):.1f} ms); errors: {errors}"
