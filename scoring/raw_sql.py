@@ -145,9 +145,18 @@ class Codec:
 
 def _sqlite_timestamp(value: datetime) -> str:
     """UTCDateTime on SQLite: naive UTC as `YYYY-MM-DD HH:MM:SS.ffffff`, aware input only."""
+    global _last_timestamp  # noqa: PLW0603 - one (datetime, text) pair, replaced whole
+    last = _last_timestamp
+    if last[0] is value:
+        return last[1]  # an answer binds the same `now` to four or five columns
     if value.tzinfo is None:
         raise ValueError("naive datetime refused: use timezone-aware datetimes")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    _last_timestamp = (value, text)
+    return text
+
+
+_last_timestamp: tuple[object, str] = (object(), "")
 
 
 class RawSql:
