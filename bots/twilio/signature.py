@@ -55,17 +55,19 @@ def signature_is_valid(
     """Twilio's check, compared in constant time.
 
     Twilio signs the URL either with or without an explicit port, so both are accepted, as
-    RequestValidator.validate does; the second form is computed only when the first does not
-    match (half the HMAC work on every accepted request).
+    RequestValidator.validate does. The URL as we have it is tried first (it is the one Twilio
+    was given, port and all, in every set-up we know of); the other form is computed only when
+    that one does not match (half the HMAC work on every accepted request).
     """
     given = signature.encode()
     parts = urlsplit(url)
-    port = parts.port
-    without_port = urlunsplit(parts._replace(netloc=parts.netloc.split(":")[0])) if port else url
     # Every part after the URL is the same for both forms: join it once.
     tail = signing_text("", pairs)
-    if hmac.compare_digest(_digest(auth_token, without_port + tail), given):
+    if hmac.compare_digest(_digest(auth_token, url + tail), given):
         return True
-    default_port = 443 if parts.scheme == "https" else 80
-    with_port = url if port else urlunsplit(parts._replace(netloc=f"{parts.netloc}:{default_port}"))
-    return hmac.compare_digest(_digest(auth_token, with_port + tail), given)
+    if parts.port:
+        other = urlunsplit(parts._replace(netloc=parts.netloc.split(":")[0]))
+    else:
+        default_port = 443 if parts.scheme == "https" else 80
+        other = urlunsplit(parts._replace(netloc=f"{parts.netloc}:{default_port}"))
+    return hmac.compare_digest(_digest(auth_token, other + tail), given)
