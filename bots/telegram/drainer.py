@@ -30,7 +30,9 @@ from scoring.deferred import ClaimedCall
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=30)
-IN_FLIGHT = 64  # calls claimed at once (different chats); the outbox's HTTP gate is narrower
+# Calls claimed at once (different chats), twice the outbox's HTTP gate: the next ones are ready
+# as calls finish. Paced messages among them go out well within the lease (30 a second).
+IN_FLIGHT = 128
 POLL_SECONDS = 0.5  # for calls other processes stored; this one's answers wake it at once
 MAX_ATTEMPTS = 8  # 429s in a row before a call is given up
 ROUND_SECONDS = 0.02  # one claim-and-settle transaction per this long, at most, when busy
