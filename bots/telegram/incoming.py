@@ -16,7 +16,7 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class TappedMessage:
-    """The message under a tapped button, when Telegram still shows it to the bot."""
+    """The message under a tapped button (its text is missing once Telegram hides it)."""
 
     chat_id: int
     message_id: int
@@ -30,7 +30,7 @@ class Tap:
     id: str
     from_id: int
     data: str | None
-    message: TappedMessage | None  # None: inaccessible (too old) or an inline message
+    message: TappedMessage | None  # None: a button under an inline-mode message
 
     @property
     def chat_id(self) -> str:
@@ -77,8 +77,9 @@ def read_update(data: Mapping[str, Any]) -> Incoming:
 def _tap(query: Mapping[str, Any]) -> Tap:
     message = query.get("message")
     tapped = None
-    # Telegram marks a message it no longer shows the bot with date 0 (an InaccessibleMessage).
-    if message is not None and message.get("date"):
+    if message is not None:
+        # One Telegram no longer shows the bot (date 0, "inaccessible") has its chat and id but
+        # no text: nothing to edit, as with PTB's parsed Message before.
         tapped = TappedMessage(
             int(message["chat"]["id"]), int(message["message_id"]), message.get("text")
         )
