@@ -9,16 +9,51 @@ process died runs out with its lease and is taken again, marked `interrupted`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
+from scoring.raw_sql import Codec, dialect_sql
+
 call_t = SQLModel.metadata.tables["deferred_call"]
+
+# Plain SQL on the driver's cursor, as the answer path (scoring.raw_sql): a busy drainer runs a
+# claim every round, and through SQLAlchemy its bookkeeping cost more than the statements.
+_CLAIMABLE = (
+    "SELECT c.id, c.address, c.method, c.payload, c.expires_at, c.attempts, c.locked_by "
+    "FROM deferred_call c WHERE c.channel = :channel AND c.due_at <= :now "
+    "AND (c.locked_until IS NULL OR c.locked_until < :now) "
+    # Never a later call of an address while an earlier one waits: a chat's calls keep order.
+    "AND NOT EXISTS (SELECT 1 FROM deferred_call e WHERE e.channel = c.channel "
+    "AND e.address = c.address AND e.id < c.id) "
+    "ORDER BY c.id LIMIT :limit"
+)
+STATEMENTS: dict[str, str] = {
+    "claimable": _CLAIMABLE,
+    # PostgreSQL: rows another drainer holds are skipped, not waited for.
+    "claimable_locked": _CLAIMABLE + " FOR UPDATE OF c SKIP LOCKED",
+    "lease": "UPDATE deferred_call SET locked_until = :until, locked_by = :worker, "
+    "attempts = attempts + 1 WHERE id = :id",
+    "made": "DELETE FROM deferred_call WHERE id = :id",
+    "later": "UPDATE deferred_call SET due_at = :due, locked_until = NULL, locked_by = NULL "
+    "WHERE id = :id",
+    # Never started (shut down while waiting its turn): made by the next drainer.
+    "release": "UPDATE deferred_call SET locked_until = NULL, locked_by = NULL, "
+    "attempts = attempts - 1 WHERE id = :id",
+}
+
+
+def statement(name: str, postgres: bool) -> str:
+    """A statement as this dialect runs it (`:name` style): the claim locks on PostgreSQL."""
+    if name == "claimable" and postgres:
+        name = "claimable_locked"
+    return STATEMENTS[name]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,67 +85,11 @@ def claim(
     """
     if limit <= 0 and not (done or later):
         return []
-    with engine.begin() as conn:
-        _settle(conn, done, later or {}, ())
+    with _transaction(engine) as tx:
+        tx.settle(done, later or {}, ())
         if limit <= 0:
             return []
-        return _claim(conn, channel, worker=worker, now=now, lease=lease, limit=limit)
-
-
-def _claim(
-    conn: Connection, channel: str, *, worker: str, now: datetime, lease: timedelta, limit: int
-) -> list[ClaimedCall]:
-    earlier = call_t.alias("earlier")
-    waits_behind = (
-        sa.exists()
-        .where(
-            earlier.c.channel == call_t.c.channel,
-            earlier.c.address == call_t.c.address,
-            earlier.c.id < call_t.c.id,
-        )
-        .correlate(call_t)
-    )
-    query = (
-        sa.select(
-            call_t.c.id,
-            call_t.c.address,
-            call_t.c.method,
-            call_t.c.payload,
-            call_t.c.expires_at,
-            call_t.c.attempts,
-            call_t.c.locked_by,
-        )
-        .where(
-            call_t.c.channel == channel,
-            call_t.c.due_at <= now,
-            sa.or_(call_t.c.locked_until.is_(None), call_t.c.locked_until < now),
-            ~waits_behind,
-        )
-        .order_by(call_t.c.id)
-        .limit(limit)
-    )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=call_t)
-    rows = conn.execute(query).all()
-    if not rows:
-        return []
-    conn.execute(
-        call_t.update()
-        .where(call_t.c.id.in_([r.id for r in rows]))
-        .values(locked_until=now + lease, locked_by=worker[:64], attempts=call_t.c.attempts + 1)
-    )
-    return [
-        ClaimedCall(
-            r.id,
-            r.address,
-            r.method,
-            dict(r.payload or {}),
-            r.expires_at,
-            r.attempts + 1,
-            r.locked_by is not None,
-        )
-        for r in rows
-    ]
+        return tx.claim(channel, worker=worker, now=now, lease=lease, limit=limit)
 
 
 def settle(
@@ -123,31 +102,89 @@ def settle(
     later = later or {}
     if not (done or later or released):
         return
-    with engine.begin() as conn:
-        _settle(conn, done, later, released)
+    with _transaction(engine) as tx:
+        tx.settle(done, later, released)
 
 
-def _settle(
-    conn: Connection,
-    done: Sequence[int],
-    later: Mapping[int, datetime],
-    released: Sequence[int],
-) -> None:
-    if done:
-        conn.execute(call_t.delete().where(call_t.c.id.in_(list(done))))
-    for call_id, due in later.items():
-        conn.execute(
-            call_t.update()
-            .where(call_t.c.id == call_id)
-            .values(due_at=due, locked_until=None, locked_by=None)
+class _Calls:
+    """The statements of one drainer transaction, on the driver's cursor."""
+
+    def __init__(self, cursor: Any, postgres: bool, codec: Codec) -> None:
+        self._cursor = cursor
+        self._postgres = postgres
+        self._codec = codec
+
+    def _sql(self, name: str) -> str:
+        return dialect_sql(statement(name, self._postgres), self._postgres)
+
+    def claim(
+        self, channel: str, *, worker: str, now: datetime, lease: timedelta, limit: int
+    ) -> list[ClaimedCall]:
+        stamp = self._codec.timestamp_in
+        self._cursor.execute(
+            self._sql("claimable"), {"channel": channel, "now": stamp(now), "limit": limit}
         )
-    if released:
-        # Never started (shut down while waiting its turn): made by the next drainer.
-        conn.execute(
-            call_t.update()
-            .where(call_t.c.id.in_(list(released)))
-            .values(locked_until=None, locked_by=None, attempts=call_t.c.attempts - 1)
+        rows = self._cursor.fetchall()
+        if not rows:
+            return []
+        until, name = stamp(now + lease), worker[:64]
+        self._cursor.executemany(
+            self._sql("lease"), [{"until": until, "worker": name, "id": r[0]} for r in rows]
         )
+        json_out, stamp_out = self._codec.json_out, self._codec.timestamp_out
+        return [
+            ClaimedCall(
+                int(call_id),
+                address,
+                method,
+                dict(json_out(payload) or {}),
+                None if expires_at is None else stamp_out(expires_at),
+                int(attempts) + 1,
+                locked_by is not None,
+            )
+            for call_id, address, method, payload, expires_at, attempts, locked_by in rows
+        ]
+
+    def settle(
+        self, done: Sequence[int], later: Mapping[int, datetime], released: Sequence[int]
+    ) -> None:
+        if done:
+            self._cursor.executemany(self._sql("made"), [{"id": i} for i in done])
+        if later:
+            stamp = self._codec.timestamp_in
+            self._cursor.executemany(
+                self._sql("later"), [{"id": i, "due": stamp(due)} for i, due in later.items()]
+            )
+        if released:
+            self._cursor.executemany(self._sql("release"), [{"id": i} for i in released])
+
+
+@contextmanager
+def _transaction(engine: Engine) -> Iterator[_Calls]:
+    """One transaction on the pooled driver connection: committed, or rolled back on error."""
+    postgres = engine.dialect.name == "postgresql"
+    pooled = engine.raw_connection()
+    try:
+        driver: Any = pooled.driver_connection
+        cursor = driver.cursor()
+        if not postgres:
+            # IMMEDIATE: the write lock now, waiting its turn (busy_timeout) behind another
+            # process, rather than failing at the first write after a read (SQLITE_BUSY).
+            cursor.execute("BEGIN IMMEDIATE")
+        try:
+            yield _Calls(cursor, postgres, Codec.of(engine.dialect))
+            if postgres:
+                driver.commit()
+            else:
+                cursor.execute("COMMIT")
+        except BaseException:
+            if postgres:
+                driver.rollback()
+            elif driver.in_transaction:
+                cursor.execute("ROLLBACK")
+            raise
+    finally:
+        pooled.close()  # back to the pool
 
 
 def pending(engine: Engine, channel: str) -> int:

@@ -15,9 +15,11 @@ from bots.telegram.urls import bot_api_url
 
 # Long polls hold a connection for this long; the HTTP read timeout must outlast it.
 LONG_POLL_SECONDS = 30
-# Bot API calls in flight at once (the outbox queues the rest): at Telegram's ~30 messages a
-# second a handful of keep-alive connections is plenty.
-MAX_IN_FLIGHT = 8
+# Bot API calls in flight at once, each on its own keep-alive connection (the outbox queues the
+# rest). Messages are paced to ~30 a second anyway; the edits after taps are not, and on a busy
+# event loop each call waits a few loop turns for its answer: with a handful of connections the
+# edits fell behind the answers they confirm.
+MAX_IN_FLIGHT = 64
 
 
 def build_bot(token: str, base_url: str | None = None) -> Bot:

@@ -30,10 +30,12 @@ from scoring.deferred import ClaimedCall
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=30)
-IN_FLIGHT = 64  # calls claimed at once (different chats); the outbox's HTTP gate is narrower
+# Calls claimed at once (different chats), twice the outbox's HTTP gate: the next ones are ready
+# as calls finish. Paced messages among them go out well within the lease (30 a second).
+IN_FLIGHT = 128
 POLL_SECONDS = 0.5  # for calls other processes stored; this one's answers wake it at once
 MAX_ATTEMPTS = 8  # 429s in a row before a call is given up
-ROUND_SECONDS = 0.005  # while calls finish, one claim-and-settle transaction per this long
+ROUND_SECONDS = 0.02  # one claim-and-settle transaction per this long, at most, when busy
 
 
 class Drainer:
@@ -82,6 +84,7 @@ class Drainer:
             self._wake.clear()
             done, later = self._done, self._later
             self._done, self._later = [], {}
+            room = IN_FLIGHT - len(self._tasks)
             try:
                 # The last round's calls are settled in the claim's own transaction.
                 claimed = await self.db.run(
@@ -91,7 +94,7 @@ class Drainer:
                     worker=self.name,
                     now=self.clock(),
                     lease=LEASE,
-                    limit=IN_FLIGHT - len(self._tasks),
+                    limit=room,
                     done=done,
                     later=later,
                 )
@@ -103,13 +106,13 @@ class Drainer:
             for call in claimed:
                 task = asyncio.create_task(self._make(call))
                 self._tasks[call.id] = task
-            if claimed:
-                continue
+            if room > 0 and len(claimed) == room:
+                continue  # there may be more: as soon as calls finish
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
-            if self._tasks:
-                # Calls are finishing: let a few more finish, and settle them together.
-                await asyncio.sleep(ROUND_SECONDS)
+            # Commits and finished calls come in bursts: a moment lets one transaction settle
+            # and claim many, instead of one each.
+            await asyncio.sleep(ROUND_SECONDS)
 
     async def _settle(self, released: list[int] | None = None) -> None:
         done, later = self._done, self._later

@@ -9,6 +9,8 @@ from typing import TypeVar
 
 from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, RetryAfter, TelegramError
+from telegram.request import RequestData
+from telegram.request._requestparameter import RequestParameter
 
 from bots.telegram.actions import (
     Action,
@@ -151,8 +153,11 @@ class Outbox:
     async def _edit(self, action: EditText, attempts: int | None = None) -> None:
         try:
             await self._retrying(
-                lambda: self.bot.edit_message_text(
-                    action.text, chat_id=int(action.chat_id), message_id=action.message_id
+                lambda: self._unread(
+                    "editMessageText",
+                    chat_id=int(action.chat_id),
+                    message_id=action.message_id,
+                    text=action.text,
                 ),
                 attempts,
             )
@@ -163,8 +168,11 @@ class Outbox:
     async def _remove_buttons(self, action: RemoveButtons, attempts: int | None = None) -> None:
         try:
             await self._retrying(
-                lambda: self.bot.edit_message_reply_markup(
-                    chat_id=int(action.chat_id), message_id=action.message_id, reply_markup=None
+                # No reply_markup: the keyboard is taken away (what PTB sends for None).
+                lambda: self._unread(
+                    "editMessageReplyMarkup",
+                    chat_id=int(action.chat_id),
+                    message_id=action.message_id,
                 ),
                 attempts,
             )
@@ -172,6 +180,16 @@ class Outbox:
             # Gone already ("message is not modified"), deleted, or too old to edit: nothing
             # to take away, and a tap on it finds the question answered anyway.
             log.info("telegram buttons not removed: %s", exc.message)
+
+    async def _unread(self, method: str, **parameters: object) -> None:
+        """A call whose result nobody reads (an edit), through the Bot's own PTB request.
+
+        The same parameters and the same PTB error mapping (429 -> RetryAfter, 400 ->
+        BadRequest, ...) as the Bot's method, without building the edited Message that PTB's
+        method returns: parsing it cost about a third of each edit's CPU after a tap.
+        """
+        data = RequestData([RequestParameter.from_input(k, v) for k, v in parameters.items()])
+        await self.bot.request.post(f"{self.bot.base_url}/{method}", request_data=data)
 
     async def _answer(self, action: AnswerCallback, attempts: int | None = None) -> None:
         try:

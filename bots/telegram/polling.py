@@ -14,6 +14,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter
 
 from bots.telegram.client import LONG_POLL_SECONDS, retry_after_seconds
+from bots.telegram.incoming import read_update
 from bots.telegram.runtime import TelegramRuntime
 
 log = logging.getLogger(__name__)
@@ -63,9 +64,10 @@ class Poller:
     async def handle(self, update: Update) -> None:
         """Store one update's effect, then queue its replies (a redelivery gets none: after a
         crash we cannot tell whether they went out, and a message twice is the worse outcome)."""
+        incoming = read_update(update.to_dict())
         for attempt in range(1, HANDLE_ATTEMPTS + 1):
             try:
-                plan = await self.runtime.handler.handle(update, webhook=False)
+                plan = await self.runtime.handler.handle(incoming, webhook=False)
                 break
             except Exception:
                 # The database away for a moment is worth a retry; an update that keeps failing

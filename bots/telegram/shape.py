@@ -66,6 +66,9 @@ def _message_problem(message: Any, where: str) -> str | None:
     for name in ("text", "caption"):
         if not isinstance(message.get(name, ""), str):
             return f"{where}.{name} is not a string"
+    for name in ("entities", "caption_entities"):
+        if not _entities_ok(message.get(name, [])):
+            return f"{where}.{name} is not a list of entities"
     sticker = message.get("sticker")
     if sticker is not None and not (
         isinstance(sticker, dict) and isinstance(sticker.get("emoji", ""), str)
@@ -84,6 +87,17 @@ def _user_problem(user: Any, where: str) -> str | None:
     if not isinstance(user.get("first_name"), str):
         return f"{where}.first_name is not a string"
     return None
+
+
+def _entities_ok(entities: Any) -> bool:
+    # Not read by a survey, but where they are garbage the text they describe is suspect too.
+    return isinstance(entities, list) and all(
+        isinstance(e, dict)
+        and _is_int(e.get("offset"), 0)
+        and _is_int(e.get("length"), 0)
+        and isinstance(e.get("type"), str)
+        for e in entities
+    )
 
 
 def _is_int(value: Any, low: int, high: int = _MAX_ID) -> bool:

@@ -12,8 +12,6 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import CallbackQuery, Message, Update
-
 from bots.container import Container
 from bots.dispatch import deliver
 from bots.telegram.actions import (
@@ -27,6 +25,7 @@ from bots.telegram.actions import (
     to_call,
 )
 from bots.telegram.channel import TELEGRAM
+from bots.telegram.incoming import Incoming, Tap, TappedMessage, Typed
 from bots.telegram.keyboards import chosen_text, keyboard
 from bots.telegram.records import (
     PressResult,
@@ -59,26 +58,19 @@ class UpdateHandler:
         self.service = container.service
         self.db = container.db
 
-    async def handle(self, update: Update, *, webhook: bool = True) -> Plan:
+    async def handle(self, update: Incoming, *, webhook: bool = True) -> Plan:
         """`webhook`: one call rides on the response (see Plan.for_webhook); polling has none,
         so every call is stored for the outbox."""
-        if update.callback_query is not None:
-            return await self._callback(update.update_id, update.callback_query, webhook)
-        message = update.message
-        if message is None or message.from_user is None or message.from_user.is_bot:
-            return Plan()  # edits, channel posts, joins: nothing a survey answers
-        return await self._message(update.update_id, message, webhook)
+        if update.tap is not None:
+            return await self._callback(update.update_id, update.tap, webhook)
+        if update.typed is None:
+            return Plan()  # edits, channel posts, joins, bots: nothing a survey answers
+        return await self._message(update.update_id, update.typed, webhook)
 
     # -- typed messages ----------------------------------------------------------------------
 
-    async def _message(self, update_id: int, message: Message, webhook: bool) -> Plan:
-        chat_id = str(message.chat_id)
-        text = (
-            message.text
-            or message.caption
-            or (message.sticker.emoji if message.sticker else None)
-            or ""
-        )
+    async def _message(self, update_id: int, message: Typed, webhook: bool) -> Plan:
+        chat_id, text = str(message.chat_id), message.text
         start = _START.fullmatch(text.strip())
         if start is not None:
             token = start.group("token")
@@ -115,10 +107,9 @@ class UpdateHandler:
 
     # -- button presses ----------------------------------------------------------------------
 
-    async def _callback(self, update_id: int, query: CallbackQuery, webhook: bool) -> Plan:
+    async def _callback(self, update_id: int, query: Tap, webhook: bool) -> Plan:
         press = decode(query.data)
-        message = query.message if isinstance(query.message, Message) else None
-        chat_id = str(message.chat_id) if message is not None else str(query.from_user.id)
+        message, chat_id = query.message, query.chat_id
         if press is None:
             # Not a button we drew (an old version, or a client sending anything): stop the
             # spinner, store nothing.
@@ -142,8 +133,8 @@ class UpdateHandler:
 
     def _tap_plan(
         self,
-        query: CallbackQuery,
-        message: Message | None,
+        query: Tap,
+        message: TappedMessage | None,
         chat_id: str,
         value: int,
         result: PressResult,

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 import scoring.cases  # noqa: F401  (registers the alert tables the statements write)
+from scoring import deferred
 from scoring.db import make_engine
 from scoring.raw_sql import NAMED_PARAM, STATEMENTS, Codec, dialect_sql, update_invitation_sql
 from scoring.tables import InvitationStatus
@@ -33,6 +34,7 @@ SAMPLE |= {"iid": 1, "invitation_id": 1, "case_id": 1, "reprompts": 0, "value": 
 SAMPLE |= {"scale_min": 0, "scale_max": 10, "on": True, "off": False, "lower_is_better": False}
 SAMPLE |= {"is_test": False, "reply": [{"kind": "thanks"}]}
 SAMPLE |= {"payload": '{"text": "x"}', "expires_at": NOW}  # payload: as the store encodes it
+SAMPLE |= {"id": 1, "limit": 8, "until": NOW}  # the deferred-call drainer's
 
 
 def required_columns(table: sa.Table) -> set[str]:
@@ -102,6 +104,16 @@ def test_each_statement_is_accepted_by_the_database(schema: Engine, name: str) -
     """The database itself resolves every table and column a statement names (EXPLAIN)."""
     with schema.connect() as conn:
         explain(conn, ALL_SQL[name])
+        conn.rollback()
+
+
+@pytest.mark.parametrize("name", sorted(set(deferred.STATEMENTS) - {"claimable_locked"}))
+def test_each_deferred_call_statement_is_accepted_by_the_database(
+    schema: Engine, name: str
+) -> None:
+    """The drainer's plain SQL too, each in the form its dialect runs."""
+    with schema.connect() as conn:
+        explain(conn, deferred.statement(name, postgres=conn.dialect.name == "postgresql"))
         conn.rollback()
 
 

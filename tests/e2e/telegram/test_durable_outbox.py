@@ -114,6 +114,28 @@ async def test_many_chats_tapping_at_once_get_one_edit_each(
     await webhook.wait_for(lambda: _pending(container) == 0, what="an empty outbox")
 
 
+async def test_more_waiting_calls_than_one_claim_takes_are_all_made_once(
+    webhook: FakeBotApi,
+    client: httpx.AsyncClient,
+    container: Container,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Three calls claimed at a time, ten chats tapping at once: every edit made, none twice."""
+    monkeypatch.setattr("bots.telegram.drainer.IN_FLIGHT", 3)
+    people = [Customer(webhook, client, 7150 + n) for n in range(10)]
+    for person in people:
+        await invite(client, address=str(person.chat_id), flow="nps", locale="en")
+    questions = [person.messages()[0] for person in people]
+
+    await asyncio.gather(*(p.taps("9", q) for p, q in zip(people, questions, strict=True)))
+
+    for person in people:
+        await person.wait_for_chat("Thank you for your answer!")
+    edits = webhook.attempts("editMessageText")
+    assert sorted(c.chat_id for c in edits if c.chat_id is not None) == [p.chat_id for p in people]
+    await webhook.wait_for(lambda: _pending(container) == 0, what="an empty outbox")
+
+
 @pytest.fixture
 def short_callback_ttl(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("bots.telegram.updates.CALLBACK_ANSWER_TTL", timedelta(seconds=0.5))

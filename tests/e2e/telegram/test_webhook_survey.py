@@ -85,6 +85,23 @@ async def test_csat_answered_by_typing_after_a_reprompt(
     assert (response.value, response.raw_text) == (4, "⭐⭐⭐⭐")
 
 
+async def test_a_photo_captioned_with_a_score_is_that_answer(
+    webhook: FakeBotApi, client: httpx.AsyncClient, container: Container
+) -> None:
+    """Telegram puts a photo's words in `caption`, not `text`: they are the answer all the same."""
+    await invite(client, address="2010", flow="nps", locale="en")
+    update = text_update(webhook.next_update_id(), 2010, "", webhook.next_message_id(2010))
+    message = update["message"]
+    del message["text"]
+    message["caption"] = "9"
+    message["photo"] = [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]
+
+    await webhook.deliver(client, update)
+
+    [response] = rows(container, Response)
+    assert (response.value, response.raw_text) == (9, "9")
+
+
 async def test_ces_buttons_fit_on_one_row(webhook: FakeBotApi, client: httpx.AsyncClient) -> None:
     """CES 1-7 is one row of seven numbers."""
     await invite(client, address="2003", flow="ces", locale="nl")
