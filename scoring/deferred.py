@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
+from scoring.group_commit import before_raw_transaction
 from scoring.raw_sql import Codec, dialect_sql
 
 call_t = SQLModel.metadata.tables["deferred_call"]
@@ -163,6 +164,8 @@ class _Calls:
 def _transaction(engine: Engine) -> Iterator[_Calls]:
     """One transaction on the pooled driver connection: committed, or rolled back on error."""
     postgres = engine.dialect.name == "postgresql"
+    if not postgres:
+        before_raw_transaction(engine)  # an open group of answers commits first
     pooled = engine.raw_connection()
     try:
         driver: Any = pooled.driver_connection

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -28,6 +29,21 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 log = logging.getLogger(__name__)
+
+
+# The group of each engine, for transactions that bypass SQLAlchemy's "begin" event.
+_groups: weakref.WeakKeyDictionary[Engine, GroupCommit] = weakref.WeakKeyDictionary()
+
+
+def before_raw_transaction(engine: Engine) -> None:
+    """Call before BEGIN on a driver connection of `engine`: commits an open group first.
+
+    A transaction begun on the loop's thread while the group holds SQLite's write lock would
+    otherwise wait out busy_timeout for a lock its own thread holds.
+    """
+    group = _groups.get(engine)
+    if group is not None:
+        group.before_transaction()
 
 
 class GroupCommitFailed(Exception):
@@ -52,6 +68,7 @@ class GroupCommit:
         self.answers = 0
         self._listener = self._before_other_begin  # one bound method, to remove it again
         event.listen(engine, "begin", self._listener, insert=True)
+        _groups[engine] = self
 
     # -- Database.run's side ---------------------------------------------------------------
 
@@ -113,6 +130,8 @@ class GroupCommit:
         self.flush()
         if event.contains(self.engine, "begin", self._listener):
             event.remove(self.engine, "begin", self._listener)
+        if _groups.get(self.engine) is self:
+            del _groups[self.engine]
         if self._pooled is not None:
             self._pooled.close()
             self._pooled = self._cursor = None
@@ -174,6 +193,10 @@ class GroupCommit:
             self._pooled.invalidate()
             self._pooled = self._cursor = None
 
-    def _before_other_begin(self, _connection: Any) -> None:
+    def before_transaction(self) -> None:
+        """Another transaction begins: on the loop's thread, the open group commits first."""
         if self._open and threading.get_ident() == self._thread:
             self.flush()
+
+    def _before_other_begin(self, _connection: Any) -> None:
+        self.before_transaction()

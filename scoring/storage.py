@@ -140,6 +140,8 @@ class SqlSurveyStore:
                     None, self.pseudonymise, raw=raw, push_targets=self.push_targets
                 )
             return
+        if self.group is not None:
+            self.group.before_transaction()  # outside Database.run: an open group goes first
         pooled = self.engine.raw_connection()
         try:
             driver = pooled.driver_connection
