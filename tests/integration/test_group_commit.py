@@ -1,0 +1,78 @@
+"""SQLite's group commit beside the other transactions of the event loop's thread.
+
+While answers share an open transaction it holds SQLite's write lock; any other transaction
+the loop's thread begins in that turn must commit the group first, or it would wait out
+busy_timeout for a lock its own thread holds and fail with "database is locked".
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from bots.container import Container
+from flows.ports import Sender
+from flows.service import Inbound
+from scoring import deferred
+from scoring.channels import Channel
+from scoring.tables import Invitation, Response
+from tests.fakes import recording_senders
+from tests.integration.test_survey_service import PHONE, open_invitation
+
+
+@pytest.fixture
+def senders() -> dict[str, Sender]:
+    return recording_senders()
+
+
+def answer(text: str, key: str) -> Inbound:
+    return Inbound(Channel.SMS, PHONE, text, provider="twilio", event_key=key)
+
+
+def test_an_outbox_claim_in_the_same_turn_as_an_answer_commits_the_answer_first(
+    container: Container,
+) -> None:
+    open_invitation(container)
+    db, clock = container.db, container.service.clock
+
+    async def same_turn() -> list[deferred.ClaimedCall]:
+        answering = asyncio.ensure_future(db.run(container.service.receive, answer("9", "SM1")))
+        claiming = asyncio.ensure_future(
+            db.run(
+                deferred.claim,
+                db.engine,
+                "telegram",
+                worker="test",
+                now=clock(),
+                lease=timedelta(seconds=30),
+                limit=10,
+            )
+        )
+        outcome, claimed = await asyncio.gather(answering, claiming)
+        assert outcome.outcome in ("answer", "completed")
+        return claimed
+
+    assert asyncio.run(same_turn()) == []
+    with Session(db.engine) as session:
+        assert [r.value for r in session.exec(select(Response))] == [9]
+
+
+def test_an_orm_transaction_in_the_same_turn_sees_the_answer(container: Container) -> None:
+    invitation = open_invitation(container)
+    db = container.db
+
+    def status() -> str:
+        with Session(db.engine) as session:
+            row = session.exec(select(Invitation).where(Invitation.id == invitation.id)).one()
+            return str(row.status)
+
+    async def same_turn() -> str:
+        answering = asyncio.ensure_future(db.run(container.service.receive, answer("10", "SM2")))
+        reading = asyncio.ensure_future(db.run(status))
+        await answering
+        return await reading
+
+    assert asyncio.run(same_turn()) != "open"  # the answer was committed before the read began
