@@ -144,20 +144,6 @@ def funnel(
     return sorted(result, key=lambda f: (f.key is None, f.key or ""))
 
 
-def funnel_counts(
-    conn: sa.Connection, filters: Filters, config: ReportConfig
-) -> list[tuple[str, str, int, int, int, int, int]]:
-    """(flow, channel, invited, sent, delivered, answered, commented) per flow and channel."""
-    rows = _funnel_rows(conn, filters, Dimension.CHANNEL, config, with_flow=True)
-    counts = conn.execute(
-        sa.select(rows.c.flow_id, rows.c.key, *_steps(rows)).group_by(rows.c.flow_id, rows.c.key)
-    ).all()
-    return [
-        (str(flow), str(channel), *(int(v) for v in values))  # type: ignore[misc]
-        for flow, channel, *values in counts
-    ]
-
-
 def _steps(rows: Any) -> list[sa.ColumnElement[Any]]:
     return [
         sa.func.count(),
@@ -173,8 +159,6 @@ def _funnel_rows(
     filters: Filters,
     group_by: Dimension | None,
     config: ReportConfig,
-    *,
-    with_flow: bool = False,
 ) -> Any:
     """One row per invitation under the filters (per group member when it fans out)."""
     inv = INVITATION.c
@@ -208,8 +192,6 @@ def _funnel_rows(
         .select_from(src.from_)
         .where(*where)
     )
-    if with_flow:
-        rows = rows.add_columns(inv.flow_id)
     if fans_out(filters, group_by, conn.dialect.name):
         rows = rows.add_columns(inv.id).distinct()
     return rows.subquery("rows")

@@ -11,7 +11,6 @@ finer ones with no answer in two of them.
 - Agent, team and channel, and the ungrouped figure, under `last` attribution (each answer has
   one agent and one team): one scan grouped by (flow, agent, team, channel); a flow filter
   picks rows of it. Other attributions count one answer in several groups: those scan alone.
-- The funnel overall and per channel: one scan grouped by (flow, channel).
 """
 
 from __future__ import annotations
@@ -166,33 +165,12 @@ class Reads:
     def funnel(
         self, filters: Filters, group_by: Dimension | None, config: ReportConfig
     ) -> list[Funnel]:
-        if self.shared and group_by in (None, Dimension.CHANNEL):
-            return self._funnel_from_channels(filters, group_by, config)
+        # Each funnel scans alone: SQLite sorts every invitation to group by flow and channel,
+        # slower than the two scans (overall, per channel) a page asks for.
         return self._once(
             ("funnel", filters, group_by, config),
             lambda: queries.funnel(self.conn, filters, group_by, config),
         )
-
-    def _funnel_from_channels(
-        self, filters: Filters, group_by: Dimension | None, config: ReportConfig
-    ) -> list[Funnel]:
-        everything = replace(filters, flows=())
-        rows = self._once(
-            ("funnel cube", everything, config.timezone),
-            lambda: queries.funnel_counts(self.conn, everything, config),
-        )
-        flows = set(filters.flows)
-        totals: dict[str | None, list[int]] = {}
-        for flow, channel, *values in rows:
-            if flows and flow not in flows:
-                continue
-            acc = totals.setdefault(channel if group_by else None, [0] * 5)
-            for i, v in enumerate(values):
-                acc[i] += v
-        result = [Funnel(k, *acc) for k, acc in totals.items()]
-        if group_by is None and not result:
-            result = [Funnel(None, 0, 0, 0, 0, 0)]
-        return sorted(result, key=lambda f: (f.key is None, f.key or ""))
 
 
 def cube(conn: sa.Connection, metric: str, filters: Filters) -> list[CubeRow]:
