@@ -197,6 +197,9 @@ class Response(SQLModel, table=True):
     queue: str | None = Field(default=None, max_length=128)
     journey_stage: str | None = Field(default=None, max_length=64)
     answered_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # Whole seconds from the question's send to this answer (scoring.answer_delay), NULL when
+    # the invitation was never sent: response bias reads it without joining the invitation.
+    answer_delay_seconds: int | None = None
     # Copied from the invitation, like the dimensions above.
     is_test: bool = Field(
         default=False, sa_column=Column(sa.Boolean(), nullable=False, server_default=sa.false())

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from scoring.answer_delay import fill_answer_delays
 from scoring.tables import Contact, Invitation, Response
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday
@@ -100,3 +101,4 @@ def insert(engine: Engine, rows: list[Row]) -> None:
         conn.execute(sa.insert(Invitation.__table__), invitations)  # type: ignore[attr-defined]
         if responses:
             conn.execute(sa.insert(Response.__table__), responses)  # type: ignore[attr-defined]
+            fill_answer_delays(conn)  # as the answer's own INSERT stores it
