@@ -378,4 +378,4 @@ class ReportService:
             return offer_audit(conn, v.filters, v.config)
 
     def _options(self, conn: sa.Connection) -> dict[str, list[str]]:
-        return {d.value: queries.distinct_values(conn, d) for d in OPTION_DIMENSIONS}
+        return queries.known_values(conn, OPTION_DIMENSIONS)

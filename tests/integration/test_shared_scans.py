@@ -21,7 +21,7 @@ from scoring.reports import queries
 from scoring.reports.filters import Attribution, Dimension, Filters, ReportConfig
 from scoring.reports.league import agent_teams
 from scoring.reports.reads import Reads, agent_team_counts
-from scoring.reports.service import ReportService
+from scoring.reports.service import OPTION_DIMENSIONS, ReportService
 from scoring.tables import Comment
 from tests.integration.answer_rows import SCALES, Row, contact, insert
 
@@ -162,3 +162,13 @@ def test_the_overview_page_equals_each_report_computed_alone(engine: Engine) -> 
             assert page.overview.funnel.invited == queries.funnel(conn, v.filters)[0].invited
         assert page.effects.as_dict() == reports.time_effects(v, "en").as_dict()
         assert page.bias.as_dict() == reports.response_bias(v, Dimension.CHANNEL).as_dict()
+
+
+def test_the_filter_lists_found_in_one_scan_equal_each_list_alone(engine: Engine) -> None:
+    dimensions = list(OPTION_DIMENSIONS)
+    with engine.connect() as conn:
+        known = queries.known_values(conn, dimensions)
+        assert known == {d.value: queries.distinct_values(conn, d) for d in dimensions}
+        assert known["agent"] == ["a1", "a2", "a3", "a4"]
+        assert known["tag"] == ["repeat", "vip"]
+        assert queries.known_values(conn, dimensions, limit=2)["agent"] == ["a1", "a2"]
