@@ -154,21 +154,21 @@ def load_sqlite(path: Path, responses: int) -> None:
     conn.executemany(resp_sql, answers)
     conn.execute("COMMIT")
     conn.close()
-    fill_delays(f"sqlite:///{path}")
+    fill_facts(f"sqlite:///{path}")
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("ANALYZE")
     conn.close()
 
 
-def fill_delays(url: str) -> None:
-    """The answer delay the answer's INSERT stores, for rows loaded in bulk (newer trees)."""
+def fill_facts(url: str) -> None:
+    """What the answer's INSERT stores of the invitation, for rows loaded in bulk (newer trees)."""
     try:
-        from scoring.answer_delay import fill_answer_delays  # noqa: PLC0415
+        from scoring.answer_facts import fill_answer_facts  # noqa: PLC0415
     except ImportError:  # older trees compute it when read
         return
     engine = make_engine(url)
     with engine.begin() as conn:
-        fill_answer_delays(conn)
+        fill_answer_facts(conn)
     engine.dispose()
 
 
@@ -191,7 +191,7 @@ def load_postgres(url: str, responses: int) -> None:
             for answer in answers:
                 resp_copy.write_row(answer)
         conn.commit()
-    fill_delays(url)
+    fill_facts(url)
     with psycopg.connect(dsn, autocommit=True) as conn:  # VACUUM cannot run in a transaction
         conn.execute("VACUUM ANALYZE")
 

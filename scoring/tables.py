@@ -197,9 +197,15 @@ class Response(SQLModel, table=True):
     queue: str | None = Field(default=None, max_length=128)
     journey_stage: str | None = Field(default=None, max_length=64)
     answered_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-    # Whole seconds from the question's send to this answer (scoring.answer_delay), NULL when
-    # the invitation was never sent: response bias reads it without joining the invitation.
+    # Stored from the invitation with the answer (scoring.answer_facts), so that reports read
+    # the response alone: whole seconds from the send (NULL: never sent), the chain's first
+    # agent and team, and the effort drivers (teams involved: distinct teams, NULL for none).
     answer_delay_seconds: int | None = None
+    first_agent: str | None = Field(default=None, max_length=128)
+    first_team: str | None = Field(default=None, max_length=128)
+    transfers: int | None = None
+    channel_switches: int | None = None
+    teams_involved: int | None = None
     # Copied from the invitation, like the dimensions above.
     is_test: bool = Field(
         default=False, sa_column=Column(sa.Boolean(), nullable=False, server_default=sa.false())

@@ -88,7 +88,7 @@ def answer_delays(
 
     Grouped by the database to the minute, so a year of answers comes back as a few thousand
     rows instead of one per answer. The delay is stored on the response in whole seconds
-    (`scoring.answer_delay`); answers to a question never sent have none and do not count.
+    (`scoring.answer_facts`); answers to a question never sent have none and do not count.
     """
     r = RESPONSE.c
     dialect = conn.dialect.name
