@@ -82,7 +82,10 @@ def insert_sql(*, postgres: bool) -> str:
 
 
 def fill_answer_facts(conn: Connection) -> int:
-    """Store the facts of every response that has none yet (its first agent is unset)."""
+    """Store the facts of every response that has none yet (its first agent is unset).
+
+    And the filter lists' values (`fill_known_values`): all an answer's statements store.
+    """
     postgres = conn.dialect.name == "postgresql"
     facts = fact_sql(
         inv="invitation",
@@ -105,4 +108,29 @@ def fill_answer_facts(conn: Connection) -> int:
             f"UPDATE response SET ({', '.join(COLUMNS)}) = (SELECT {values} "  # noqa: S608
             f"FROM invitation WHERE invitation.id = response.invitation_id) WHERE {pending}"
         )
-    return int(conn.execute(sa.text(sql)).rowcount)
+    filled = int(conn.execute(sa.text(sql)).rowcount)
+    fill_known_values(conn)
+    return filled
+
+
+# The response columns whose values the dashboard's filter lists offer (table `known_value`).
+KNOWN_DIMENSIONS = ("channel", "agent", "team", "queue", "journey_stage", "locale")
+# One statement per real answer: each of its values, unless already known.
+_KNOWN_ROWS = ", ".join(f"('{d}', :{d})" for d in KNOWN_DIMENSIONS)
+NOTE_KNOWN_VALUES = (
+    "INSERT INTO known_value (dimension, value) SELECT column1, column2 "  # noqa: S608
+    f"FROM (VALUES {_KNOWN_ROWS}) AS answer WHERE column2 IS NOT NULL ON CONFLICT DO NOTHING"
+)
+
+
+def fill_known_values(conn: Connection) -> None:
+    """The filter lists' values of every real response, for rows written straight in."""
+    for dimension in KNOWN_DIMENSIONS:
+        conn.execute(
+            sa.text(
+                "INSERT INTO known_value (dimension, value) "  # noqa: S608
+                f"SELECT DISTINCT '{dimension}', {dimension} FROM response "
+                f"WHERE is_test = :no AND {dimension} IS NOT NULL ON CONFLICT DO NOTHING"
+            ),
+            {"no": False},
+        )

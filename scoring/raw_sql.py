@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.engine import Connection, Dialect
 from sqlmodel import SQLModel
 
-from scoring.answer_facts import insert_sql
+from scoring.answer_facts import NOTE_KNOWN_VALUES, insert_sql
 from scoring.tables import ANSWERABLE_STATUSES, OPEN_STATUSES, InvitationStatus
 
 NAMED_PARAM = re.compile(r":([a-z_]+)")
@@ -83,6 +83,8 @@ STATEMENTS: dict[str, str] = {
     ":locale, :agent, :team, :queue, :journey_stage, :answered_at, :is_test, "
     # What reports read of the invitation, stored in this statement (no extra one).
     "{answer_facts})",
+    # The dashboard's filter lists (table known_value): a real answer's values, once each.
+    "note_known_values": NOTE_KNOWN_VALUES,
     "insert_comment": "INSERT INTO comment (response_id, text, created_at) VALUES "
     "((SELECT id FROM response WHERE invitation_id = :iid), :text, :now)",
     "insert_event": "INSERT INTO inboundevent (provider, event_key, invitation_id, outcome, "

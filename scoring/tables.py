@@ -212,6 +212,20 @@ class Response(SQLModel, table=True):
     )
 
 
+class KnownValue(SQLModel, table=True):
+    """A value one of the dashboard's filter lists offers (an agent, a channel, a queue...).
+
+    Written with each real answer (one statement, nothing when already known), so the lists
+    are read from here instead of a scan of every response. Exact because real answers are
+    never deleted (erasure blanks their text; only test answers, never listed, are purged).
+    """
+
+    __tablename__ = "known_value"
+
+    dimension: str = Field(primary_key=True, max_length=16)
+    value: str = Field(primary_key=True, max_length=128)
+
+
 class Comment(SQLModel, table=True):
     """The open follow-up answer."""
 

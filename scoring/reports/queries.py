@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import SQLModel
 
 from scoring.reports.chain import fans_out
 from scoring.reports.definitions import definition
@@ -28,6 +29,7 @@ from scoring.reports.sql import (
 )
 
 DELIVERED_STATUSES = ("delivered", "read", "live")
+KNOWN: sa.Table = SQLModel.metadata.tables["known_value"]
 
 
 # (group key, goodness, scale min, scale max, answers): what one grouped scan returns.
@@ -224,24 +226,23 @@ def distinct_values(conn: sa.Connection, dimension: Dimension, limit: int = 200)
 def known_values(
     conn: sa.Connection, dimensions: Sequence[Dimension], limit: int = 200
 ) -> dict[str, list[str]]:
-    """`distinct_values` of several dimensions at once: the response's columns in one scan.
+    """`distinct_values` of several dimensions at once, the response's from `known_value`.
 
-    Each column alone was a scan of every response; their distinct combinations are few (a
-    handful of channels and locales, the agents, teams and queues), and each column's values
-    follow from them.
+    Each list was a scan of every response; the answers keep table `known_value` (one row per
+    value, see scoring.tables.KnownValue), a few hundred rows read in one query. Tags are the
+    invitation's (an unanswered one's too) and are still found from the invitations.
     """
-    columns = [d for d in dimensions if d is not Dimension.TAG]
-    found: dict[str, set[str]] = {d.value: set() for d in columns}
-    if columns:
-        selected = [RESPONSE.c[COLUMN[d]] for d in columns]
-        combinations = conn.execute(
-            sa.select(*selected).where(RESPONSE.c.is_test == sa.false()).group_by(*selected)
+    stored = [d.value for d in dimensions if d is not Dimension.TAG]
+    found: dict[str, list[str]] = {name: [] for name in stored}
+    if stored:
+        rows = conn.execute(
+            sa.select(KNOWN.c.dimension, KNOWN.c.value)
+            .where(KNOWN.c.dimension.in_(stored))
+            .order_by(KNOWN.c.dimension, KNOWN.c.value)
         )
-        for combination in combinations:
-            for d, value in zip(columns, combination, strict=True):
-                if value is not None:
-                    found[d.value].add(str(value))
-    known = {name: sorted(values)[:limit] for name, values in found.items()}
+        for dimension, value in rows:
+            if len(found[dimension]) < limit:
+                found[dimension].append(str(value))
     if Dimension.TAG in dimensions:
-        known[Dimension.TAG.value] = distinct_values(conn, Dimension.TAG, limit)
-    return {d.value: known[d.value] for d in dimensions}
+        found[Dimension.TAG.value] = distinct_values(conn, Dimension.TAG, limit)
+    return {d.value: found[d.value] for d in dimensions}

@@ -6,6 +6,9 @@ now stores them (scoring.answer_facts); existing rows are filled in here. The co
 index gains the delay, which response bias reads beside the score (rebuilt: still one index
 written per answer); the others are read from the table, as the plain GROUP BY reads it.
 
+The dashboard's filter lists scanned every response per list: table `known_value` keeps each
+value once, written with each real answer (one statement; see scoring.tables.KnownValue).
+
 Revision ID: 0014_answer_facts
 Revises: 0013_whatsapp_pace
 Create Date: 2026-12-01 16:00:00
@@ -41,12 +44,19 @@ AFTER = [*BEFORE, "answer_delay_seconds"]
 def upgrade() -> None:
     for name, kind in COLUMNS:
         op.add_column("response", sa.Column(name, kind, nullable=True))
-    fill_answer_facts(op.get_bind())
+    op.create_table(
+        "known_value",
+        sa.Column("dimension", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("value", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+        sa.PrimaryKeyConstraint("dimension", "value"),
+    )
+    fill_answer_facts(op.get_bind())  # the known values too (fill_known_values)
     op.drop_index(REPORT_INDEX, table_name="response")
     op.create_index(REPORT_INDEX, "response", AFTER)
 
 
 def downgrade() -> None:
+    op.drop_table("known_value")
     op.drop_index(REPORT_INDEX, table_name="response")
     op.create_index(REPORT_INDEX, "response", BEFORE)
     for name, _kind in reversed(COLUMNS):
