@@ -1,10 +1,10 @@
-"""What reports read of the invitation, stored on the response; the delay in the report index.
+"""What reports read of the invitation, stored on the response; wider covering report indexes.
 
 Response bias (the delay from send to answer), `first` attribution (the chain's first agent
 and team) and the effort drivers joined every response to its invitation. The answer's INSERT
 now stores them (scoring.answer_facts); existing rows are filled in here. The covering report
-index gains the delay, which response bias reads beside the score (rebuilt: still one index
-written per answer); the others are read from the table, as the plain GROUP BY reads it.
+index gains them, so those reports read it alone (rebuilt: still one index written per
+answer). The covering funnel index gains the channel, which response bias groups the funnel by.
 
 The dashboard's filter lists scanned every response per list: table `known_value` keeps each
 value once, written with each real answer (one statement; see scoring.tables.KnownValue).
@@ -35,10 +35,23 @@ COLUMNS = [
     ("channel_switches", sa.Integer()),
     ("teams_involved", sa.Integer()),
 ]
-REPORT_INDEX = "ix_response_report"
+# Index name -> (table, columns before, columns after). Each replaces an index of the same name,
+# so an answer still writes one report index: a wider entry, not another index.
 _SCORE = ["metric", "answered_at", "value", "scale_min", "scale_max", "lower_is_better"]
-BEFORE = [*_SCORE, "is_test", "agent", "team", "channel", "flow_id"]
-AFTER = [*BEFORE, "answer_delay_seconds"]
+_FUNNEL = ["created_at", "is_test", "flow_id", "agent", "team", "sent_at", "delivery_status"]
+COVERING = {
+    "ix_response_report": (
+        "response",
+        [*_SCORE, "is_test", "agent", "team", "channel", "flow_id"],
+        [*_SCORE, "is_test", "agent", "team", "channel", "flow_id", *(c for c, _ in COLUMNS)],
+    ),
+    # The funnel per channel over a period read every invitation row the period covers.
+    "ix_invitation_funnel": (
+        "invitation",
+        [*_FUNNEL, "answered_at"],
+        [*_FUNNEL, "answered_at", "channel"],
+    ),
+}
 
 
 def upgrade() -> None:
@@ -51,13 +64,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("dimension", "value"),
     )
     fill_answer_facts(op.get_bind())  # the known values too (fill_known_values)
-    op.drop_index(REPORT_INDEX, table_name="response")
-    op.create_index(REPORT_INDEX, "response", AFTER)
+    for name, (table, _before, after) in COVERING.items():
+        op.drop_index(name, table_name=table)
+        op.create_index(name, table, after)
 
 
 def downgrade() -> None:
     op.drop_table("known_value")
-    op.drop_index(REPORT_INDEX, table_name="response")
-    op.create_index(REPORT_INDEX, "response", BEFORE)
+    for name, (table, before, _after) in COVERING.items():
+        op.drop_index(name, table_name=table)
+        op.create_index(name, table, before)
     for name, _kind in reversed(COLUMNS):
         op.drop_column("response", name)
