@@ -160,11 +160,13 @@ def load_sqlite(path: Path, responses: int) -> None:
 
 
 def fill_facts(url: str) -> None:
-    """What the answer's INSERT stores of the invitation, for rows loaded in bulk (newer trees)."""
-    try:
-        from scoring.answer_facts import fill_answer_facts  # noqa: PLC0415
-    except ImportError:  # older trees compute it when read
-        return
+    """What the answer's statements store of the invitation, for rows loaded in bulk."""
+    from sqlmodel import SQLModel  # noqa: PLC0415
+
+    if "answer_delay_seconds" not in SQLModel.metadata.tables["response"].c:
+        return  # an older tree computes them when read
+    from scoring.answer_facts import fill_answer_facts  # noqa: PLC0415
+
     engine = make_engine(url)
     with engine.begin() as conn:
         fill_answer_facts(conn)
