@@ -21,9 +21,12 @@ from typing import Any
 from sqlalchemy.engine import Connection, Dialect
 from sqlmodel import SQLModel
 
+from scoring.answer_facts import NOTE_KNOWN_VALUES, insert_sql
 from scoring.tables import ANSWERABLE_STATUSES, OPEN_STATUSES, InvitationStatus
 
 NAMED_PARAM = re.compile(r":([a-z_]+)")
+_FACTS_PG = insert_sql(postgres=True)
+_FACTS_SQLITE = insert_sql(postgres=False)
 
 
 def _statuses(statuses: Iterable[InvitationStatus]) -> str:
@@ -72,10 +75,16 @@ STATEMENTS: dict[str, str] = {
     "VALUES (:iid, :step, :reprompts, :now)",
     "insert_response": "INSERT INTO response (invitation_id, flow_id, metric, value, scale_min, "
     "scale_max, lower_is_better, raw_text, normaliser_version, decision, flow_version, channel, "
-    "locale, agent, team, queue, journey_stage, answered_at, is_test) VALUES (:invitation_id, "
-    ":flow_id, :metric, :value, :scale_min, :scale_max, :lower_is_better, :raw_text, "
-    ":normaliser_version, :decision, :flow_version, :channel, :locale, :agent, :team, :queue, "
-    ":journey_stage, :answered_at, :is_test)",
+    "locale, agent, team, queue, journey_stage, answered_at, is_test, "
+    # scoring.answer_facts.COLUMNS, in its order:
+    "answer_delay_seconds, first_agent, first_team, transfers, channel_switches, teams_involved) "
+    "VALUES (:invitation_id, :flow_id, :metric, :value, :scale_min, :scale_max, "
+    ":lower_is_better, :raw_text, :normaliser_version, :decision, :flow_version, :channel, "
+    ":locale, :agent, :team, :queue, :journey_stage, :answered_at, :is_test, "
+    # What reports read of the invitation, stored in this statement (no extra one).
+    "{answer_facts})",
+    # The dashboard's filter lists (table known_value): a real answer's values, once each.
+    "note_known_values": NOTE_KNOWN_VALUES,
     "insert_comment": "INSERT INTO comment (response_id, text, created_at) VALUES "
     "((SELECT id FROM response WHERE invitation_id = :iid), :text, :now)",
     "insert_event": "INSERT INTO inboundevent (provider, event_key, invitation_id, outcome, "
@@ -232,12 +241,14 @@ def dialect_sql(sql: str, postgres: bool) -> str:
             sql.replace("{lock}", "FOR UPDATE OF i, s")
             .replace("{json_reply}", "CAST(:reply AS json)")
             .replace("{json_payload}", "CAST(:payload AS json)")
+            .replace("{answer_facts}", _FACTS_PG)
         )
         return NAMED_PARAM.sub(r"%(\1)s", sql)
     return (
         sql.replace("{lock}", "")
         .replace("{json_reply}", ":reply")
         .replace("{json_payload}", ":payload")
+        .replace("{answer_facts}", _FACTS_SQLITE)
     )
 
 

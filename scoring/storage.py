@@ -273,7 +273,8 @@ class SurveyTransaction:
     def add_response(self, values: dict[str, Any]) -> None:
         self.raw.execute("insert_response", values)
         if values.get("is_test"):
-            return  # a rehearsal reaches no platform, as it alerts nobody
+            return  # a rehearsal reaches no platform, as it alerts nobody, nor the filter lists
+        self.raw.execute("note_known_values", values)
         for target in self._push_targets:
             params = {
                 "iid": values["invitation_id"],

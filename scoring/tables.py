@@ -197,10 +197,33 @@ class Response(SQLModel, table=True):
     queue: str | None = Field(default=None, max_length=128)
     journey_stage: str | None = Field(default=None, max_length=64)
     answered_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # Stored from the invitation with the answer (scoring.answer_facts), so that reports read
+    # the response alone: whole seconds from the send (NULL: never sent), the chain's first
+    # agent and team, and the effort drivers (teams involved: distinct teams, NULL for none).
+    answer_delay_seconds: int | None = None
+    first_agent: str | None = Field(default=None, max_length=128)
+    first_team: str | None = Field(default=None, max_length=128)
+    transfers: int | None = None
+    channel_switches: int | None = None
+    teams_involved: int | None = None
     # Copied from the invitation, like the dimensions above.
     is_test: bool = Field(
         default=False, sa_column=Column(sa.Boolean(), nullable=False, server_default=sa.false())
     )
+
+
+class KnownValue(SQLModel, table=True):
+    """A value one of the dashboard's filter lists offers (an agent, a channel, a queue...).
+
+    Written with each real answer (one statement, nothing when already known), so the lists
+    are read from here instead of a scan of every response. Exact because real answers are
+    never deleted (erasure blanks their text; only test answers, never listed, are purged).
+    """
+
+    __tablename__ = "known_value"
+
+    dimension: str = Field(primary_key=True, max_length=16)
+    value: str = Field(primary_key=True, max_length=128)
 
 
 class Comment(SQLModel, table=True):

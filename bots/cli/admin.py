@@ -26,6 +26,7 @@ from bots.cli.errors import CliError, check_locale, parse_day
 from bots.reporting import report_service_for
 from bots.settings import Settings
 from flows.models import Flow
+from scoring.answer_facts import fill_answer_facts
 from scoring.cases import CASE_TARGET
 from scoring.channels import CHANNELS as REGISTERED
 from scoring.reports.csv_format import (
@@ -595,6 +596,7 @@ def seed_demo(
         for name in ("contact", "invitation", "response", "comment", "alert_case"):
             for start in range(0, len(rows[name]), 5000):
                 conn.execute(tables[name].insert(), rows[name][start : start + 5000])
+        fill_answer_facts(conn)  # as an answer's own INSERT stores it
         if conn.dialect.name == "postgresql":
             for name in rows:  # explicit ids: move the sequences past them
                 conn.execute(

@@ -22,6 +22,9 @@ SINGLE = {Dimension.AGENT: "agent", Dimension.TEAM: "team"}
 CHAIN = {Dimension.AGENT: "agents", Dimension.TEAM: "teams"}
 # Effort drivers and the invitation column each counts; teams are counted from the chain.
 EFFORT_COLUMN = {Dimension.TRANSFERS: "transfers", Dimension.CHANNEL_SWITCHES: "channel_switches"}
+# The same, stored on the response (scoring.answer_facts), and the first member of each chain.
+EFFORT_STORED = {**EFFORT_COLUMN, Dimension.TEAMS_INVOLVED: "teams_involved"}
+FIRST = {Dimension.AGENT: "first_agent", Dimension.TEAM: "first_team"}
 TOP_BUCKET = 3  # 3 and more share one group, "3+"
 
 
@@ -33,10 +36,12 @@ def elements(dialect: str, column: sa.ColumnElement[Any]) -> sa.TableValuedAlias
 
 
 def reads_chain(filters: Filters, group_by: Dimension | None) -> bool:
-    """Whether the view needs the invitation's stored chain or effort fields."""
-    if group_by is not None and group_by.is_effort:
-        return True
-    if filters.attribution is Attribution.LAST:
+    """Whether a view of responses needs the invitation's stored chain.
+
+    The first agent and team and the effort drivers are stored on the response too (see
+    `scoring.answer_facts`): only `all` attribution reads the whole chain.
+    """
+    if filters.attribution is not Attribution.ALL:
         return False
     return group_by in SINGLE or bool(filters.agents or filters.teams)
 
@@ -51,6 +56,9 @@ def fans_out(filters: Filters, group_by: Dimension | None, dialect: str) -> bool
 
 
 def first_member(table: sa.Table, dimension: Dimension) -> sa.ColumnElement[Any]:
+    """The chain's first agent (team): stored on the response, read from the invitation's chain."""
+    if table is not INVITATION:
+        return table.c[FIRST[dimension]]
     # A row from before chains were stored has only the single column.
     chain = INVITATION.c[CHAIN[dimension]]
     return sa.func.coalesce(chain[0].as_string(), table.c[SINGLE[dimension]])
@@ -97,8 +105,10 @@ def _bucket(count: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
     )
 
 
-def effort_key(dialect: str, dimension: Dimension) -> sa.ColumnElement[Any]:
+def effort_key(dialect: str, table: sa.Table, dimension: Dimension) -> sa.ColumnElement[Any]:
     """ "0", "1", "2" or "3+" transfers, channel switches or distinct teams; NULL when unknown."""
+    if table is not INVITATION:  # stored on the response with the answer
+        return _bucket(table.c[EFFORT_STORED[dimension]])
     if dimension in EFFORT_COLUMN:
         return _bucket(INVITATION.c[EFFORT_COLUMN[dimension]])
     members = elements(dialect, INVITATION.c.teams)

@@ -24,18 +24,14 @@ raw column always equals the breakdown's. Agents below the minimum n are counted
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-import sqlalchemy as sa
 
 from scoring.reports.comparisons import aggregate_of
 from scoring.reports.definitions import Headline, definition
 from scoring.reports.figures import Score
-from scoring.reports.filters import Filters
 from scoring.reports.formulas import Z95, Aggregate
-from scoring.reports.sql import RESPONSE, conditions
 
 SETTLED_N = 30  # answers after which an agent's score tells about the spread between agents
 
@@ -100,18 +96,13 @@ class League:
         }
 
 
-def agent_teams(conn: sa.Connection, metric: str, filters: Filters) -> dict[str | None, str | None]:
-    """Each agent's team: the team of most of their answers under the filters."""
-    r = RESPONSE.c
-    where = [r.metric == metric, *conditions(RESPONSE, "answered_at", filters, conn.dialect.name)]
-    counted = conn.execute(
-        sa.select(r.agent, r.team, sa.func.count()).where(*where).group_by(r.agent, r.team)
-    ).all()
+def agent_teams(
+    counted: Iterable[tuple[str | None, str | None, int]],
+) -> dict[str | None, str | None]:
+    """Each agent's team: the team of most of their answers, from (agent, team, answers)."""
     teams: dict[str | None, str | None] = {}
     # Most answers wins; a tie goes to the first team by name, so the table is stable.
-    for agent, team, _count in sorted(
-        counted, key=lambda c: (-int(c[2]), c[1] is None, c[1] or "")
-    ):
+    for agent, team, _count in sorted(counted, key=lambda c: (-c[2], c[1] is None, c[1] or "")):
         teams.setdefault(agent, team)
     return teams
 

@@ -6,9 +6,11 @@ sums, Python only turns those into percentages and intervals (see `definitions`)
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import SQLModel
 
 from scoring.reports.chain import fans_out
 from scoring.reports.definitions import definition
@@ -27,6 +29,11 @@ from scoring.reports.sql import (
 )
 
 DELIVERED_STATUSES = ("delivered", "read", "live")
+KNOWN: sa.Table = SQLModel.metadata.tables["known_value"]
+
+
+# (group key, goodness, scale min, scale max, answers): what one grouped scan returns.
+Count = tuple[str | None, int, int, int, int]
 
 
 def scores(
@@ -37,6 +44,18 @@ def scores(
     config: ReportConfig = ReportConfig(),
 ) -> list[Score]:
     """The metric per group (one row when ungrouped), ordered by key."""
+    counted = score_counts(conn, metric, filters, group_by, config)
+    return scores_from_counts(metric, counted, grouped=group_by is not None, min_n=config.min_n)
+
+
+def score_counts(
+    conn: sa.Connection,
+    metric: str,
+    filters: Filters,
+    group_by: Dimension | None,
+    config: ReportConfig,
+) -> list[Count]:
+    """Answers per (group, score, scale): every figure of a group follows from these counts."""
     dialect = conn.dialect.name
     where = [RESPONSE.c.metric == metric, *conditions(RESPONSE, "answered_at", filters, dialect)]
     src = source(
@@ -67,30 +86,38 @@ def scores(
             rows.c.key, rows.c.g, rows.c.scale_min, rows.c.scale_max, sa.func.count()
         ).group_by(rows.c.key, rows.c.g, rows.c.scale_min, rows.c.scale_max)
     ).all()
+    return [(k, int(g), int(lo), int(hi), int(n)) for k, g, lo, hi, n in counted]
+
+
+def scores_from_counts(
+    metric: str, counted: Iterable[Count], *, grouped: bool, min_n: int
+) -> list[Score]:
+    """The figures of each group from its counts (`score_counts`), ordered by key."""
     spec = definition(metric)
     sums: dict[str | None, list[float]] = {}
     distributions: dict[str | None, dict[int, int]] = {}
-    for k, g, lo, hi, count in counted:
-        n = int(count)
+    # In a fixed order, so that each distribution lists its scores the same way however the
+    # counts were found (one scan, or summed from a finer one).
+    for k, g, lo, hi, n in sorted(counted, key=lambda c: (c[0] is None, c[0] or "", *c[1:4])):
         acc = sums.setdefault(k, [0, 0, 0, 0.0, 0.0])
-        band = spec.band(int(g), int(lo), int(hi))
+        band = spec.band(g, lo, hi)
         acc[0] += n
         acc[1] += n if band < 0 else 0
         acc[2] += n if band > 0 else 0
         acc[3] += float(g) * n
         acc[4] += float(g) * float(g) * n
         dist = distributions.setdefault(k, {})
-        dist[int(g)] = dist.get(int(g), 0) + n
+        dist[g] = dist.get(g, 0) + n
     results = [
         score_of(
             metric,
             Aggregate(k, int(acc[0]), int(acc[1]), int(acc[2]), acc[3], acc[4]),
             distributions[k],
-            config.min_n,
+            min_n,
         )
         for k, acc in sums.items()
     ]
-    if group_by is None and not results:
+    if not grouped and not results:
         results = [Score(None, 0)]
     return sorted(results, key=lambda s: (s.key is None, s.key or ""))
 
@@ -107,6 +134,35 @@ def funnel(
     so each step's denominator is the same set of invitations (no "all sends" vs "this agent's
     answers" mismatch).
     """
+    rows = _funnel_rows(conn, filters, group_by, config)
+    counted = sa.select(
+        rows.c.key if group_by else sa.literal(None, sa.String).label("key"), *_steps(rows)
+    )
+    # Ungrouped, the key is a constant: grouping by it made SQLite sort every row first.
+    counts = conn.execute(counted.group_by(rows.c.key) if group_by else counted).all()
+    result = [Funnel(k, *(int(v) for v in values)) for k, *values in counts]
+    if group_by is None and not result:
+        result = [Funnel(None, 0, 0, 0, 0, 0)]
+    return sorted(result, key=lambda f: (f.key is None, f.key or ""))
+
+
+def _steps(rows: Any) -> list[sa.ColumnElement[Any]]:
+    return [
+        sa.func.count(),
+        sa.func.count(rows.c.sent_at),
+        sa.func.coalesce(sa.func.sum(rows.c.delivered), 0),
+        sa.func.count(rows.c.answered_at),
+        sa.func.coalesce(sa.func.sum(rows.c.commented), 0),
+    ]
+
+
+def _funnel_rows(
+    conn: sa.Connection,
+    filters: Filters,
+    group_by: Dimension | None,
+    config: ReportConfig,
+) -> Any:
+    """One row per invitation under the filters (per group member when it fans out)."""
     inv = INVITATION.c
     where = conditions(INVITATION, "created_at", filters, conn.dialect.name)
     src = source(
@@ -140,21 +196,7 @@ def funnel(
     )
     if fans_out(filters, group_by, conn.dialect.name):
         rows = rows.add_columns(inv.id).distinct()
-    rows = rows.subquery("rows")
-    counted = sa.select(
-        rows.c.key if group_by else sa.literal(None, sa.String).label("key"),
-        sa.func.count(),
-        sa.func.count(rows.c.sent_at),
-        sa.func.coalesce(sa.func.sum(rows.c.delivered), 0),
-        sa.func.count(rows.c.answered_at),
-        sa.func.coalesce(sa.func.sum(rows.c.commented), 0),
-    )
-    # Ungrouped, the key is a constant: grouping by it made SQLite sort every row first.
-    counts = conn.execute(counted.group_by(rows.c.key) if group_by else counted).all()
-    result = [Funnel(k, *(int(v) for v in values)) for k, *values in counts]
-    if group_by is None and not result:
-        result = [Funnel(None, 0, 0, 0, 0, 0)]
-    return sorted(result, key=lambda f: (f.key is None, f.key or ""))
+    return rows.subquery("rows")
 
 
 def distinct_values(conn: sa.Connection, dimension: Dimension, limit: int = 200) -> list[str]:
@@ -165,7 +207,11 @@ def distinct_values(conn: sa.Connection, dimension: Dimension, limit: int = 200)
             sa.select(elements.c.value)
             .select_from(INVITATION)
             .join(elements, sa.true())
-            .where(INVITATION.c.is_test == sa.false())
+            # Most invitations have no tag: skipped before their list is unpacked.
+            .where(
+                INVITATION.c.is_test == sa.false(),
+                sa.cast(INVITATION.c.tags, sa.Text) != "[]",
+            )
         )
         column: sa.ColumnElement[Any] = elements.c.value
     else:
@@ -175,3 +221,28 @@ def distinct_values(conn: sa.Connection, dimension: Dimension, limit: int = 200)
         query.where(column.is_not(None)).group_by(column).order_by(column).limit(limit)
     ).scalars()
     return [str(v) for v in rows]
+
+
+def known_values(
+    conn: sa.Connection, dimensions: Sequence[Dimension], limit: int = 200
+) -> dict[str, list[str]]:
+    """`distinct_values` of several dimensions at once, the response's from `known_value`.
+
+    Each list was a scan of every response; the answers keep table `known_value` (one row per
+    value, see scoring.tables.KnownValue), a few hundred rows read in one query. Tags are the
+    invitation's (an unanswered one's too) and are still found from the invitations.
+    """
+    stored = [d.value for d in dimensions if d is not Dimension.TAG]
+    found: dict[str, list[str]] = {name: [] for name in stored}
+    if stored:
+        rows = conn.execute(
+            sa.select(KNOWN.c.dimension, KNOWN.c.value)
+            .where(KNOWN.c.dimension.in_(stored))
+            .order_by(KNOWN.c.dimension, KNOWN.c.value)
+        )
+        for dimension, value in rows:
+            if len(found[dimension]) < limit:
+                found[dimension].append(str(value))
+    if Dimension.TAG in dimensions:
+        found[Dimension.TAG.value] = distinct_values(conn, Dimension.TAG, limit)
+    return {d.value: found[d.value] for d in dimensions}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -19,7 +20,7 @@ from scoring.reports.figures import Funnel, Score, score_of
 from scoring.reports.filters import Filters
 from scoring.reports.formulas import Aggregate, proportion_interval
 from scoring.reports.significance import Difference, difference
-from scoring.reports.sql import INVITATION, RESPONSE, conditions, goodness
+from scoring.reports.sql import RESPONSE, conditions, goodness, source
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,25 +87,33 @@ def answer_delays(
     """(whole minutes from send to answer, goodness, scale min, scale max, count) of answers.
 
     Grouped by the database to the minute, so a year of answers comes back as a few thousand
-    rows instead of one per answer.
+    rows instead of one per answer. The delay is stored on the response in whole seconds
+    (`scoring.answer_facts`); answers to a question never sent have none and do not count.
     """
-    r, inv = RESPONSE.c, INVITATION.c
+    r = RESPONSE.c
+    dialect = conn.dialect.name
     where = [
         r.metric == metric,
-        inv.sent_at.is_not(None),
-        *conditions(RESPONSE, "answered_at", filters, conn.dialect.name),
+        r.answer_delay_seconds.is_not(None),
+        *conditions(RESPONSE, "answered_at", filters, dialect),
     ]
     minutes: sa.ColumnElement[Any]
-    if conn.dialect.name == "postgresql":
-        seconds = sa.extract("epoch", r.answered_at - inv.sent_at)
-        minutes = sa.cast(sa.func.floor(seconds / 60), sa.Integer)
-    else:  # SQLite stores UTC text: julianday() reads it, in days
-        days = sa.func.julianday(r.answered_at) - sa.func.julianday(inv.sent_at)
-        # Round to the second first: julianday's float makes 13 minutes 12.99999.
-        minutes = sa.cast(days * 86400 + 0.5, sa.Integer) // 60
+    if dialect == "postgresql":  # floored, as the exact interval was before it was stored
+        minutes = sa.cast(sa.func.floor(r.answer_delay_seconds / sa.literal(60.0)), sa.Integer)
+    else:  # SQLite divides integers as the stored seconds were divided before
+        minutes = r.answer_delay_seconds // 60
+    src = source(
+        conn,
+        table=RESPONSE,
+        time_column="answered_at",
+        filters=filters,
+        group_by=None,
+        tz=ZoneInfo("UTC"),
+        where=where,
+    )
     rows = (
         sa.select(minutes.label("minutes"), goodness(), r.scale_min, r.scale_max)
-        .select_from(RESPONSE.join(INVITATION, inv.id == r.invitation_id))
+        .select_from(src.from_)
         .where(*where)
         .subquery("delays")
     )

@@ -49,7 +49,12 @@ class ResponseRow:
 
 
 def _response_query(
-    dialect: str, filters: Filters, metric: str | None, *, tags_as_text: bool = False
+    dialect: str,
+    filters: Filters,
+    metric: str | None,
+    *,
+    tags_as_text: bool = False,
+    commented: bool = False,
 ) -> tuple[sa.Select[Any], list[sa.ColumnElement[bool]]]:
     r = RESPONSE.c
     where = conditions(RESPONSE, "answered_at", filters, dialect)
@@ -79,7 +84,12 @@ def _response_query(
             r.flow_version,
         )
         .select_from(
-            RESPONSE.join(INVITATION, INVITATION.c.id == r.invitation_id).outerjoin(
+            # Only commented answers: from the (few) comments, not from every response.
+            COMMENT.join(RESPONSE, COMMENT.c.response_id == r.id).join(
+                INVITATION, INVITATION.c.id == r.invitation_id
+            )
+            if commented
+            else RESPONSE.join(INVITATION, INVITATION.c.id == r.invitation_id).outerjoin(
                 COMMENT, COMMENT.c.response_id == r.id
             )
         )
@@ -186,10 +196,8 @@ def latest_comments(
     limit: int = 10,
 ) -> list[ResponseRow]:
     """The newest follow-up comments under the filters."""
-    query, _ = _response_query(conn.dialect.name, filters, metric)
+    query, _ = _response_query(conn.dialect.name, filters, metric, commented=True)
     rows = conn.execute(
-        query.where(COMMENT.c.id.is_not(None))
-        .order_by(COMMENT.c.created_at.desc(), COMMENT.c.id.desc())
-        .limit(limit)
+        query.order_by(COMMENT.c.created_at.desc(), COMMENT.c.id.desc()).limit(limit)
     ).all()
     return [_row(values) for values in rows]

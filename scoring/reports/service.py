@@ -26,6 +26,7 @@ from scoring.reports.offers import OfferRow, offer_audit
 from scoring.reports.overview_cache import LARGE, cache_for
 from scoring.reports.params import View, filters_json, parse_view
 from scoring.reports.pooling import Pooling, resolve
+from scoring.reports.reads import Reads
 from scoring.reports.response_bias import (
     EarlyLate,
     RateRow,
@@ -164,31 +165,6 @@ def with_unsent(
     return [replace(f, not_sent=stopped.get(f.key, {})) for f in funnels]
 
 
-class Reads:
-    """One connection's grouped scans, each run once: the overview's cards ask for some twice."""
-
-    def __init__(self, conn: sa.Connection) -> None:
-        self.conn = conn
-        self._scores: dict[tuple[Any, ...], list[Score]] = {}
-        self._funnels: dict[tuple[Any, ...], list[Funnel]] = {}
-
-    def scores(
-        self, metric: str, filters: Filters, group_by: Dimension | None, config: ReportConfig
-    ) -> list[Score]:
-        key = (metric, filters, group_by, config)
-        if key not in self._scores:
-            self._scores[key] = queries.scores(self.conn, metric, filters, group_by, config)
-        return self._scores[key]
-
-    def funnel(
-        self, filters: Filters, group_by: Dimension | None, config: ReportConfig
-    ) -> list[Funnel]:
-        key = (filters, group_by, config)
-        if key not in self._funnels:
-            self._funnels[key] = queries.funnel(self.conn, filters, group_by, config)
-        return self._funnels[key]
-
-
 @dataclass(frozen=True, slots=True)
 class OverviewPage:
     """The `/admin` overview with its time-effects and response-bias cards."""
@@ -229,14 +205,14 @@ class ReportService:
         metric = v.require_metric()
         filters, _ = self.resolve(v, metric)
         with self.engine.connect() as conn:
-            return self._league(Reads(conn), metric, filters)
+            return self._league(Reads(conn, shared=True), metric, filters)
 
     def time_effects(self, v: View, lang: str = "en") -> TimeEffects:
         """Weekdays, weekend and public holidays, each against the rest."""
         metric = v.require_metric()
         filters, _ = self.resolve(v, metric)
         with self.engine.connect() as conn:
-            return self._time_effects(Reads(conn), v, metric, filters, lang)
+            return self._time_effects(Reads(conn, shared=True), v, metric, filters, lang)
 
     @staticmethod
     def _time_effects(
@@ -260,7 +236,7 @@ class ReportService:
         metric = v.require_metric()
         filters, _ = self.resolve(v, metric)
         with self.engine.connect() as conn:
-            return self._response_bias(Reads(conn), v, metric, filters, by)
+            return self._response_bias(Reads(conn, shared=True), v, metric, filters, by)
 
     @staticmethod
     def _response_bias(
@@ -277,7 +253,8 @@ class ReportService:
         agents = reads.scores(metric, filters, Dimension.AGENT, self.config)
         teams = reads.scores(metric, filters, Dimension.TEAM, self.config)
         overall = reads.scores(metric, filters, None, self.config)[0]
-        return league(metric, agents, agent_teams(reads.conn, metric, filters), teams, overall)
+        teams_of = agent_teams(reads.agent_teams(metric, filters))
+        return league(metric, agents, teams_of, teams, overall)
 
     @staticmethod
     def _versions(
@@ -307,7 +284,7 @@ class ReportService:
     def overview(self, v: View, metric: str, bucket: Dimension, by: Dimension) -> Overview:
         """Everything the overview page shows for `metric`, from one connection."""
         with self.engine.connect() as conn:
-            return self._overview(Reads(conn), v, metric, bucket, by)
+            return self._overview(Reads(conn, shared=True), v, metric, bucket, by)
 
     def overview_page(
         self, v: View, metric: str, bucket: Dimension, by: Dimension, lang: str
@@ -320,7 +297,7 @@ class ReportService:
 
         def compute() -> OverviewPage:
             with self.engine.connect() as conn:
-                reads = Reads(conn)
+                reads = Reads(conn, shared=True)
                 found = self._overview(reads, v, metric, bucket, by)
                 filters, _ = self.resolve(v, metric)
                 effects = self._time_effects(reads, v, metric, filters, lang)
@@ -337,10 +314,11 @@ class ReportService:
     ) -> Overview:
         conn = reads.conn
         pools = {m: self.resolve(v, m) for m in {*HEADLINE_METRICS, metric}}
-        cards = {str(m): reads.scores(m, pools[m][0], None, v.config)[0] for m in pools}
         filters = pools[metric][0]
+        # The groupings first: the page's own card is then summed from their scans.
         trend = reads.scores(metric, filters, bucket, v.config)
         groups = reads.scores(metric, filters, by, v.config)
+        cards = {str(m): reads.scores(m, pools[m][0], None, v.config)[0] for m in pools}
         table = self._league(reads, metric, filters)
         funnel = with_unsent(conn, reads.funnel(v.filters, None, v.config), v, None)[0]
         comments = rows.latest_comments(conn, v.filters, None, 8)
@@ -400,4 +378,4 @@ class ReportService:
             return offer_audit(conn, v.filters, v.config)
 
     def _options(self, conn: sa.Connection) -> dict[str, list[str]]:
-        return {d.value: queries.distinct_values(conn, d) for d in OPTION_DIMENSIONS}
+        return queries.known_values(conn, OPTION_DIMENSIONS)

@@ -135,7 +135,7 @@ def source(
         if members is not None:
             from_ = sa.outerjoin(from_, members, sa.true())
     elif group_by is not None and group_by.is_effort:
-        key = chain.effort_key(dialect, group_by)
+        key = chain.effort_key(dialect, table, group_by)
     elif group_by is Dimension.TAG:
         elements = tag_elements(dialect, INVITATION.c.tags)
         from_ = sa.join(from_, elements, sa.true())

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from scoring.answer_facts import fill_answer_facts
 from scoring.tables import Contact, Invitation, Response
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday
@@ -32,6 +33,11 @@ class Row:
     answer_delay: timedelta = timedelta(minutes=5)
     flow_version: str | None = None
     tags: list[str] = field(default_factory=list)
+    # The contact's chain and effort, as the contact centre sent them.
+    agents: list[str] = field(default_factory=list)
+    teams: list[str] = field(default_factory=list)
+    transfers: int | None = None
+    channel_switches: int | None = None
 
 
 _ids = itertools.count(1)
@@ -69,6 +75,10 @@ def insert(engine: Engine, rows: list[Row]) -> None:
                 "sent_at": row.at if row.sent else None,
                 "delivery_status": "delivered" if row.sent else None,
                 "answered_at": answered,
+                "agents": row.agents,
+                "teams": row.teams,
+                "transfers": row.transfers,
+                "channel_switches": row.channel_switches,
             }
         )
         if row.value is None:
@@ -100,3 +110,4 @@ def insert(engine: Engine, rows: list[Row]) -> None:
         conn.execute(sa.insert(Invitation.__table__), invitations)  # type: ignore[attr-defined]
         if responses:
             conn.execute(sa.insert(Response.__table__), responses)  # type: ignore[attr-defined]
+            fill_answer_facts(conn)  # as the answer's own INSERT stores it

@@ -13,6 +13,7 @@ from sqlmodel import SQLModel
 
 import scoring.cases  # noqa: F401  (registers the alert tables the statements write)
 from scoring import deferred
+from scoring.answer_facts import KNOWN_DIMENSIONS
 from scoring.db import make_engine
 from scoring.raw_sql import NAMED_PARAM, STATEMENTS, Codec, dialect_sql, update_invitation_sql
 from scoring.tables import InvitationStatus
@@ -66,10 +67,14 @@ def test_each_insert_and_update_names_real_columns_and_every_required_one(name: 
 
 
 def test_hand_written_status_literals_are_invitation_statuses() -> None:
-    """A status written into SQL text is one of the enum's values, never a typo."""
+    """A status written into SQL text is one of the enum's values, never a typo.
+
+    The only other literals are the filter lists' dimensions, each a response column.
+    """
     quoted = {m for sql in ALL_SQL.values() for m in re.findall(r"'([a-z_]+)'", sql)}
     assert quoted
-    assert quoted <= {s.value for s in InvitationStatus}
+    assert set(KNOWN_DIMENSIONS) <= set(TABLES["response"].columns.keys())
+    assert quoted - set(KNOWN_DIMENSIONS) <= {s.value for s in InvitationStatus}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
