@@ -3,12 +3,14 @@
 While answers share an open transaction it holds SQLite's write lock; any other transaction
 the loop's thread begins in that turn must commit the group first, or it would wait out
 busy_timeout for a lock its own thread holds and fail with "database is locked".
+SQLite only: on PostgreSQL the message path runs on threads and each answer commits alone.
 """
 
 from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
@@ -21,6 +23,11 @@ from scoring.channels import Channel
 from scoring.tables import Invitation, Response
 from tests.fakes import recording_senders
 from tests.integration.test_survey_service import PHONE, open_invitation
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'surveybot.db'}"
 
 
 @pytest.fixture
