@@ -82,6 +82,15 @@ class Reads:
         found: T = self._found[key]
         return found
 
+    def memo(self, key: Hashable, compute: Callable[[sa.Connection], T]) -> T:
+        """Any other read of the page, run once under `key` (so it can be fetched ahead)."""
+        return self._once(("memo", key), lambda: compute(self.conn))
+
+    def adopt(self, other: Reads) -> None:
+        """Take the scans another Reads already ran (on its own connection, ahead of time)."""
+        for key, found in other._found.items():
+            self._found.setdefault(key, found)
+
     def scores(
         self, metric: str, filters: Filters, group_by: Dimension | None, config: ReportConfig
     ) -> list[Score]:

@@ -6,7 +6,8 @@ same moment; callers run it off the event loop (`Database.report`). A new report
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -244,7 +245,9 @@ class ReportService:
     ) -> ResponseBias:
         funnels = reads.funnel(filters, by, v.config)
         scores = reads.scores(metric, filters, by, v.config)
-        delays = answer_delays(reads.conn, metric, filters)
+        delays = reads.memo(
+            ("delays", metric, filters), lambda c: answer_delays(c, metric, filters)
+        )
         return ResponseBias(
             metric, by, rate_rows(funnels, scores), early_late(metric, delays, v.config.min_n)
         )
@@ -296,10 +299,13 @@ class ReportService:
         """
 
         def compute() -> OverviewPage:
+            filters, _ = self.resolve(v, metric)
+            ahead = self._fetch_ahead(v, metric, filters, by)
             with self.engine.connect() as conn:
                 reads = Reads(conn, shared=True)
+                for fetched in ahead:
+                    reads.adopt(fetched)
                 found = self._overview(reads, v, metric, bucket, by)
-                filters, _ = self.resolve(v, metric)
                 effects = self._time_effects(reads, v, metric, filters, lang)
                 bias = self._response_bias(reads, v, metric, filters, Dimension.CHANNEL)
             return OverviewPage(found, effects, bias)
@@ -308,6 +314,49 @@ class ReportService:
         return self.overview_cache.get_or_compute(
             key, compute, lambda page: page.overview.funnel.invited >= LARGE
         )
+
+    def _fetch_ahead(self, v: View, metric: str, filters: Filters, by: Dimension) -> list[Reads]:
+        """The page's scans, run side by side on connections of their own.
+
+        Each is a read the page makes anyway, under the key the page asks for it by, so the
+        figures are the ones one connection would give; only the waiting overlaps (SQLite and
+        PostgreSQL both run the scans on several cores; sqlite3 lets go of the GIL while
+        SQLite works). The page then adopts them and runs the rest as before.
+        """
+        tz = v.config.timezone
+        others = [
+            (m, self.resolve(v, m)[0]) for m in sorted({*HEADLINE_METRICS, metric} - {metric})
+        ]
+
+        def days(reads: Reads) -> None:
+            reads.counts(metric, filters, Dimension.DAY, tz)
+
+        def groups(reads: Reads) -> None:
+            # Under `last`, a grouping by agent, team or channel is the cube the league shares.
+            reads.counts(metric, filters, by, tz)
+
+        def funnels(reads: Reads) -> None:
+            reads.funnel(v.filters, None, v.config)
+            reads.funnel(filters, Dimension.CHANNEL, v.config)
+            reads.memo(("unsent", v.filters), lambda c: unsent(c, v.filters, None, v.config))
+
+        def the_rest(reads: Reads) -> None:
+            for other, its_filters in others:
+                reads.counts(other, its_filters, None, tz)
+            reads.memo(("delays", metric, filters), lambda c: answer_delays(c, metric, filters))
+            reads.memo(
+                ("comments", v.filters), lambda c: rows.latest_comments(c, v.filters, None, 8)
+            )
+            reads.memo(("not sent", v.filters), lambda c: not_sent(c, v.filters))
+
+        def run(task: Callable[[Reads], None]) -> Reads:
+            with self.engine.connect() as conn:
+                reads = Reads(conn, shared=True)
+                task(reads)
+                return reads  # its connection goes back to the pool; the page adopts its scans
+
+        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="surveybot-overview") as pool:
+            return list(pool.map(run, (days, groups, funnels, the_rest)))
 
     def _overview(
         self, reads: Reads, v: View, metric: str, bucket: Dimension, by: Dimension
@@ -320,14 +369,17 @@ class ReportService:
         groups = reads.scores(metric, filters, by, v.config)
         cards = {str(m): reads.scores(m, pools[m][0], None, v.config)[0] for m in pools}
         table = self._league(reads, metric, filters)
-        funnel = with_unsent(conn, reads.funnel(v.filters, None, v.config), v, None)[0]
-        comments = rows.latest_comments(conn, v.filters, None, 8)
+        stopped = reads.memo(("unsent", v.filters), lambda c: unsent(c, v.filters, None, v.config))
+        funnel = replace(reads.funnel(v.filters, None, v.config)[0], not_sent=stopped.get(None, {}))
+        comments = reads.memo(
+            ("comments", v.filters), lambda c: rows.latest_comments(c, v.filters, None, 8)
+        )
         # The known filter values do not depend on the filters: kept apart, a change of filters
         # reuses them (when slow to find, see `overview_cache`).
         options: dict[str, list[str]] = self.overview_cache.get_or_compute(
             ("options",), lambda: self._options(conn), lambda _: funnel.invited >= LARGE
         )
-        reasons = not_sent(conn, v.filters)
+        reasons = reads.memo(("not sent", v.filters), lambda c: not_sent(c, v.filters))
         pooling = {str(m): p for m, (_, p) in pools.items()}
         flags = Flags(
             flags_for(metric, bucket, trend, cards[metric]),
