@@ -83,3 +83,26 @@ def test_an_orm_transaction_in_the_same_turn_sees_the_answer(container: Containe
         return await reading
 
     assert asyncio.run(same_turn()) != "open"  # the answer was committed before the read began
+
+
+def test_answers_that_reach_the_store_in_one_turn_share_one_commit(container: Container) -> None:
+    phones = [f"+3161200{i:04d}" for i in range(10)]
+    for phone in phones:
+        open_invitation(container, address=phone)
+    db, group = container.db, container.db.group
+    assert group is not None
+    before = (group.commits, group.answers)
+
+    async def together() -> list[str]:
+        runs = [
+            db.run(container.service.receive, Inbound(Channel.SMS, p, "8", event_key=f"SM{i}"))
+            for i, p in enumerate(phones)
+        ]
+        return [outcome.outcome for outcome in await asyncio.gather(*runs)]
+
+    outcomes = asyncio.run(together())
+
+    assert len(outcomes) == 10
+    assert (group.commits - before[0], group.answers - before[1]) == (1, 10)
+    with Session(db.engine) as session:
+        assert [r.value for r in session.exec(select(Response))] == [8] * 10

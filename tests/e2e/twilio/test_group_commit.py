@@ -84,12 +84,16 @@ def test_answers_sent_together_are_all_stored_and_each_reply_follows_its_commit(
     )
     assert len(rows(container, InboundEvent)) == COUNT
     if group is not None:
+        # How many shared a COMMIT depends on how they arrived (tests/integration/
+        # test_group_commit.py pins that down); every answer went through the group.
         commits, answers = group.commits - before[0], group.answers - before[1]
         assert answers == COUNT
-        assert commits < answers  # they shared transactions: fewer COMMITs than answers
+        assert 1 <= commits <= COUNT
         metrics = twilio.http.get("/metrics").text
+        found = re.search(r"^surveybot_sqlite_group_commit_answers_total (\S+)", metrics, re.M)
+        assert found is not None
+        assert float(found.group(1)) >= COUNT
         assert re.search(r"^surveybot_sqlite_group_commits_total \d", metrics, re.M)
-        assert re.search(r"^surveybot_sqlite_group_commit_answers_total \d", metrics, re.M)
 
 
 def test_a_retry_racing_its_original_stores_one_score_and_replays_the_same_reply(
