@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         container.db.start_checkpointer()  # SQLite: WAL checkpoints off the commits
+        container.db.start_group_commit()  # SQLite: answers in one loop turn share a COMMIT
         for plugin in plugins:
             await plugin.start()
         # What start-up built (the app, flows, PTB and SQLAlchemy internals) lives as long as

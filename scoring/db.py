@@ -135,6 +135,15 @@ class Database:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._reports, partial(fn, *args, **kwargs))
 
+    def start_group_commit(self) -> None:
+        """On SQLite, let the calling event loop's answers share COMMITs (scoring.group_commit).
+
+        The server calls it at start-up, on its loop's thread; without it every answer commits
+        on its own, as it does for the CLI and any other thread or loop.
+        """
+        if self.group is not None:
+            self.group.bind()
+
     def start_checkpointer(self) -> None:
         """On SQLite, move WAL checkpoints off the commits (see Checkpointer); idempotent."""
         if self.inline and self._checkpointer is None:

@@ -55,7 +55,9 @@ class GroupCommit:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._thread = threading.get_ident()  # set again by arm(): the loop's thread
+        # The event loop's thread that groups, once bind() names it. Work on any other thread
+        # (a second loop in tests or an embedder, a CLI) runs its transactions as before.
+        self._thread: int | None = None
         self._pooled: Any = None
         self._cursor: Any = None
         self._open = False
@@ -72,10 +74,16 @@ class GroupCommit:
 
     # -- Database.run's side ---------------------------------------------------------------
 
+    def bind(self) -> None:
+        """Group the answers of the calling thread's event loop (the server's, at start-up)."""
+        self._thread = threading.get_ident()
+
     @contextmanager
     def armed(self) -> Iterator[None]:
         """While inline message-path work runs: the store's answers join the group."""
-        self._thread = threading.get_ident()
+        if threading.get_ident() != self._thread:
+            yield  # not the loop that groups: nothing is joined, nothing to wait for
+            return
         self._armed, self._joined, self._joined_failed = True, False, False
         try:
             yield
@@ -84,7 +92,7 @@ class GroupCommit:
 
     def pending(self) -> asyncio.Future[None] | None:
         """The commit to wait for, if the work that just ran joined the group."""
-        if not self._joined:
+        if not self._joined or threading.get_ident() != self._thread:
             return None
         self._joined = False
         if self._joined_failed:

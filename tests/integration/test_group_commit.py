@@ -46,6 +46,7 @@ def test_an_outbox_claim_in_the_same_turn_as_an_answer_commits_the_answer_first(
     db, clock = container.db, container.service.clock
 
     async def same_turn() -> list[deferred.ClaimedCall]:
+        db.start_group_commit()  # as the server's start-up does, on this loop's thread
         answering = asyncio.ensure_future(db.run(container.service.receive, answer("9", "SM1")))
         claiming = asyncio.ensure_future(
             db.run(
@@ -77,6 +78,7 @@ def test_an_orm_transaction_in_the_same_turn_sees_the_answer(container: Containe
             return str(row.status)
 
     async def same_turn() -> str:
+        db.start_group_commit()
         answering = asyncio.ensure_future(db.run(container.service.receive, answer("10", "SM2")))
         reading = asyncio.ensure_future(db.run(status))
         await answering
@@ -94,6 +96,7 @@ def test_answers_that_reach_the_store_in_one_turn_share_one_commit(container: Co
     before = (group.commits, group.answers)
 
     async def together() -> list[str]:
+        db.start_group_commit()
         runs = [
             db.run(container.service.receive, Inbound(Channel.SMS, p, "8", event_key=f"SM{i}"))
             for i, p in enumerate(phones)
@@ -106,3 +109,26 @@ def test_answers_that_reach_the_store_in_one_turn_share_one_commit(container: Co
     assert (group.commits - before[0], group.answers - before[1]) == (1, 10)
     with Session(db.engine) as session:
         assert [r.value for r in session.exec(select(Response))] == [8] * 10
+
+
+def test_a_loop_that_was_not_bound_commits_each_answer_alone(container: Container) -> None:
+    """The CLI, a test's own loop or a second loop in one process: no group, as before."""
+    phones = [f"+3161300{i:04d}" for i in range(3)]
+    for phone in phones:
+        open_invitation(container, address=phone)
+    db, group = container.db, container.db.group
+    assert group is not None
+    before = (group.commits, group.answers)
+
+    async def together() -> None:
+        runs = [
+            db.run(container.service.receive, Inbound(Channel.SMS, p, "7", event_key=f"SX{i}"))
+            for i, p in enumerate(phones)
+        ]
+        await asyncio.gather(*runs)
+
+    asyncio.run(together())
+
+    assert (group.commits, group.answers) == before
+    with Session(db.engine) as session:
+        assert [r.value for r in session.exec(select(Response))] == [7, 7, 7]
