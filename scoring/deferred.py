@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from scoring.group_commit import before_raw_transaction
+from scoring.group_commit import driver_transaction
 from scoring.raw_sql import Codec, dialect_sql
 
 call_t = SQLModel.metadata.tables["deferred_call"]
@@ -163,31 +163,8 @@ class _Calls:
 @contextmanager
 def _transaction(engine: Engine) -> Iterator[_Calls]:
     """One transaction on the pooled driver connection: committed, or rolled back on error."""
-    postgres = engine.dialect.name == "postgresql"
-    if not postgres:
-        before_raw_transaction(engine)  # an open group of answers commits first
-    pooled = engine.raw_connection()
-    try:
-        driver: Any = pooled.driver_connection
-        cursor = driver.cursor()
-        if not postgres:
-            # IMMEDIATE: the write lock now, waiting its turn (busy_timeout) behind another
-            # process, rather than failing at the first write after a read (SQLITE_BUSY).
-            cursor.execute("BEGIN IMMEDIATE")
-        try:
-            yield _Calls(cursor, postgres, Codec.of(engine.dialect))
-            if postgres:
-                driver.commit()
-            else:
-                cursor.execute("COMMIT")
-        except BaseException:
-            if postgres:
-                driver.rollback()
-            elif driver.in_transaction:
-                cursor.execute("ROLLBACK")
-            raise
-    finally:
-        pooled.close()  # back to the pool
+    with driver_transaction(engine) as cursor:
+        yield _Calls(cursor, engine.dialect.name == "postgresql", Codec.of(engine.dialect))
 
 
 def pending(engine: Engine, channel: str) -> int:

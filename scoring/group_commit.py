@@ -46,6 +46,41 @@ def before_raw_transaction(engine: Engine) -> None:
         group.before_transaction()
 
 
+@contextmanager
+def driver_transaction(engine: Engine) -> Iterator[Any]:
+    """One transaction on a pooled driver connection; yields its cursor.
+
+    Committed on success, rolled back on any error. On SQLite it begins IMMEDIATE, taking the
+    write lock at once: a deferred BEGIN reads first and, if another process commits in
+    between, fails at its first write (SQLITE_BUSY_SNAPSHOT); this waits its turn
+    (busy_timeout) instead, after an open group on this thread has committed. On PostgreSQL
+    psycopg begins at the first statement.
+    """
+    postgres = engine.dialect.name == "postgresql"
+    if not postgres:
+        before_raw_transaction(engine)
+    pooled = engine.raw_connection()
+    try:
+        driver: Any = pooled.driver_connection
+        cursor = driver.cursor()
+        if not postgres:
+            cursor.execute("BEGIN IMMEDIATE")
+        try:
+            yield cursor
+            if postgres:
+                driver.commit()
+            else:
+                cursor.execute("COMMIT")
+        except BaseException:
+            if postgres:
+                driver.rollback()
+            elif driver.in_transaction:
+                cursor.execute("ROLLBACK")
+            raise
+    finally:
+        pooled.close()  # back to the pool
+
+
 class GroupCommitFailed(Exception):
     """The shared COMMIT failed: none of the answers in the group was stored."""
 

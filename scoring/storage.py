@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from scoring import cases, queue
 from scoring.channels import CHANNELS
 from scoring.connector_tables import PushStatus
-from scoring.group_commit import GroupCommit
+from scoring.group_commit import GroupCommit, driver_transaction
 from scoring.privacy import ErasureCounts, erase_address
 from scoring.raw_sql import RawSql, update_invitation_sql
 from scoring.tables import (
@@ -105,7 +105,6 @@ class SqlSurveyStore:
         self.pseudonymise = pseudonymise
         # Where every score is pushed back to (bots.connectors.targets); queued with it.
         self.push_targets = push_targets
-        self._sqlite = engine.dialect.name == "sqlite"
         self._integrity_error: type[Exception] = engine.dialect.loaded_dbapi.IntegrityError
         # What a lost race looks like, from SQLAlchemy or straight from the driver.
         self.conflicts: tuple[type[Exception], ...] = (
@@ -128,63 +127,17 @@ class SqlSurveyStore:
         It runs on the pooled driver connection itself: a SQLAlchemy Connection and its begin
         events cost more than the few statements of an answer.
         """
-        if not self._sqlite:
-            yield from self._driver_transaction()
-            return
         if self.group is not None and self.group.active():
-            with self.group.answer() as cursor:
-                raw = RawSql.on_cursor(
-                    cursor, self.engine.dialect, integrity_error=self._integrity_error
-                )
-                yield SurveyTransaction(
-                    None, self.pseudonymise, raw=raw, push_targets=self.push_targets
-                )
-            return
-        if self.group is not None:
-            self.group.before_transaction()  # outside Database.run: an open group goes first
-        pooled = self.engine.raw_connection()
-        try:
-            driver = pooled.driver_connection
-            assert driver is not None  # noqa: S101
-            cursor = driver.cursor()
-            # IMMEDIATE: take the write lock now. A deferred BEGIN reads first and, if another
-            # process commits in between, fails at its first write (SQLITE_BUSY_SNAPSHOT);
-            # this waits its turn (busy_timeout) instead.
-            cursor.execute("BEGIN IMMEDIATE")
-            try:
-                raw = RawSql.on_cursor(
-                    cursor, self.engine.dialect, integrity_error=self._integrity_error
-                )
-                yield SurveyTransaction(
-                    None, self.pseudonymise, raw=raw, push_targets=self.push_targets
-                )
-                cursor.execute("COMMIT")
-            except BaseException:
-                if driver.in_transaction:
-                    cursor.execute("ROLLBACK")
-                raise
-        finally:
-            pooled.close()  # back to the pool
-
-    def _driver_transaction(self) -> Iterator[SurveyTransaction]:
-        """PostgreSQL: psycopg begins at the first statement; commit, or roll back on error."""
-        pooled = self.engine.raw_connection()
-        try:
-            driver = pooled.driver_connection
-            assert driver is not None  # noqa: S101
+            context: AbstractContextManager[Any] = self.group.answer()
+        else:
+            context = driver_transaction(self.engine)
+        with context as cursor:
             raw = RawSql.on_cursor(
-                driver.cursor(), self.engine.dialect, integrity_error=self._integrity_error
+                cursor, self.engine.dialect, integrity_error=self._integrity_error
             )
-            try:
-                yield SurveyTransaction(
-                    None, self.pseudonymise, raw=raw, push_targets=self.push_targets
-                )
-                driver.commit()
-            except BaseException:
-                driver.rollback()
-                raise
-        finally:
-            pooled.close()  # back to the pool
+            yield SurveyTransaction(
+                None, self.pseudonymise, raw=raw, push_targets=self.push_targets
+            )
 
     def stored_reply(self, provider: str, event_key: str) -> StoredReply | None:
         with self.engine.begin() as conn:
