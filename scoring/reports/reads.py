@@ -27,7 +27,7 @@ from scoring.reports import queries
 from scoring.reports.figures import Funnel, Score
 from scoring.reports.filters import Attribution, Dimension, Filters, ReportConfig
 from scoring.reports.queries import Count, scores_from_counts
-from scoring.reports.sql import RESPONSE, conditions, goodness, source
+from scoring.reports.sql import RESPONSE, answer_rows, goodness
 
 T = TypeVar("T")
 
@@ -186,21 +186,12 @@ def cube(conn: sa.Connection, metric: str, filters: Filters) -> list[CubeRow]:
     """Answers per (flow, agent, team, channel, score, scale) under `last` attribution."""
     assert filters.attribution is Attribution.LAST  # noqa: S101  (one agent, one team each)
     r = RESPONSE.c
-    where = [r.metric == metric, *conditions(RESPONSE, "answered_at", filters, conn.dialect.name)]
-    src = source(
-        conn,
-        table=RESPONSE,
-        time_column="answered_at",
-        filters=filters,
-        group_by=None,
-        tz=ZoneInfo("UTC"),
-        where=where,
-    )
+    where, from_ = answer_rows(conn, metric, filters)
     rows = (
         sa.select(
             r.flow_id, r.agent, r.team, r.channel, goodness().label("g"), r.scale_min, r.scale_max
         )
-        .select_from(src.from_)
+        .select_from(from_)
         .where(*where)
         .subquery("rows")
     )
@@ -218,19 +209,10 @@ def agent_team_counts(
 ) -> list[tuple[str | None, str | None, int]]:
     """(agent, team, answers) under the filters, in one scan of its own."""
     r = RESPONSE.c
-    where = [r.metric == metric, *conditions(RESPONSE, "answered_at", filters, conn.dialect.name)]
-    src = source(
-        conn,
-        table=RESPONSE,
-        time_column="answered_at",
-        filters=filters,
-        group_by=None,
-        tz=ZoneInfo("UTC"),
-        where=where,
-    )
+    where, from_ = answer_rows(conn, metric, filters)
     found = conn.execute(
         sa.select(r.agent, r.team, sa.func.count())
-        .select_from(src.from_)
+        .select_from(from_)
         .where(*where)
         .group_by(r.agent, r.team)
     ).all()

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -20,7 +19,7 @@ from scoring.reports.figures import Funnel, Score, score_of
 from scoring.reports.filters import Filters
 from scoring.reports.formulas import Aggregate, proportion_interval
 from scoring.reports.significance import Difference, difference
-from scoring.reports.sql import RESPONSE, conditions, goodness, source
+from scoring.reports.sql import RESPONSE, answer_rows, goodness
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,28 +91,15 @@ def answer_delays(
     """
     r = RESPONSE.c
     dialect = conn.dialect.name
-    where = [
-        r.metric == metric,
-        r.answer_delay_seconds.is_not(None),
-        *conditions(RESPONSE, "answered_at", filters, dialect),
-    ]
+    where, from_ = answer_rows(conn, metric, filters, r.answer_delay_seconds.is_not(None))
     minutes: sa.ColumnElement[Any]
     if dialect == "postgresql":  # floored, as the exact interval was before it was stored
         minutes = sa.cast(sa.func.floor(r.answer_delay_seconds / sa.literal(60.0)), sa.Integer)
     else:  # SQLite divides integers as the stored seconds were divided before
         minutes = r.answer_delay_seconds // 60
-    src = source(
-        conn,
-        table=RESPONSE,
-        time_column="answered_at",
-        filters=filters,
-        group_by=None,
-        tz=ZoneInfo("UTC"),
-        where=where,
-    )
     rows = (
         sa.select(minutes.label("minutes"), goodness(), r.scale_min, r.scale_max)
-        .select_from(src.from_)
+        .select_from(from_)
         .where(*where)
         .subquery("delays")
     )

@@ -150,6 +150,27 @@ def source(
     return Source(table, time_column, from_, key)
 
 
+def answer_rows(
+    conn: sa.Connection, metric: str, filters: Filters, *more: sa.ColumnElement[bool]
+) -> tuple[list[sa.ColumnElement[bool]], sa.FromClause]:
+    """The answers to `metric` under the filters, ungrouped: their WHERE and their FROM."""
+    where = [
+        RESPONSE.c.metric == metric,
+        *more,
+        *conditions(RESPONSE, "answered_at", filters, conn.dialect.name),
+    ]
+    src = source(
+        conn,
+        table=RESPONSE,
+        time_column="answered_at",
+        filters=filters,
+        group_by=None,
+        tz=ZoneInfo("UTC"),
+        where=where,
+    )
+    return where, src.from_
+
+
 def _span(
     conn: sa.Connection,
     *,
